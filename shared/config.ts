@@ -1,0 +1,46 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting the product reads, with its default and meaning, in one place. Values come from the
+ * environment (Azure app settings or local.settings.json in Azure; the shell locally). The README's
+ * configuration table is generated from the `describe` texts below, so keep them short and exact.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  LEADSCORE_HOME: z.string().default('.leadscore').describe('Folder for the local lake, warehouse and ledger'),
+  LAKE_KIND: z.enum(['local', 'adls']).default('local').describe('Lake adapter: a local folder or ADLS Gen2'),
+  LAKE_ACCOUNT_URL: z.string().optional().describe('ADLS Gen2 DFS endpoint, e.g. https://<account>.dfs.core.windows.net'),
+  LAKE_FILESYSTEM: z.string().default('lake').describe('ADLS Gen2 filesystem (container) that holds the lake'),
+  TRAIN_C: z.coerce.number().positive().default(1.0).describe('Inverse L2 regularisation strength C'),
+  TRAIN_DAYS: z.coerce.number().int().positive().default(120).describe('Days of labelled sends in the training window'),
+  VALID_DAYS: z.coerce.number().int().positive().default(14).describe('Most recent days of labelled sends used for validation'),
+  LABEL_WINDOW_DAYS: z.coerce.number().int().positive().default(7).describe('Days after a send in which a reaction counts as positive'),
+  CALIBRATION_BRIER_THRESHOLD: z.coerce.number().positive().default(0.2).describe('Platt scaling is fitted when validation Brier exceeds this'),
+  AUTO_DEPLOY: bool.default(false).describe('Activate a version that passes every gate at once (otherwise it waits as staged)'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export function configDescriptions(): { name: string; default: unknown; meaning: string }[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const parsed = (field as z.ZodType).safeParse(undefined);
+    return { name, default: parsed.success ? parsed.data : undefined, meaning: field.description ?? '' };
+  });
+}
+
+export function lakeRoot(config: Config): string {
+  return path.resolve(config.LEADSCORE_HOME, 'lake');
+}

@@ -1,0 +1,39 @@
+/**
+ * The lake: one ADLS Gen2 filesystem in Azure, a folder locally (ARCHITECTURE.md section 3).
+ * Paths are POSIX-style and relative to the lake root, e.g. `processed/features/2026/01/05/part-0.csv`.
+ */
+export interface LakeEntry {
+  path: string;
+  size: number;
+}
+
+export interface Lake {
+  /** Human-readable location for messages (a folder or an account URL). */
+  readonly location: string;
+  /**
+   * Writes a whole file atomically: a reader sees the previous content or the new one, never a part.
+   * (temp + rename locally; create/append/flush with close: true on ADLS.)
+   */
+  write(path: string, data: string | Uint8Array): Promise<void>;
+  /** Whole file; throws LakeNotFoundError when absent. */
+  read(path: string): Promise<Buffer>;
+  /** The file as a stream of chunks, for files too large to hold. */
+  readStream(path: string): AsyncIterable<Buffer>;
+  exists(path: string): Promise<boolean>;
+  /** Files (not folders) under a folder, recursively, sorted by path. Empty when the folder is absent. */
+  list(folder: string): Promise<LakeEntry[]>;
+  /** Removes a file; absent is not an error. */
+  delete(path: string): Promise<void>;
+}
+
+export class LakeNotFoundError extends Error {
+  constructor(readonly path: string) {
+    super(`lake path not found: ${path}`);
+    this.name = 'LakeNotFoundError';
+  }
+}
+
+/** `yyyy/mm/dd` for a UTC date string `YYYY-MM-DD`. */
+export function datePath(date: string): string {
+  return date.replaceAll('-', '/');
+}
