@@ -1,0 +1,75 @@
+import type { ModelArtifact } from './artifact';
+import type { FeatureName } from '../features/schema';
+import { psi, PSI_DRIFT_THRESHOLD } from './psi';
+
+/**
+ * The daily drift verdict (ARCHITECTURE.md section 8): PSI of every feature and of the score against
+ * the active version's training baseline, and the active version's AUC on recently matured labels
+ * against its validation AUC. Pure: the drift check step gathers the inputs and writes the result.
+ */
+
+/** A relative AUC drop above this (5%) from the validation AUC triggers a retrain. */
+export const AUC_DROP_THRESHOLD = 0.05;
+
+export type DriftVariable = FeatureName | 'score';
+
+export interface DriftInput {
+  baseline: ModelArtifact['psi_baseline'];
+  /** Current values of each feature (e.g. the newest partition), keyed by feature name. */
+  features: Record<FeatureName, Float64Array | readonly number[]>;
+  /** Current lead scores (the served logit) of the same rows. */
+  scores: Float64Array | readonly number[];
+  /** AUC of the active version on labels matured recently; null when there are too few to measure. */
+  aucRecent: number | null;
+  /** AUC the active version had on its own validation rows. */
+  validationAuc: number;
+  psiThreshold?: number;
+  aucDropThreshold?: number;
+}
+
+export interface DriftResult {
+  /** Keyed by each feature name and `score`, in the baseline's order. */
+  psi: Record<DriftVariable, number>;
+  auc_recent: number | null;
+  /** (validation AUC − recent AUC) / validation AUC; null when no recent AUC. */
+  auc_relative_drop: number | null;
+  /** Names whose PSI exceeds the threshold. */
+  drifted: DriftVariable[];
+  action: 'none' | 'retrain';
+}
+
+export function evaluateDrift(input: DriftInput): DriftResult {
+  const psiThreshold = input.psiThreshold ?? PSI_DRIFT_THRESHOLD;
+  const aucDropThreshold = input.aucDropThreshold ?? AUC_DROP_THRESHOLD;
+  if (!(input.validationAuc > 0 && input.validationAuc <= 1)) {
+    throw new Error(`evaluateDrift: validationAuc must be in (0, 1], got ${input.validationAuc}`);
+  }
+  if (input.aucRecent !== null && !(input.aucRecent >= 0 && input.aucRecent <= 1)) {
+    throw new Error(`evaluateDrift: aucRecent must be in [0, 1] or null, got ${input.aucRecent}`);
+  }
+
+  const result = {} as Record<DriftVariable, number>;
+  const drifted: DriftVariable[] = [];
+  for (const name of Object.keys(input.baseline) as DriftVariable[]) {
+    const values = name === 'score' ? input.scores : input.features[name];
+    if (values === undefined) throw new Error(`evaluateDrift: no current values for "${name}", which the baseline has`);
+    let value: number;
+    try {
+      value = psi(input.baseline[name], values);
+    } catch (e) {
+      throw new Error(`evaluateDrift: ${name}: ${(e as Error).message}`);
+    }
+    result[name] = value;
+    if (value > psiThreshold) drifted.push(name);
+  }
+
+  const drop = input.aucRecent === null ? null : (input.validationAuc - input.aucRecent) / input.validationAuc;
+  const aucDegraded = drop !== null && drop > aucDropThreshold;
+  return {
+    psi: result,
+    auc_recent: input.aucRecent,
+    auc_relative_drop: drop,
+    drifted,
+    action: drifted.length > 0 || aucDegraded ? 'retrain' : 'none',
+  };
+}
