@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { registerTrain } from './commands/train';
+
+/** A failure the user can act on: printed without a stack trace. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('leadscore')
+    .description('Learns lead-scoring weights from SMS/MMS campaign outcomes and serves them to SQL.')
+    .exitOverride()
+    .showHelpAfterError();
+  // Each command lives in its own file under cli/commands and binds options to one pipeline step.
+  registerTrain(program);
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`leadscore: ${message}\n`);
+    if (process.env.LEADSCORE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}

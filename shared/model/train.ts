@@ -1,0 +1,247 @@
+import { FEATURES, N_FEATURES, type FeatureName } from '../features/schema';
+import type { ModelArtifact, PsiBaseline } from './artifact';
+import { baselineProbabilities, baselineSigns } from './baseline';
+import type { Dataset } from './dataset';
+import { coefficientCovariance, fitLogistic, type LogisticFit } from './logistic';
+import { evaluate, type Evaluation, type EvaluationDetail } from './metrics';
+import { fitPlatt } from './platt';
+import { psiBaseline } from './psi';
+import { fitScaler, standardize, type Scaler } from './scaler';
+import { leadScore, sigmoid } from './score';
+
+/**
+ * The training recipe of ARCHITECTURE.md section 5, as one pure function: scale on training rows,
+ * fit L2 logistic regression, evaluate on validation rows beside the equal-weights baseline,
+ * calibrate with Platt scaling when Brier is too high, and express everything as raw-space weights
+ * so SQL needs one weighted sum.
+ */
+export interface TrainOptions {
+  C?: number;
+  /** Platt scaling is fitted when validation Brier exceeds this (section 5.5). */
+  brierThreshold?: number;
+  folds?: number;
+}
+
+export interface Metrics extends Evaluation {
+  calibrated: boolean;
+  n_train: number;
+  n_valid: number;
+  /** Share of positive labels among the validation rows (the base rate lift is measured against). */
+  positive_rate: number;
+  positive_rate_train: number;
+  baseline: Evaluation;
+  calibration_curve: EvaluationDetail['calibration_curve'];
+}
+
+export interface TrainResult {
+  artifact: ModelArtifact;
+  metrics: Metrics;
+  /** Curves and validation predictions for the report and for audits. */
+  detail: {
+    model: EvaluationDetail;
+    baseline: EvaluationDetail;
+    /** Uncalibrated model, when calibration was applied. */
+    uncalibrated: Evaluation | null;
+    validProbabilities: Float64Array;
+    validScores: Float64Array;
+    baselineSigns: number[];
+  };
+}
+
+export class TrainingDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingDataError';
+  }
+}
+
+function countPositives(y: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s += y[i]!;
+  return s;
+}
+
+export function checkTwoClasses(data: Dataset, what: string): void {
+  const pos = countPositives(data.y);
+  if (data.n === 0) throw new TrainingDataError(`${what}: no rows`);
+  if (pos === 0 || pos === data.n) {
+    throw new TrainingDataError(`${what}: all ${data.n} labels are ${pos === 0 ? 0 : 1}; both classes are needed`);
+  }
+}
+
+/** W_raw_i = β_i/σ_i, offset = β_0 − Σ β_i·μ_i/σ_i (section 5.6). */
+export function toRawSpace(coef: readonly number[], intercept: number, scaler: Scaler): { weights: number[]; offset: number } {
+  const weights = coef.map((b, j) => b / scaler.std[j]!);
+  let offset = intercept;
+  for (let j = 0; j < coef.length; j++) offset -= (coef[j]! * scaler.mean[j]!) / scaler.std[j]!;
+  return { weights, offset };
+}
+
+function scoresOf(data: Dataset, weights: readonly number[], offset: number): Float64Array {
+  const out = new Float64Array(data.n);
+  for (let i = 0; i < data.n; i++) out[i] = leadScore(weights, offset, data.x, i * N_FEATURES);
+  return out;
+}
+
+function column(data: Dataset, j: number): Float64Array {
+  const out = new Float64Array(data.n);
+  for (let i = 0; i < data.n; i++) out[i] = data.x[i * N_FEATURES + j]!;
+  return out;
+}
+
+/**
+ * Stratified fold of each row, independent of row order: rows of each class are ranked by a hash
+ * of their feature values and dealt round-robin, so shuffling the input file changes nothing.
+ */
+export function stratifiedFolds(data: Dataset, folds: number): Uint8Array {
+  const hash = new Uint32Array(data.n);
+  const bytes = new Uint8Array(data.x.buffer, data.x.byteOffset, data.x.byteLength);
+  for (let i = 0; i < data.n; i++) {
+    let h = 2166136261; // FNV-1a over the row's 56 bytes
+    for (let b = i * 8 * N_FEATURES, e = b + 8 * N_FEATURES; b < e; b++) h = Math.imul(h ^ bytes[b]!, 16777619);
+    hash[i] = h >>> 0;
+  }
+  const fold = new Uint8Array(data.n);
+  for (const cls of [0, 1]) {
+    const rows: number[] = [];
+    for (let i = 0; i < data.n; i++) if (data.y[i] === cls) rows.push(i);
+    rows.sort((a, b) => hash[a]! - hash[b]! || a - b);
+    rows.forEach((r, k) => (fold[r] = k % folds));
+  }
+  return fold;
+}
+
+/** Out-of-fold logits: each fold scored by a model (its own scaler and fit) that never saw it. */
+function outOfFoldLogits(train: Dataset, C: number, folds: number): Float64Array {
+  const fold = stratifiedFolds(train, folds);
+  const logits = new Float64Array(train.n);
+  for (let k = 0; k < folds; k++) {
+    let m = 0;
+    for (let i = 0; i < train.n; i++) if (fold[i] !== k) m++;
+    const part: Dataset = { n: m, x: new Float64Array(m * N_FEATURES), y: new Uint8Array(m) };
+    for (let i = 0, r = 0; i < train.n; i++) {
+      if (fold[i] === k) continue;
+      part.x.set(train.x.subarray(i * N_FEATURES, (i + 1) * N_FEATURES), r * N_FEATURES);
+      part.y[r++] = train.y[i]!;
+    }
+    checkTwoClasses(part, `calibration fold ${k + 1}`);
+    const scaler = fitScaler(part.x, part.n);
+    const fit = fitLogistic(standardize(part.x, part.n, scaler), part.y, part.n, { C });
+    const raw = toRawSpace(fit.coef, fit.intercept, scaler);
+    for (let i = 0; i < train.n; i++) {
+      if (fold[i] === k) logits[i] = leadScore(raw.weights, raw.offset, train.x, i * N_FEATURES);
+    }
+  }
+  return logits;
+}
+
+function summary(e: EvaluationDetail): Evaluation {
+  return {
+    auc_roc: e.auc_roc,
+    pr_auc: e.pr_auc,
+    brier: e.brier,
+    precision_at_100: e.precision_at_100,
+    precision_at_200: e.precision_at_200,
+    lift_at_10pct: e.lift_at_10pct,
+  };
+}
+
+export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions = {}): TrainResult {
+  const C = options.C ?? 1.0;
+  const brierThreshold = options.brierThreshold ?? 0.2;
+  const folds = options.folds ?? 5;
+  if (!(C > 0) || !Number.isFinite(C)) throw new TrainingDataError(`C must be a positive number, got ${C}`);
+  checkTwoClasses(train, 'training rows');
+  checkTwoClasses(valid, 'validation rows');
+
+  const scaler = fitScaler(train.x, train.n);
+  const zTrain = standardize(train.x, train.n, scaler);
+  const fit: LogisticFit = fitLogistic(zTrain, train.y, train.n, { C });
+  const raw = toRawSpace(fit.coef, fit.intercept, scaler);
+
+  const logitsValid = scoresOf(valid, raw.weights, raw.offset);
+  const probs = logitsValid.map(sigmoid);
+  let model = evaluate(probs, valid.y);
+
+  let calibration: { a: number; b: number } | null = null;
+  let uncalibrated: Evaluation | null = null;
+  let weights = raw.weights;
+  let offset = raw.offset;
+  let finalScores = logitsValid;
+  let finalProbs = probs;
+  if (model.brier > brierThreshold) {
+    const platt = fitPlatt(outOfFoldLogits(train, C, folds), train.y);
+    calibration = platt;
+    uncalibrated = summary(model);
+    // z' = a·z + b is still one weighted sum: fold a and b into the weights and the offset.
+    weights = raw.weights.map((w) => platt.a * w);
+    offset = platt.a * raw.offset + platt.b;
+    finalScores = scoresOf(valid, weights, offset);
+    finalProbs = finalScores.map(sigmoid);
+    model = evaluate(finalProbs, valid.y);
+  }
+
+  // Equal-weights baseline on the same validation rows.
+  const signs = baselineSigns(train.x, train.y, train.n);
+  const baseline = evaluate(baselineProbabilities(valid.x, valid.n, signs), valid.y);
+
+  // Standard errors: covariance of (β, β_0) on the scaled fit, carried to raw space linearly.
+  const cov = coefficientCovariance(zTrain, train.n, fit, C);
+  const d = N_FEATURES;
+  const scale = calibration ? Math.abs(calibration.a) : 1;
+  const seCoef = FEATURES.map((_, j) => Math.sqrt(cov.get(j, j)));
+  const seIntercept = Math.sqrt(cov.get(d, d));
+  // offset = β_0 − Σ β_j·μ_j/σ_j: gradient g = (−μ/σ, 1) with respect to (β, β_0).
+  const grad = [...FEATURES.map((_, j) => -scaler.mean[j]! / scaler.std[j]!), 1];
+  let varOffset = 0;
+  for (let a = 0; a <= d; a++) for (let b = 0; b <= d; b++) varOffset += grad[a]! * cov.get(a, b) * grad[b]!;
+
+  const psi = {} as Record<FeatureName | 'score', PsiBaseline>;
+  FEATURES.forEach((f, j) => (psi[f] = psiBaseline(column(train, j))));
+  psi.score = psiBaseline(scoresOf(train, weights, offset));
+
+  const nPosTrain = countPositives(train.y);
+  const nPosValid = countPositives(valid.y);
+  const artifact: ModelArtifact = {
+    features: [...FEATURES],
+    scaler,
+    coef: fit.coef,
+    intercept: fit.intercept,
+    raw_weights: weights,
+    offset,
+    calibration,
+    C,
+    iterations: fit.iterations,
+    converged: fit.converged,
+    standard_errors: {
+      coef: seCoef,
+      intercept: seIntercept,
+      raw_weights: seCoef.map((s, j) => (scale * s) / scaler.std[j]!),
+      offset: scale * Math.sqrt(Math.max(0, varOffset)),
+    },
+    psi_baseline: psi,
+    training_mean: [...scaler.mean],
+  };
+  const metrics: Metrics = {
+    ...summary(model),
+    calibrated: calibration !== null,
+    n_train: train.n,
+    n_valid: valid.n,
+    positive_rate: nPosValid / valid.n,
+    positive_rate_train: nPosTrain / train.n,
+    baseline: summary(baseline),
+    calibration_curve: model.calibration_curve,
+  };
+  return {
+    artifact,
+    metrics,
+    detail: {
+      model,
+      baseline,
+      uncalibrated,
+      validProbabilities: finalProbs,
+      validScores: finalScores,
+      baselineSigns: signs,
+    },
+  };
+}
