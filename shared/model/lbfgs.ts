@@ -77,7 +77,7 @@ export function lbfgs(objective: Objective, x0: Float64Array, options: LbfgsOpti
       slope = dot(g, d);
     }
     const step0 = S.length === 0 ? Math.min(1, 1 / Math.sqrt(-slope)) : 1;
-    const ls = wolfeLineSearch(objective, x, f, g, d, slope, step0);
+    const ls = wolfeLineSearch(objective, x, f, g, d, slope, step0, gtol);
     if (!ls) {
       // No step lowers f any more: we are at the floor of floating-point precision.
       const gm = maxAbs(g);
@@ -113,6 +113,8 @@ interface Point {
   f: number;
   g: Float64Array;
   slope: number;
+  /** The gradient already meets the tolerance: no need to satisfy Wolfe, we are done. */
+  done: boolean;
 }
 
 function wolfeLineSearch(
@@ -123,6 +125,7 @@ function wolfeLineSearch(
   d: Float64Array,
   slope0: number,
   step0: number,
+  gtol: number,
 ): { x: Float64Array; f: number; g: Float64Array } | null {
   const c1 = 1e-4;
   const c2 = 0.9;
@@ -132,7 +135,7 @@ function wolfeLineSearch(
     for (let i = 0; i < dim; i++) xt[i] = x[i]! + t * d[i]!;
     const gt = new Float64Array(dim);
     const ft = objective(xt, gt);
-    return { x: xt, f: ft, g: gt, slope: dot(gt, d) };
+    return { x: xt, f: ft, g: gt, slope: dot(gt, d), done: maxAbs(gt) <= gtol };
   };
 
   // Near the optimum f changes by less than its rounding error and the Armijo test becomes noise;
@@ -148,6 +151,7 @@ function wolfeLineSearch(
   let t = step0;
   for (let i = 0; i < 30; i++) {
     const p = evaluate(t);
+    if (p.done) return p;
     if (!sufficientDecrease(t, p) || (i > 0 && p.f >= fPrev)) {
       return zoom(tPrev, fPrev, slopePrev, t, p.f, p.slope);
     }
@@ -161,7 +165,9 @@ function wolfeLineSearch(
   return null;
 
   function zoom(tLo: number, fLo: number, sLo: number, tHi: number, fHi: number, sHi: number) {
-    for (let j = 0; j < 40; j++) {
+    // Each zoom step costs a pass over the data; ten steps that cannot satisfy Wolfe mean we are
+    // at the floor of floating-point precision, and more would only burn time.
+    for (let j = 0; j < 10; j++) {
       let t = cubicMinimizer(tLo, fLo, sLo, tHi, fHi, sHi);
       const lo = Math.min(tLo, tHi);
       const hi = Math.max(tLo, tHi);
@@ -169,6 +175,7 @@ function wolfeLineSearch(
       if (!Number.isFinite(t) || t < lo + margin || t > hi - margin) t = (tLo + tHi) / 2;
       if (hi - lo < 1e-16 * Math.max(1, hi)) return null;
       const p = evaluate(t);
+      if (p.done) return p;
       if (!sufficientDecrease(t, p) || p.f > fLo) {
         tHi = t;
         fHi = p.f;

@@ -29,31 +29,15 @@ export function fitLogistic(x: Float64Array, y: Uint8Array, n: number, options: 
   const lambda = 1 / (options.C * count);
   // Parameters: [β_1..β_d, β_0], intercept last as in scikit-learn.
   const objective = (w: Float64Array, g: Float64Array): number => {
-    g.fill(0);
-    let loss = 0;
-    const b = w[d]!;
-    let gb = 0;
-    for (let r = 0; r < count; r++) {
-      const i = rows ? rows[r]! : r;
-      const o = i * d;
-      let z = b;
-      for (let j = 0; j < d; j++) z += w[j]! * x[o + j]!;
-      // One exp serves both the loss (softplus(z) - y·z) and its gradient (sigmoid(z) - y).
-      const e = Math.exp(-Math.abs(z));
-      const yi = y[i]!;
-      loss += (z > 0 ? z : 0) + Math.log1p(e) - yi * z;
-      const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
-      const r0 = p - yi;
-      gb += r0;
-      for (let j = 0; j < d; j++) g[j]! += r0 * x[o + j]!;
-    }
+    const sums = new Float64Array(d + 2); // loss, then Σ r·x_j, then Σ r
+    accumulate(x, y, count, rows, w, sums);
     let penalty = 0;
     for (let j = 0; j < d; j++) {
       penalty += w[j]! * w[j]!;
-      g[j] = g[j]! * invN + lambda * w[j]!;
+      g[j] = sums[j + 1]! * invN + lambda * w[j]!;
     }
-    g[d] = gb * invN;
-    return loss * invN + 0.5 * lambda * penalty;
+    g[d] = sums[d + 1]! * invN;
+    return sums[0]! * invN + 0.5 * lambda * penalty;
   };
   const result = lbfgs(objective, new Float64Array(d + 1), {
     gtol: options.gtol ?? 1e-10,
@@ -65,6 +49,57 @@ export function fitLogistic(x: Float64Array, y: Uint8Array, n: number, options: 
     iterations: result.iterations,
     converged: result.converged,
   };
+}
+
+/**
+ * One pass over the rows: Σ logloss into sums[0], Σ (p − y)·x_j into sums[1..7], Σ (p − y) into
+ * sums[8]. The hot loop of training, so the seven weights live in locals and one exp serves both
+ * the loss (softplus(z) − y·z) and the residual (sigmoid(z) − y).
+ */
+function accumulate(x: Float64Array, y: Uint8Array, count: number, rows: Uint32Array | undefined, w: Float64Array, sums: Float64Array): void {
+  const [w0, w1, w2, w3, w4, w5, w6, b] = w as unknown as number[] as [number, number, number, number, number, number, number, number];
+  let loss = 0;
+  let g0 = 0;
+  let g1 = 0;
+  let g2 = 0;
+  let g3 = 0;
+  let g4 = 0;
+  let g5 = 0;
+  let g6 = 0;
+  let gb = 0;
+  for (let r = 0; r < count; r++) {
+    const i = rows === undefined ? r : rows[r]!;
+    const o = i * 7;
+    const x0 = x[o]!;
+    const x1 = x[o + 1]!;
+    const x2 = x[o + 2]!;
+    const x3 = x[o + 3]!;
+    const x4 = x[o + 4]!;
+    const x5 = x[o + 5]!;
+    const x6 = x[o + 6]!;
+    const z = b + w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3 + w4 * x4 + w5 * x5 + w6 * x6;
+    const e = Math.exp(-Math.abs(z));
+    const yi = y[i]!;
+    loss += (z > 0 ? z : 0) + Math.log1p(e) - yi * z;
+    const res = (z >= 0 ? 1 / (1 + e) : e / (1 + e)) - yi;
+    gb += res;
+    g0 += res * x0;
+    g1 += res * x1;
+    g2 += res * x2;
+    g3 += res * x3;
+    g4 += res * x4;
+    g5 += res * x5;
+    g6 += res * x6;
+  }
+  sums[0] = loss;
+  sums[1] = g0;
+  sums[2] = g1;
+  sums[3] = g2;
+  sums[4] = g3;
+  sums[5] = g4;
+  sums[6] = g5;
+  sums[7] = g6;
+  sums[8] = gb;
 }
 
 /**
