@@ -1,0 +1,130 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { DriftRecord, Ledger, PartitionRecord, RunRecord } from '../../ports/ledger';
+import { checkIso, checkLease, checkLimit } from './checks';
+
+/**
+ * The ledger in one SQLite file (`$LEADSCORE_HOME/ledger.db`), the local default. Every process that
+ * opens the same file shares locks and cooldowns: a lock is taken inside BEGIN IMMEDIATE, which holds
+ * SQLite's write lock from the read to the write, so two processes can never both see a free lease.
+ *
+ * Keep its value imports to ./checks: the cross-process lock test transpiles these two files on their
+ * own and loads them in worker threads.
+ */
+export interface SqliteLedgerOptions {
+  /** Clock in epoch ms; tests move it to expire leases and cooldowns without sleeping. */
+  now?: () => number;
+  /** How long a writer waits for another process's write lock before failing (default 10 s). */
+  busyTimeoutMs?: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS partitions (
+  path TEXT NOT NULL, model_version INTEGER NOT NULL, record TEXT NOT NULL,
+  PRIMARY KEY (path, model_version));
+CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, started_at TEXT NOT NULL, record TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started_at);
+CREATE TABLE IF NOT EXISTS locks (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS cooldowns (name TEXT PRIMARY KEY, until TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS drift (date TEXT PRIMARY KEY, record TEXT NOT NULL);
+`;
+
+export class SqliteLedger implements Ledger {
+  private readonly db: DatabaseSync;
+  private readonly now: () => number;
+
+  constructor(file: string, options: SqliteLedgerOptions = {}) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new DatabaseSync(file);
+    this.now = options.now ?? Date.now;
+    this.db.exec(`PRAGMA busy_timeout = ${Math.round(options.busyTimeoutMs ?? 10_000)}`);
+    // WAL lets readers (status, listRuns) proceed while another process holds the write lock.
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec(SCHEMA);
+  }
+
+  async getPartition(partitionPath: string, modelVersion: number): Promise<PartitionRecord | undefined> {
+    const row = this.db
+      .prepare('SELECT record FROM partitions WHERE path = ? AND model_version = ?')
+      .get(partitionPath, modelVersion) as { record: string } | undefined;
+    return row && (JSON.parse(row.record) as PartitionRecord);
+  }
+
+  async putPartition(record: PartitionRecord): Promise<void> {
+    this.db
+      .prepare('INSERT OR REPLACE INTO partitions (path, model_version, record) VALUES (?, ?, ?)')
+      .run(record.path, record.modelVersion, JSON.stringify(record));
+  }
+
+  async putRun(run: RunRecord): Promise<void> {
+    this.db
+      .prepare('INSERT OR REPLACE INTO runs (id, started_at, record) VALUES (?, ?, ?)')
+      .run(run.id, run.startedAt, JSON.stringify(run));
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const row = this.db.prepare('SELECT record FROM runs WHERE id = ?').get(id) as { record: string } | undefined;
+    return row && (JSON.parse(row.record) as RunRecord);
+  }
+
+  async listRuns(limit: number): Promise<RunRecord[]> {
+    const rows = this.db
+      .prepare('SELECT record FROM runs ORDER BY started_at DESC, id DESC LIMIT ?')
+      .all(checkLimit(limit)) as { record: string }[];
+    return rows.map((r) => JSON.parse(r.record) as RunRecord);
+  }
+
+  async acquireLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    checkLease(name, owner, ttlMs);
+    const now = this.now();
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const held = this.db.prepare('SELECT owner, expires_at_ms FROM locks WHERE name = ?').get(name) as
+        | { owner: string; expires_at_ms: number }
+        | undefined;
+      // The holder may renew its own lease; anyone may take an expired one.
+      const free = held === undefined || held.owner === owner || held.expires_at_ms <= now;
+      if (free) {
+        this.db
+          .prepare('INSERT OR REPLACE INTO locks (name, owner, expires_at_ms) VALUES (?, ?, ?)')
+          .run(name, owner, now + ttlMs);
+      }
+      this.db.exec('COMMIT');
+      return free;
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  async releaseLock(name: string, owner: string): Promise<void> {
+    // Only the holder releases: a run whose lease expired and was taken over must not free the new holder's.
+    this.db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner);
+  }
+
+  async getCooldown(name: string): Promise<string | undefined> {
+    const row = this.db.prepare('SELECT until FROM cooldowns WHERE name = ?').get(name) as { until: string } | undefined;
+    return row && Date.parse(row.until) > this.now() ? row.until : undefined;
+  }
+
+  async setCooldown(name: string, untilIso: string): Promise<void> {
+    checkIso(untilIso, 'setCooldown');
+    this.db.prepare('INSERT OR REPLACE INTO cooldowns (name, until) VALUES (?, ?)').run(name, untilIso);
+  }
+
+  async putDrift(record: DriftRecord): Promise<void> {
+    this.db.prepare('INSERT OR REPLACE INTO drift (date, record) VALUES (?, ?)').run(record.date, JSON.stringify(record));
+  }
+
+  async listDrift(limit: number): Promise<DriftRecord[]> {
+    const rows = this.db.prepare('SELECT record FROM drift ORDER BY date DESC LIMIT ?').all(checkLimit(limit)) as {
+      record: string;
+    }[];
+    return rows.map((r) => JSON.parse(r.record) as DriftRecord);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.isOpen) this.db.close();
+  }
+}
