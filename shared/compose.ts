@@ -1,7 +1,11 @@
 import type { Config } from './config';
-import { lakeRoot } from './config';
+import { lakeRoot, warehouseFile } from './config';
 import type { Lake } from './ports/lake';
 import { LocalLake } from './adapters/lake/local';
+import type { Warehouse } from './ports/warehouse';
+import { SqliteWarehouse } from './adapters/warehouse/sqlite';
+import { MssqlWarehouse } from './adapters/warehouse/mssql';
+import { DEFAULT_RETRY } from './adapters/warehouse/retry';
 
 /**
  * The composition root: the one place that reads configuration and chooses adapters.
@@ -13,5 +17,22 @@ export function createLake(config: Config): Lake {
       return new LocalLake(lakeRoot(config));
     case 'adls':
       throw new Error('LAKE_KIND=adls: the ADLS Gen2 adapter is not wired yet');
+  }
+}
+
+export function createWarehouse(config: Config, log?: (message: string) => void): Warehouse {
+  switch (config.WAREHOUSE_KIND) {
+    case 'sqlite':
+      return new SqliteWarehouse(warehouseFile(config));
+    case 'mssql':
+      if (!config.SQL_SERVER || !config.SQL_DATABASE) throw new Error('WAREHOUSE_KIND=mssql needs SQL_SERVER and SQL_DATABASE');
+      return new MssqlWarehouse({
+        server: config.SQL_SERVER,
+        database: config.SQL_DATABASE,
+        managedIdentityClientId: config.SQL_CLIENT_ID,
+        poolMax: config.SQL_POOL_MAX,
+        retry: { ...DEFAULT_RETRY, attempts: config.SQL_RETRY_ATTEMPTS },
+        log,
+      });
   }
 }

@@ -21,6 +21,14 @@ const schema = z.object({
   LABEL_WINDOW_DAYS: z.coerce.number().int().positive().default(7).describe('Days after a send in which a reaction counts as positive'),
   CALIBRATION_BRIER_THRESHOLD: z.coerce.number().positive().default(0.2).describe('Platt scaling is fitted when validation Brier exceeds this'),
   AUTO_DEPLOY: bool.default(false).describe('Activate a version that passes every gate at once (otherwise it waits as staged)'),
+  WAREHOUSE_KIND: z.enum(['sqlite', 'mssql']).default('sqlite').describe('Warehouse adapter: the local SQLite file or Azure SQL'),
+  SQL_SERVER: z.string().optional().describe('Azure SQL server host, e.g. <server>.database.windows.net (WAREHOUSE_KIND=mssql)'),
+  SQL_DATABASE: z.string().optional().describe('Azure SQL database name (WAREHOUSE_KIND=mssql)'),
+  SQL_CLIENT_ID: z.string().optional().describe('Client id of the user-assigned managed identity that signs in to Azure SQL; unset = DefaultAzureCredential chain'),
+  SQL_POOL_MAX: z.coerce.number().int().positive().default(10).describe('Most Azure SQL connections held open per instance'),
+  SQL_RETRY_ATTEMPTS: z.coerce.number().int().positive().default(5).describe('Attempts per Azure SQL operation on transient errors (exponential backoff)'),
+  SCORE_MAX_BAD_FRACTION: z.coerce.number().min(0).max(1).default(0.01).describe('A feature partition with a larger share of invalid rows is not scored'),
+  SCORE_CHUNK_ROWS: z.coerce.number().int().positive().default(100_000).describe('Rows scored and written per chunk (bounds memory; one scores file per chunk)'),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -39,6 +47,10 @@ export function configDescriptions(): { name: string; default: unknown; meaning:
     const parsed = (field as z.ZodType).safeParse(undefined);
     return { name, default: parsed.success ? parsed.data : undefined, meaning: field.description ?? '' };
   });
+}
+
+export function warehouseFile(config: Config): string {
+  return path.resolve(config.LEADSCORE_HOME, 'warehouse.db');
 }
 
 export function lakeRoot(config: Config): string {

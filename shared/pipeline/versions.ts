@@ -1,0 +1,193 @@
+import { FEATURES, N_FEATURES } from '../features/schema';
+import type { ModelArtifact } from '../model/artifact';
+import type { Lake } from '../ports/lake';
+import {
+  type Deployment,
+  type ModelVersion,
+  type VersionMetrics,
+  type Warehouse,
+  WarehouseConflictError,
+  WarehouseNotFoundError,
+} from '../ports/warehouse';
+import { modelFolder } from '../scoring/servingModel';
+import { rescoreNewest, type ScorePartitionResult, type ScoringDeps } from './scorePartition';
+
+/**
+ * The version lifecycle (ARCHITECTURE.md section 7): register (staged) → deploy (active) → retired,
+ * and rollback. Each state change is one warehouse transaction; the lake holds the artifacts.
+ */
+
+export interface VersionDeps {
+  lake: Lake;
+  warehouse: Warehouse;
+  log?: (message: string) => void;
+}
+
+export interface RegisterInput {
+  artifact: ModelArtifact;
+  /** Written whole to metrics.json; auc_roc, pr_auc and brier are also listed by `leadscore versions`. */
+  metrics: { auc_roc: number; pr_auc: number; brier: number } & Record<string, unknown>;
+  /** weights.csv as given, or rendered for the version number assigned here. */
+  weightsCsv: string | ((version: number) => string);
+  /** What started the run: schedule, drift, performance, manual. */
+  trigger: string;
+  /** Training window of labelled send dates (YYYY-MM-DD, inclusive); null when unknown (file mode). */
+  window: { start: string; end: string } | null;
+  /** 'rejected' records a version that failed a gate (never deployable). Default 'staged'. */
+  status?: 'staged' | 'rejected';
+  /** Further fields for model.json (e.g. run id, data partitions with hashes, code version). */
+  modelJsonExtra?: Record<string, unknown>;
+}
+
+/** Scalars only go to SQL (curves and per-row detail stay in metrics.json). */
+function sqlMetrics(m: RegisterInput['metrics']): VersionMetrics {
+  const out: VersionMetrics = { auc: m.auc_roc, pr_auc: m.pr_auc, brier: m.brier };
+  for (const [k, v] of Object.entries(m)) {
+    if (v === null || ['number', 'string', 'boolean'].includes(typeof v)) out[k] = v;
+  }
+  out.auc = m.auc_roc;
+  return out;
+}
+
+function checkArtifact(a: ModelArtifact): void {
+  if (a.features.length !== N_FEATURES || a.features.some((f, i) => f !== FEATURES[i])) {
+    throw new Error(`artifact.features must be the canonical order ${FEATURES.join(', ')}; got ${a.features.join(', ')}`);
+  }
+  const bad = a.raw_weights.findIndex((w) => !Number.isFinite(w));
+  if (a.raw_weights.length !== N_FEATURES || bad >= 0) throw new Error(`artifact.raw_weights must be ${N_FEATURES} finite numbers (index ${bad} is not)`);
+  if (!Number.isFinite(a.offset)) throw new Error('artifact.offset must be a finite number');
+  if (a.training_mean.length !== N_FEATURES || !a.training_mean.every(Number.isFinite)) throw new Error(`artifact.training_mean must be ${N_FEATURES} finite numbers`);
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Registers a trained model as the next version: the SQL rows first (the primary key claims the
+ * number, so two concurrent registrations cannot both take it), then models/v{N}/ in the lake; if
+ * the lake write fails the SQL rows are removed again.
+ */
+export async function registerVersion(deps: VersionDeps, input: RegisterInput): Promise<ModelVersion> {
+  checkArtifact(input.artifact);
+  if (input.window && (!DATE.test(input.window.start) || !DATE.test(input.window.end))) {
+    throw new Error(`window must be YYYY-MM-DD dates; got ${input.window.start}..${input.window.end}`);
+  }
+  for (let attempt = 0; ; attempt++) {
+    const version = await deps.warehouse.nextVersion();
+    const folder = modelFolder(version);
+    try {
+      await deps.warehouse.insertVersion({
+        version,
+        status: input.status ?? 'staged',
+        trigger: input.trigger,
+        artifactPath: folder,
+        metrics: sqlMetrics(input.metrics),
+        windowStart: input.window?.start ?? null,
+        windowEnd: input.window?.end ?? null,
+        weights: input.artifact.raw_weights,
+        offset: input.artifact.offset,
+      });
+    } catch (err) {
+      if (err instanceof WarehouseConflictError && attempt < 5) continue;
+      throw err;
+    }
+    const files: [string, string][] = [
+      ['model.json', `${JSON.stringify({ model_version: version, ...input.artifact, ...input.modelJsonExtra }, null, 2)}\n`],
+      ['weights.csv', typeof input.weightsCsv === 'function' ? input.weightsCsv(version) : input.weightsCsv],
+      ['metrics.json', `${JSON.stringify(input.metrics, null, 2)}\n`],
+    ];
+    const done: string[] = [];
+    try {
+      for (const [name, text] of files) {
+        await deps.lake.write(folder + name, text);
+        done.push(folder + name);
+      }
+    } catch (err) {
+      for (const f of done) await deps.lake.delete(f);
+      await deps.warehouse.deleteVersion(version);
+      throw err;
+    }
+    deps.log?.(`registered model version ${version} (${input.status ?? 'staged'}) → ${folder}`);
+    const registered = await deps.warehouse.getVersion(version);
+    if (!registered) throw new Error(`model version ${version} vanished right after registration`);
+    return registered;
+  }
+}
+
+export interface ChangeOptions {
+  /** Who asks: a user principal, `cli:<user>`, `timer`, … */
+  by: string;
+  reason?: string | null;
+  /** Rescore the newest partition after the change (default true when scoring deps are given). */
+  rescore?: ScoringDeps;
+}
+
+export interface ChangeResult {
+  deployment: Deployment;
+  rescored: ScorePartitionResult[];
+  /** The change is committed even if rescoring failed; the next landed partition or retry fixes it. */
+  rescoreError: string | null;
+}
+
+async function afterChange(deployment: Deployment, opts: ChangeOptions, log?: (m: string) => void): Promise<ChangeResult> {
+  log?.(`${deployment.action}: v${deployment.fromVersion ?? '-'} → v${deployment.toVersion} by ${deployment.by}${deployment.reason ? ` (${deployment.reason})` : ''}`);
+  if (!opts.rescore) return { deployment, rescored: [], rescoreError: null };
+  try {
+    return { deployment, rescored: await rescoreNewest(opts.rescore), rescoreError: null };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log?.(`rescoring the newest partition after ${deployment.action} failed: ${message}`);
+    return { deployment, rescored: [], rescoreError: message };
+  }
+}
+
+/** Activates `version` (staged or retired) in one transaction; throws WarehouseNotFoundError / WarehouseConflictError. */
+export async function deployVersion(deps: VersionDeps, version: number, opts: ChangeOptions): Promise<ChangeResult> {
+  const target = await deps.warehouse.getVersion(version);
+  if (!target) throw new WarehouseNotFoundError(`model version ${version} does not exist`);
+  const active = await deps.warehouse.getActiveWeights();
+  const deployment = await deps.warehouse.activate({
+    action: 'deploy',
+    toVersion: version,
+    expectedActive: active?.version ?? null,
+    by: opts.by,
+    reason: opts.reason ?? null,
+  });
+  return afterChange(deployment, opts, deps.log);
+}
+
+/**
+ * The version a rollback returns to: the one the current version replaced when it was deployed.
+ * Repeated rollbacks walk back through deploy history (v3 → v2 → v1), never ping-pong.
+ */
+export async function previousVersion(warehouse: Warehouse, current: number): Promise<number | null> {
+  const log = await warehouse.listDeployments(10_000);
+  const deployed = log.find((d) => d.action === 'deploy' && d.toVersion === current);
+  return deployed?.fromVersion ?? null;
+}
+
+export async function rollback(deps: VersionDeps, opts: ChangeOptions & { toVersion?: number }): Promise<ChangeResult> {
+  const active = await deps.warehouse.getActiveWeights();
+  if (!active) throw new WarehouseConflictError('no version is active: nothing to roll back');
+  let target = opts.toVersion;
+  if (target === undefined) {
+    const prev = await previousVersion(deps.warehouse, active.version);
+    if (prev === null) throw new WarehouseConflictError(`version ${active.version} was the first one deployed: there is no previous version to roll back to`);
+    target = prev;
+  } else {
+    const v = await deps.warehouse.getVersion(target);
+    if (!v) throw new WarehouseNotFoundError(`model version ${target} does not exist`);
+    if (v.status === 'staged') throw new WarehouseConflictError(`model version ${target} was never active; use deploy to activate a staged version`);
+  }
+  const deployment = await deps.warehouse.activate({
+    action: 'rollback',
+    toVersion: target,
+    expectedActive: active.version,
+    by: opts.by,
+    reason: opts.reason ?? null,
+  });
+  return afterChange(deployment, opts, deps.log);
+}
+
+export async function listVersions(deps: Pick<VersionDeps, 'warehouse'>): Promise<ModelVersion[]> {
+  return deps.warehouse.listVersions();
+}

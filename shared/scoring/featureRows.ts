@@ -1,0 +1,136 @@
+import { FEATURES, FEATURE_RANGES, N_FEATURES } from '../features/schema';
+
+/**
+ * Row validation for a features partition (ARCHITECTURE.md section 3: `contact_id, as_of, <7 features>`),
+ * written for a million rows: no per-row objects for good rows, values parsed straight into a typed array.
+ */
+
+export const MAX_CONTACT_ID = 64;
+const REQUIRED = ['contact_id', 'as_of', ...FEATURES] as const;
+
+/** Column positions by name (header order is free); throws naming what is missing. */
+export function headerIndex(header: string[], where: string): number[] {
+  const cleaned = header.map((h) => h.trim().replace(/^\uFEFF/, ''));
+  const missing = REQUIRED.filter((c) => !cleaned.includes(c));
+  if (missing.length > 0) throw new Error(`${where}: header lacks column(s) ${missing.join(', ')} (got: ${cleaned.join(', ')})`);
+  return REQUIRED.map((c) => cleaned.indexOf(c));
+}
+
+/** Splits one CSV line; quoted fields (RFC 4180) take the slow path. */
+export function splitCsvLine(line: string): string[] {
+  if (!line.includes('"')) return line.split(',');
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (line[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(field);
+      field = '';
+    } else field += ch;
+  }
+  out.push(field);
+  return out;
+}
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+function validDate(s: string): boolean {
+  if (!DATE_RE.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/**
+ * Validates one row's fields into x[at..at+7); returns undefined when valid, else the reason
+ * (naming the column and the value).
+ */
+export function validateRow(fields: string[], index: number[], expectedAsOf: string | null, x: Float64Array, at: number): string | undefined {
+  if (fields.length < REQUIRED.length) return `expected at least ${REQUIRED.length} fields, got ${fields.length}`;
+  const contactId = fields[index[0]!]!;
+  if (contactId.length === 0) return 'contact_id: empty';
+  if (contactId.length > MAX_CONTACT_ID) return `contact_id: longer than ${MAX_CONTACT_ID} characters`;
+  const asOf = fields[index[1]!]!;
+  if (!validDate(asOf)) return `as_of: '${asOf}' is not a date YYYY-MM-DD`;
+  if (expectedAsOf !== null && asOf !== expectedAsOf) return `as_of: ${asOf} differs from the partition date ${expectedAsOf}`;
+  for (let j = 0; j < N_FEATURES; j++) {
+    const raw = fields[index[j + 2]!]!;
+    const v = raw.length === 0 ? NaN : +raw;
+    const name = FEATURES[j]!;
+    if (!Number.isFinite(v)) return `${name}: '${raw}' is not a finite number`;
+    const [lo, hi] = FEATURE_RANGES[name];
+    if (v < lo || v > hi) return `${name}: ${raw} outside [${lo}, ${hi}]`;
+    x[at + j] = v;
+  }
+  return undefined;
+}
+
+/**
+ * Contact ids seen so far, as two independent 32-bit hashes in an open-addressing table: 8 bytes a
+ * contact instead of a retained string. A false "duplicate" needs both hashes to collide
+ * (about n²/2⁶⁵, 3·10⁻⁸ for a million contacts).
+ */
+export class ContactIdSet {
+  private h1: Uint32Array;
+  private h2: Uint32Array;
+  private used: Uint8Array;
+  private count = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.h1 = new Uint32Array(capacity);
+    this.h2 = new Uint32Array(capacity);
+    this.used = new Uint8Array(capacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds the id; false when it was already there. */
+  add(id: string): boolean {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c;
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    a >>>= 0;
+    b = (b ^ (b >>> 13)) >>> 0;
+    return this.insert(a, b);
+  }
+
+  private insert(a: number, b: number): boolean {
+    if ((this.count + 1) * 2 > this.used.length) this.grow();
+    const mask = this.used.length - 1;
+    for (let s = (a ^ Math.imul(b, 0x27d4eb2d)) & mask; ; s = (s + 1) & mask) {
+      if (!this.used[s]) {
+        this.used[s] = 1;
+        this.h1[s] = a;
+        this.h2[s] = b;
+        this.count++;
+        return true;
+      }
+      if (this.h1[s] === a && this.h2[s] === b) return false;
+    }
+  }
+
+  private grow(): void {
+    const { h1, h2, used } = this;
+    const cap = used.length * 2;
+    this.h1 = new Uint32Array(cap);
+    this.h2 = new Uint32Array(cap);
+    this.used = new Uint8Array(cap);
+    this.count = 0;
+    for (let s = 0; s < used.length; s++) if (used[s]) this.insert(h1[s]!, h2[s]!);
+  }
+}
