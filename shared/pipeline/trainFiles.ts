@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseNumericCsv } from '../io/numericCsv';
 import type { Dataset } from '../model/dataset';
-import { trainModel, type TrainOptions, type TrainResult } from '../model/train';
+import { checkTwoClasses, trainModel, type TrainOptions, type TrainResult } from '../model/train';
 import { renderTrainingFiles, type TrainingFiles } from './trainingOutputs';
 
 /** Reads a labelled feature CSV; errors name the file, line and column. */
@@ -41,6 +41,8 @@ export interface FileTrainingRun {
 /** `leadscore train --train --valid --out`: parse, fit, evaluate, write (model_version 0). */
 export async function trainFromFiles(trainFile: string, validFile: string, outDir: string, options: TrainOptions): Promise<FileTrainingRun> {
   const [train, valid] = await Promise.all([readLabelledCsv(trainFile), readLabelledCsv(validFile)]);
+  checkTwoClasses(train, trainFile);
+  checkTwoClasses(valid, validFile);
   const result = trainModel(train, valid, options);
   const files = renderTrainingFiles(result, 0);
   await writeFilesAtomically(outDir, files);
