@@ -1,0 +1,125 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { FEATURES } from '../features/schema';
+import type { Lake } from '../ports/lake';
+import type { Ledger } from '../ports/ledger';
+import { type Warehouse, WarehouseNotFoundError, WEIGHT_COLUMNS } from '../ports/warehouse';
+import { MSSQL_STATEMENTS } from '../adapters/warehouse/mssql-statements';
+import { scoreOne } from '../scoring/contact';
+import type { ActiveModelCache } from '../scoring/servingModel';
+import { deployVersion, rollback, type ChangeResult } from '../pipeline/versions';
+import type { ScoringDeps } from '../pipeline/scorePartition';
+import { actor, requireAdmin } from './auth';
+import { BadRequestError, toProblem } from './problem';
+import { deployBody, rollbackBody, scoreBody, versionParam } from './schemas';
+
+/** What every HTTP handler needs; built once per process by shared/http/runtime.ts, injected in tests. */
+export interface ApiDeps {
+  lake: Lake;
+  warehouse: Warehouse;
+  ledger: Pick<Ledger, 'getPartition' | 'putPartition'>;
+  cache: ActiveModelCache;
+  scoring?: Partial<Pick<ScoringDeps, 'maxBadFraction' | 'chunkRows' | 'alert'>>;
+}
+
+export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+function json(status: number, body: unknown): HttpResponseInit {
+  return { status, jsonBody: body };
+}
+
+/** The body as JSON; an empty body is `{}`; anything unparsable is a 400 naming `body`. */
+async function readJson(request: HttpRequest): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim().length === 0) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError('body', 'is not valid JSON');
+  }
+}
+
+function handle(getDeps: () => Promise<ApiDeps>, fn: (deps: ApiDeps, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): Handler {
+  return async (request, context) => {
+    try {
+      return await fn(await getDeps(), request, context);
+    } catch (err) {
+      return toProblem(err, (m) => context.error(m));
+    }
+  };
+}
+
+export function listWeightsHandler(getDeps: () => Promise<ApiDeps>): Handler {
+  return handle(getDeps, async ({ warehouse }) => {
+    const [versions, active, deployments] = await Promise.all([warehouse.listVersions(), warehouse.getActiveWeights(), warehouse.listDeployments(50)]);
+    return json(200, { active_version: active?.version ?? null, versions, deployments });
+  });
+}
+
+export function activeWeightsHandler(getDeps: () => Promise<ApiDeps>): Handler {
+  return handle(getDeps, async ({ warehouse }) => {
+    const active = await warehouse.getActiveWeights();
+    if (!active) throw new WarehouseNotFoundError('no model version is active');
+    return json(200, {
+      model_version: active.version,
+      weights: Object.fromEntries(FEATURES.map((f, i) => [f, active.weights[i]])),
+      columns: Object.fromEntries(FEATURES.map((f, i) => [WEIGHT_COLUMNS[f], active.weights[i]])),
+      offset: active.offset,
+      sql: MSSQL_STATEMENTS.seedScoringSelectByContact,
+    });
+  });
+}
+
+function changeBody(r: ChangeResult): unknown {
+  return {
+    deployment: r.deployment,
+    rescored: r.rescored.map((s) => ({ path: s.path, status: s.status, model_version: s.modelVersion, rows_scored: s.status === 'scored' ? s.rowsScored : 0 })),
+    rescore_error: r.rescoreError,
+  };
+}
+
+function scoringDeps(deps: ApiDeps, context: InvocationContext): ScoringDeps {
+  return { lake: deps.lake, warehouse: deps.warehouse, ledger: deps.ledger, log: (m) => context.log(m), ...deps.scoring };
+}
+
+export function deployHandler(getDeps: () => Promise<ApiDeps>): Handler {
+  return handle(getDeps, async (deps, request, context) => {
+    requireAdmin(request);
+    const parsedVersion = versionParam.safeParse(request.params.version);
+    if (!parsedVersion.success) throw new BadRequestError('version', parsedVersion.error.issues[0]?.message ?? 'invalid');
+    const body = deployBody.parse(await readJson(request));
+    const result = await deployVersion({ lake: deps.lake, warehouse: deps.warehouse, log: (m) => context.log(m) }, parsedVersion.data, {
+      by: actor(request),
+      reason: body.reason ?? null,
+      rescore: scoringDeps(deps, context),
+    });
+    deps.cache.invalidate();
+    return json(200, changeBody(result));
+  });
+}
+
+export function rollbackHandler(getDeps: () => Promise<ApiDeps>): Handler {
+  return handle(getDeps, async (deps, request, context) => {
+    requireAdmin(request);
+    const body = rollbackBody.parse(await readJson(request));
+    const result = await rollback({ lake: deps.lake, warehouse: deps.warehouse, log: (m) => context.log(m) }, {
+      by: actor(request),
+      reason: body.reason ?? null,
+      ...(body.toVersion !== undefined ? { toVersion: body.toVersion } : {}),
+      rescore: scoringDeps(deps, context),
+    });
+    deps.cache.invalidate();
+    return json(200, changeBody(result));
+  });
+}
+
+export function scoreContactHandler(getDeps: () => Promise<ApiDeps>): Handler {
+  return handle(getDeps, async (deps, request) => {
+    const body = scoreBody.parse(await readJson(request));
+    const model = await deps.cache.get();
+    const s = scoreOne(
+      model,
+      FEATURES.map((f) => body.features[f]),
+    );
+    return json(200, { contact_id: body.contact_id ?? null, ...s });
+  });
+}

@@ -1,0 +1,54 @@
+import type { HttpResponseInit } from '@azure/functions';
+import { z } from 'zod';
+import { WarehouseConflictError, WarehouseNotFoundError } from '../ports/warehouse';
+import { NoActiveVersionError } from '../scoring/servingModel';
+
+/** RFC 9457 problem details. `errors` names each offending field as a dotted path (e.g. features.recency_days). */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: { field: string; detail: string }[];
+}
+
+export function problem(status: number, title: string, detail: string, errors?: Problem['errors']): HttpResponseInit {
+  const body: Problem = { type: 'about:blank', title, status, detail, ...(errors ? { errors } : {}) };
+  return { status, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify(body) };
+}
+
+export class BadRequestError extends Error {
+  constructor(
+    readonly field: string,
+    detail: string,
+  ) {
+    super(`${field}: ${detail}`);
+    this.name = 'BadRequestError';
+  }
+}
+
+export class ForbiddenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+function fieldOf(path: readonly PropertyKey[], root: string): string {
+  return [root, ...path.map(String)].filter((s) => s.length > 0).join('.');
+}
+
+/** Maps a failure to its problem response; unexpected errors become a 500 without internals. */
+export function toProblem(err: unknown, log: (message: string) => void, root = 'body'): HttpResponseInit {
+  if (err instanceof z.ZodError) {
+    const errors = err.issues.map((i) => ({ field: fieldOf(i.path, root), detail: i.message }));
+    return problem(400, 'Invalid request', errors.map((e) => `${e.field}: ${e.detail}`).join('; '), errors);
+  }
+  if (err instanceof BadRequestError) return problem(400, 'Invalid request', err.message, [{ field: err.field, detail: err.message }]);
+  if (err instanceof ForbiddenError) return problem(403, 'Forbidden', err.message);
+  if (err instanceof WarehouseNotFoundError) return problem(404, 'Not found', err.message);
+  if (err instanceof WarehouseConflictError) return problem(409, 'Conflict', err.message);
+  if (err instanceof NoActiveVersionError) return problem(409, 'No active version', err.message);
+  log(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  return problem(500, 'Internal error', 'the request failed; see the function logs');
+}
