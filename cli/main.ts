@@ -1,5 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerTrain } from './commands/train';
+import { registerMigrate } from './commands/migrate';
+import { registerDeploy } from './commands/deploy';
+import { registerRollback } from './commands/rollback';
+import { registerVersions } from './commands/versions';
+import { registerScore } from './commands/score';
 
 /** A failure the user can act on: printed without a stack trace. */
 export class UsageError extends Error {
@@ -16,6 +21,11 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   // Each command lives in its own file under cli/commands and binds options to one pipeline step.
   registerTrain(program);
+  registerMigrate(program);
+  registerDeploy(program);
+  registerRollback(program);
+  registerVersions(program);
+  registerScore(program);
   return program;
 }
 

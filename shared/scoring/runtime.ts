@@ -17,6 +17,36 @@ function createLedgerFallback(config: Config): Ledger {
   return new SqliteLedger(path.resolve(config.LEADSCORE_HOME, 'ledger.db'));
 }
 
+export interface LocalDeps {
+  config: Config;
+  lake: ApiDeps['lake'];
+  warehouse: ApiDeps['warehouse'];
+  ledger: Ledger;
+  close(): Promise<void>;
+}
+
+/**
+ * Dependencies for one CLI command. The local SQLite warehouse is migrated on open so the embedded
+ * default needs no setup step; Azure SQL is only ever migrated by an explicit `leadscore migrate`.
+ */
+export async function openDeps(options: { migrate?: boolean } = {}): Promise<LocalDeps> {
+  const config = loadConfig();
+  const lake = createLake(config);
+  const warehouse = createWarehouse(config, (m) => process.stderr.write(`${m}\n`));
+  const ledger = createLedgerFallback(config);
+  if ((options.migrate ?? true) && warehouse.engine === 'sqlite') await warehouse.migrate();
+  return {
+    config,
+    lake,
+    warehouse,
+    ledger,
+    close: async () => {
+      await warehouse.close();
+      await ledger.close?.();
+    },
+  };
+}
+
 export function runtimeDeps(): Promise<ApiDeps & { config: Config }> {
   deps ??= (async () => {
     const config = loadConfig();

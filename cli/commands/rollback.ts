@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { rollback } from '../../shared/pipeline/versions';
+import { openDeps } from '../../shared/scoring/runtime';
+import { cliActor, printChange, scoringDepsFor, versionArg } from './deploy';
+
+export function registerRollback(program: Command): void {
+  program
+    .command('rollback')
+    .description('Return to the previously active model version (or --to N) in one transaction, then rescore the newest partition')
+    .option('--to <version>', 'the version to return to', versionArg)
+    .option('--reason <text>', 'why, for the deployment log')
+    .action(async (opts: { to?: number; reason?: string }) => {
+      const deps = await openDeps();
+      try {
+        printChange(
+          await rollback(deps, {
+            by: cliActor(),
+            reason: opts.reason ?? null,
+            ...(opts.to !== undefined ? { toVersion: opts.to } : {}),
+            rescore: scoringDepsFor(deps),
+          }),
+        );
+      } finally {
+        await deps.close();
+      }
+    });
+}
