@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { FEATURES, FEATURE_RANGES } from '../features/schema';
+import { dayStartMs, isoSeconds, DAY_MS } from './days';
+import { parseCsv, parseNumber } from './csv';
+
+/**
+ * The data-quality gate (ARCHITECTURE.md sections 4 and 6): every feature or label partition is
+ * checked when written and when read. Errors fail the partition; warnings are reported only.
+ */
+
+export const FEATURE_COLUMNS = ['contact_id', 'as_of', ...FEATURES] as const;
+export const LABEL_COLUMNS = ['send_id', 'contact_id', 'campaign_id', 'channel', 'sent_at', 'label', 'labeled_at'] as const;
+
+export type PartitionKind = 'features' | 'labels';
+
+export interface Check {
+  name: 'schema' | 'types' | 'ranges' | 'nulls' | 'duplicates' | 'row_count';
+  ok: boolean;
+  severity: 'error' | 'warning';
+  /** How many cells or rows failed. */
+  failures: number;
+  /** The first failures, each naming row and column (row 1 is the first data row). */
+  examples: string[];
+}
+
+export interface ValidationReport {
+  kind: PartitionKind;
+  date: string;
+  partition: string;
+  ok: boolean;
+  rows: number;
+  previousRows: number | null;
+  contentHash: string;
+  checks: Check[];
+  /** What the step that wrote the partition wants recorded beside it (imputations, raw rejects...). */
+  stats?: Record<string, unknown>;
+}
+
+export interface GateOptions {
+  /** Row count of the previous partition, when there is one. */
+  previousRows?: number | null;
+  /** Relative change in row count against the previous partition that is reported as a warning. */
+  maxRowCountChange?: number;
+}
+
+const MAX_EXAMPLES = 20;
+
+class CheckBuilder {
+  readonly checks = new Map<Check['name'], Check>();
+  constructor() {
+    for (const name of ['schema', 'types', 'ranges', 'nulls', 'duplicates'] as const) {
+      this.checks.set(name, { name, ok: true, severity: 'error', failures: 0, examples: [] });
+    }
+  }
+  fail(name: Check['name'], what: string): void {
+    const c = this.checks.get(name)!;
+    c.ok = false;
+    c.failures++;
+    if (c.examples.length < MAX_EXAMPLES) c.examples.push(what);
+  }
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function finish(kind: PartitionKind, date: string, partition: string, text: string, rows: number, b: CheckBuilder, opts: GateOptions): ValidationReport {
+  const checks = [...b.checks.values()];
+  const previousRows = opts.previousRows ?? null;
+  const maxChange = opts.maxRowCountChange ?? 0.5;
+  const rowCheck: Check = { name: 'row_count', ok: true, severity: 'warning', failures: 0, examples: [] };
+  if (previousRows !== null) {
+    const change = previousRows === 0 ? (rows === 0 ? 0 : Infinity) : Math.abs(rows - previousRows) / previousRows;
+    if (change > maxChange) {
+      rowCheck.ok = false;
+      rowCheck.failures = 1;
+      rowCheck.examples.push(`${rows} rows against ${previousRows} in the previous partition (change above ${maxChange * 100}%)`);
+    }
+  }
+  checks.push(rowCheck);
+  return {
+    kind,
+    date,
+    partition,
+    ok: checks.every((c) => c.ok || c.severity === 'warning'),
+    rows,
+    previousRows,
+    contentHash: sha256(text),
+    checks,
+  };
+}
+
+function header(table: string[][], expected: readonly string[], b: CheckBuilder): string[][] {
+  const head = table[0] ?? [];
+  if (head.length !== expected.length || head.some((h, i) => h !== expected[i])) {
+    b.fail('schema', `header is ${JSON.stringify(head.join(','))}, expected ${JSON.stringify(expected.join(','))}`);
+  }
+  const rows = table.slice(1);
+  rows.forEach((r, i) => {
+    if (r.length !== expected.length) b.fail('schema', `row ${i + 1}: ${r.length} columns, expected ${expected.length}`);
+  });
+  return rows;
+}
+
+function parseTable(text: string, b: CheckBuilder): string[][] {
+  try {
+    return parseCsv(text);
+  } catch (err) {
+    b.fail('schema', `not readable as CSV: ${(err as Error).message}`);
+    return [];
+  }
+}
+
+/** The gate for processed/features/yyyy/mm/dd: header, as_of, the ranges of section 4, nulls, duplicate contacts. */
+export function validateFeatures(text: string, date: string, partition: string, opts: GateOptions = {}): ValidationReport {
+  const b = new CheckBuilder();
+  const table = parseTable(text, b);
+  const rows = header(table, FEATURE_COLUMNS, b);
+  const asOf = isoSeconds(dayStartMs(date));
+  const seen = new Set<string>();
+  rows.forEach((r, i) => {
+    const at = `row ${i + 1}`;
+    const contact = r[0] ?? '';
+    if (contact === '') b.fail('nulls', `${at}, column contact_id: empty`);
+    else if (seen.has(contact)) b.fail('duplicates', `${at}: contact ${contact} appears more than once`);
+    else seen.add(contact);
+    const asOfCell = r[1] ?? '';
+    if (asOfCell === '') b.fail('nulls', `${at}, column as_of: empty`);
+    else if (asOfCell !== asOf) b.fail('types', `${at}, column as_of: ${asOfCell}, expected ${asOf}`);
+    FEATURES.forEach((f, j) => {
+      const cell = r[j + 2];
+      if (cell === undefined) return; // already a schema failure
+      if (cell === '') return b.fail('nulls', `${at}, column ${f}: empty`);
+      const v = parseNumber(cell);
+      if (v === null) return b.fail('types', `${at}, column ${f}: ${JSON.stringify(cell)} is not a number`);
+      const [lo, hi] = FEATURE_RANGES[f];
+      if (v < lo || v > hi) b.fail('ranges', `${at}, column ${f}: ${v} outside [${lo}, ${hi}]`);
+      if (f === 'recency_days' && !Number.isInteger(v)) b.fail('types', `${at}, column ${f}: ${v} is not a whole number of days`);
+    });
+  });
+  return finish('features', date, partition, text, rows.length, b, opts);
+}
+
+/** The gate for labels/yyyy/mm/dd: header, label 0/1, channel, sent_at inside the day, nulls, duplicate sends. */
+export function validateLabels(text: string, date: string, partition: string, opts: GateOptions = {}): ValidationReport {
+  const b = new CheckBuilder();
+  const table = parseTable(text, b);
+  const rows = header(table, LABEL_COLUMNS, b);
+  const dayStart = dayStartMs(date);
+  const seen = new Set<string>();
+  rows.forEach((r, i) => {
+    const at = `row ${i + 1}`;
+    LABEL_COLUMNS.forEach((c, j) => {
+      if ((r[j] ?? 'x') === '') b.fail('nulls', `${at}, column ${c}: empty`);
+    });
+    const send = r[0] ?? '';
+    if (send !== '') {
+      if (seen.has(send)) b.fail('duplicates', `${at}: send ${send} appears more than once`);
+      seen.add(send);
+    }
+    const channel = r[3];
+    if (channel && channel !== 'sms' && channel !== 'mms') b.fail('types', `${at}, column channel: ${JSON.stringify(channel)} is not sms/mms`);
+    const sentAt = r[4] ? Date.parse(r[4]) : NaN;
+    if (r[4] && Number.isNaN(sentAt)) b.fail('types', `${at}, column sent_at: ${JSON.stringify(r[4])} is not a time`);
+    else if (r[4] && (sentAt < dayStart || sentAt >= dayStart + DAY_MS)) b.fail('ranges', `${at}, column sent_at: ${r[4]} is not on ${date}`);
+    const label = r[5];
+    if (label && label !== '0' && label !== '1') b.fail('types', `${at}, column label: ${JSON.stringify(label)} is not 0 or 1`);
+    if (r[6] && Number.isNaN(Date.parse(r[6]))) b.fail('types', `${at}, column labeled_at: ${JSON.stringify(r[6])} is not a time`);
+  });
+  return finish('labels', date, partition, text, rows.length, b, opts);
+}
+
+/** One line per failed check, for error messages. */
+export function describeFailures(report: ValidationReport, severity: Check['severity'] = 'error'): string[] {
+  return report.checks
+    .filter((c) => !c.ok && c.severity === severity)
+    .map((c) => `${report.partition}: ${c.name} failed ${c.failures}×, e.g. ${c.examples.slice(0, 3).join('; ')}`);
+}
+
+export class DataQualityError extends Error {
+  constructor(readonly reports: ValidationReport[]) {
+    super(`data-quality gate failed:\n  ${reports.flatMap((r) => describeFailures(r)).join('\n  ')}`);
+    this.name = 'DataQualityError';
+  }
+}
