@@ -1,0 +1,30 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../../shared/config';
+import { createLake } from '../../shared/compose';
+import { DRIFT_EFFECTS, parseDrift, simulate } from '../../shared/simulate/simulate';
+
+function wholeNumber(value: string): number {
+  const v = Number(value);
+  if (!Number.isInteger(v)) throw new InvalidArgumentError('must be a whole number');
+  return v;
+}
+
+export function registerSimulate(program: Command): void {
+  const effects = Object.entries(DRIFT_EFFECTS)
+    .map(([f, e]) => `  ${f}: ${e}`)
+    .join('\n');
+  program
+    .command('simulate')
+    .description('Write simulated SMS/MMS campaign history into raw/ of the lake (deterministic for a seed)')
+    .requiredOption('--contacts <n>', 'number of contacts', wholeNumber)
+    .requiredOption('--days <n>', 'days of history', wholeNumber)
+    .requiredOption('--start <YYYY-MM-DD>', 'first simulated day (UTC)')
+    .option('--seed <n>', 'random seed', wholeNumber, 42)
+    .option('--drift <feature:shift@date>', 'from the date on, move one feature\'s generating process')
+    .addHelpText('after', `\nWhat --drift moves, per feature:\n${effects}\n`)
+    .action(async (opts: { contacts: number; days: number; start: string; seed: number; drift?: string }) => {
+      const lake = createLake(loadConfig());
+      const drift = opts.drift === undefined ? undefined : parseDrift(opts.drift);
+      await simulate(lake, { contacts: opts.contacts, days: opts.days, start: opts.start, seed: opts.seed, drift, log: (m) => process.stdout.write(`${m}\n`) });
+    });
+}
