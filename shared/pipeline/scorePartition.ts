@@ -212,18 +212,28 @@ function quarantineCsv(bad: BadRow[], omitted: number): string {
   return ['line,contact_id,reason,row\n', ...rows, ...tail].join('');
 }
 
+export interface ScoreOptions {
+  /** The model to score with (default: the active version, read now). */
+  model?: ServingModel;
+  /**
+   * Score even when the ledger says this content was scored with this version. A deploy or rollback
+   * needs it: after v1 → v2 → v1 the ledger holds v1's record while lead_scores hold v2's scores.
+   */
+  force?: boolean;
+}
+
 /**
  * Scores `path` with the active version. Throws NoActiveVersionError when no version is active (the
  * blob trigger retries), PartitionPathError for a path that is not a feature partition.
  */
-export async function scorePartition(deps: ScoringDeps, path: string, model?: ServingModel): Promise<ScorePartitionResult> {
+export async function scorePartition(deps: ScoringDeps, path: string, options: ScoreOptions = {}): Promise<ScorePartitionResult> {
   const pp = parsePartitionPath(path);
   if (!pp) throw new PartitionPathError(path);
   const log = deps.log ?? (() => undefined);
-  const active = model ?? (await loadActiveModel(deps.warehouse, deps.lake));
+  const active = options.model ?? (await loadActiveModel(deps.warehouse, deps.lake));
   const contentHash = await hashLakeFile(deps.lake, pp.path);
 
-  const seen = await deps.ledger.getPartition(pp.path, active.version);
+  const seen = options.force ? undefined : await deps.ledger.getPartition(pp.path, active.version);
   if (seen && seen.contentHash === contentHash) {
     log(`score ${pp.path}: already scored with v${active.version} (same content); nothing to do`);
     return { status: 'unchanged', path: pp.path, modelVersion: active.version, contentHash };
@@ -337,10 +347,10 @@ export async function newestPartition(lake: Lake): Promise<string[]> {
   return files.filter((f) => f.date === newest).map((f) => f.path);
 }
 
-/** Rescores the newest partition with the active version. */
+/** Rescores the newest partition with the active version (whatever the ledger says: see ScoreOptions.force). */
 export async function rescoreNewest(deps: ScoringDeps): Promise<ScorePartitionResult[]> {
   const model = await loadActiveModel(deps.warehouse, deps.lake);
   const out: ScorePartitionResult[] = [];
-  for (const p of await newestPartition(deps.lake)) out.push(await scorePartition(deps, p, model));
+  for (const p of await newestPartition(deps.lake)) out.push(await scorePartition(deps, p, { model, force: true }));
   return out;
 }
