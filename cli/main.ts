@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerTrain } from './commands/train';
+import { registerSimulate } from './commands/simulate';
+import { registerIngest } from './commands/ingest';
+import { registerLabels } from './commands/labels';
 import { registerMigrate } from './commands/migrate';
 import { registerDeploy } from './commands/deploy';
 import { registerRollback } from './commands/rollback';
@@ -20,6 +23,9 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   // Each command lives in its own file under cli/commands and binds options to one pipeline step.
+  registerSimulate(program);
+  registerIngest(program);
+  registerLabels(program);
   registerTrain(program);
   registerMigrate(program);
   registerDeploy(program);

@@ -1,7 +1,9 @@
+import { DefaultAzureCredential } from '@azure/identity';
 import type { Config } from './config';
 import { lakeRoot, warehouseFile } from './config';
 import type { Lake } from './ports/lake';
 import { LocalLake } from './adapters/lake/local';
+import { AdlsLake } from './adapters/lake/adls';
 import type { Warehouse } from './ports/warehouse';
 import { SqliteWarehouse } from './adapters/warehouse/sqlite';
 import { MssqlWarehouse } from './adapters/warehouse/mssql';
@@ -15,8 +17,11 @@ export function createLake(config: Config): Lake {
   switch (config.LAKE_KIND) {
     case 'local':
       return new LocalLake(lakeRoot(config));
-    case 'adls':
-      throw new Error('LAKE_KIND=adls: the ADLS Gen2 adapter is not wired yet');
+    case 'adls': {
+      if (!config.LAKE_ACCOUNT_URL) throw new Error('LAKE_KIND=adls needs LAKE_ACCOUNT_URL (https://<account>.dfs.core.windows.net)');
+      const credential = new DefaultAzureCredential(config.LAKE_CLIENT_ID ? { managedIdentityClientId: config.LAKE_CLIENT_ID } : {});
+      return AdlsLake.create(config.LAKE_ACCOUNT_URL, config.LAKE_FILESYSTEM, credential);
+    }
   }
 }
 

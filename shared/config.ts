@@ -19,6 +19,8 @@ const schema = z.object({
   TRAIN_DAYS: z.coerce.number().int().positive().default(120).describe('Days of labelled sends in the training window'),
   VALID_DAYS: z.coerce.number().int().positive().default(14).describe('Most recent days of labelled sends used for validation'),
   LABEL_WINDOW_DAYS: z.coerce.number().int().positive().default(7).describe('Days after a send in which a reaction counts as positive'),
+  QUALITY_MAX_ROWCOUNT_CHANGE: z.coerce.number().positive().default(0.5).describe('Relative change in a partition\'s row count against the previous day that the quality gate reports as a warning'),
+  LAKE_CLIENT_ID: z.string().optional().describe('Client id of the user-assigned managed identity that reads and writes the lake; unset = DefaultAzureCredential chain'),
   CALIBRATION_BRIER_THRESHOLD: z.coerce.number().positive().default(0.2).describe('Platt scaling is fitted when validation Brier exceeds this'),
   AUTO_DEPLOY: bool.default(false).describe('Activate a version that passes every gate at once (otherwise it waits as staged)'),
   WAREHOUSE_KIND: z.enum(['sqlite', 'mssql']).default('sqlite').describe('Warehouse adapter: the local SQLite file or Azure SQL'),
