@@ -1,0 +1,36 @@
+import { AppInsightsTelemetry, type AppInsightsClient } from '../../shared/adapters/telemetry/appinsights';
+
+describe('AppInsightsTelemetry', () => {
+  it('maps events and metrics onto the SDK calls the workbook reads', async () => {
+    const calls: unknown[] = [];
+    const client: AppInsightsClient = {
+      trackEvent: (t) => calls.push(['event', t]),
+      trackMetric: (t) => calls.push(['metric', t]),
+      flush: async () => void calls.push(['flush']),
+    };
+    const telemetry = new AppInsightsTelemetry(client);
+    telemetry.trackEvent('RetrainRun', { runId: 'r1', trigger: 'timer', version: 3, deployed: true, reason: undefined });
+    telemetry.trackMetric('psi', 0.25, { feature: 'recency_days' });
+    telemetry.trackMetric('rows_scored', 4_999);
+    await telemetry.flush();
+    expect(calls).toEqual([
+      ['event', { name: 'RetrainRun', properties: { runId: 'r1', trigger: 'timer', version: '3', deployed: 'true' } }],
+      ['metric', { name: 'psi', value: 0.25, properties: { feature: 'recency_days' } }],
+      ['metric', { name: 'rows_scored', value: 4_999, properties: {} }],
+      ['flush'],
+    ]);
+  });
+
+  it('builds a real, isolated SDK client from a connection string without sending anything', () => {
+    // The exporter only speaks TLS, so sending is not exercised here; construction and tracking must not throw.
+    const telemetry = AppInsightsTelemetry.fromConnectionString('InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/');
+    expect(() => telemetry.trackEvent('DriftChecked', { drifted: 'score' })).not.toThrow();
+    expect(() => telemetry.trackMetric('auc_recent', 0.71)).not.toThrow();
+  });
+
+  it('refuses a psi metric without its feature and a non-finite value', () => {
+    const telemetry = new AppInsightsTelemetry({ trackEvent: () => undefined, trackMetric: () => undefined, flush: async () => undefined });
+    expect(() => telemetry.trackMetric('psi', 0.1)).toThrow(/dimension "feature"/);
+    expect(() => telemetry.trackMetric('auc_recent', NaN)).toThrow(/finite/);
+  });
+});
