@@ -22,6 +22,18 @@ const schema = z.object({
   QUALITY_MAX_ROWCOUNT_CHANGE: z.coerce.number().positive().default(0.5).describe('Relative change in a partition\'s row count against the previous day that the quality gate reports as a warning'),
   LAKE_CLIENT_ID: z.string().optional().describe('Client id of the user-assigned managed identity that reads and writes the lake; unset = DefaultAzureCredential chain'),
   CALIBRATION_BRIER_THRESHOLD: z.coerce.number().positive().default(0.2).describe('Platt scaling is fitted when validation Brier exceeds this'),
+  GATE_MIN_TRAIN_ROWS: z.coerce.number().int().nonnegative().default(1000).describe('Data sufficiency gate: fewest training rows'),
+  GATE_MIN_TRAIN_PER_CLASS: z.coerce.number().int().nonnegative().default(100).describe('Data sufficiency gate: fewest training rows of each class'),
+  GATE_MIN_VALID_ROWS: z.coerce.number().int().nonnegative().default(200).describe('Data sufficiency gate: fewest validation rows'),
+  GATE_MIN_VALID_PER_CLASS: z.coerce.number().int().nonnegative().default(20).describe('Data sufficiency gate: fewest validation rows of each class'),
+  GATE_PR_AUC_LIFT: z.coerce.number().positive().default(1.05).describe('"Learns something" gate: PR-AUC must reach this multiple of the equal-weights baseline'),
+  GATE_MAX_AUC_DROP: z.coerce.number().nonnegative().default(0.02).describe('Safety gate: largest AUC drop allowed against production on the same validation rows'),
+  RETRAIN_COOLDOWN_HOURS: z.coerce.number().nonnegative().default(24).describe('Monitoring-triggered (alert, drift, performance) retrains: at most one per this many hours'),
+  RETRAIN_LOCK_MINUTES: z.coerce.number().positive().default(60).describe('Lease on the retrain lock (single flight); an instance that dies frees it after this'),
+  PSI_THRESHOLD: z.coerce.number().positive().default(0.2).describe('PSI above this on any feature or the score counts as drift'),
+  AUC_DROP_THRESHOLD: z.coerce.number().positive().default(0.05).describe('A relative drop of recent AUC below validation AUC larger than this triggers a retrain'),
+  RECENT_AUC_DAYS: z.coerce.number().int().positive().default(7).describe('Days of most recently matured labels the drift check measures AUC on'),
+  DRIFT_RETRAIN: z.enum(['direct', 'alert']).default('direct').describe("How a drift check starts a retrain: 'direct' calls it (local default, and the fallback in Azure); 'alert' leaves it to the Azure Monitor alert"),
   AUTO_DEPLOY: bool.default(false).describe('Activate a version that passes every gate at once (otherwise it waits as staged)'),
   WAREHOUSE_KIND: z.enum(['sqlite', 'mssql']).default('sqlite').describe('Warehouse adapter: the local SQLite file or Azure SQL'),
   SQL_SERVER: z.string().optional().describe('Azure SQL server host, e.g. <server>.database.windows.net (WAREHOUSE_KIND=mssql)'),
@@ -31,6 +43,14 @@ const schema = z.object({
   SQL_RETRY_ATTEMPTS: z.coerce.number().int().positive().default(5).describe('Attempts per Azure SQL operation on transient errors (exponential backoff)'),
   SCORE_MAX_BAD_FRACTION: z.coerce.number().min(0).max(1).default(0.01).describe('A feature partition with a larger share of invalid rows is not scored'),
   SCORE_CHUNK_ROWS: z.coerce.number().int().positive().default(100_000).describe('Rows scored and written per chunk (bounds memory; one scores file per chunk)'),
+  LEDGER_KIND: z.enum(['sqlite', 'tables']).default('sqlite').describe('Ledger adapter (runs, partitions, locks, cooldowns, drift): the local SQLite file or Azure Tables'),
+  LEDGER_TABLES_URL: z.string().optional().describe('Azure Tables endpoint, e.g. https://<account>.table.core.windows.net, signed in with Entra ID (LEDGER_KIND=tables)'),
+  LEDGER_TABLES_CONNECTION_STRING: z.string().optional().describe('Connection string used instead of LEDGER_TABLES_URL, e.g. for Azurite locally (LEDGER_KIND=tables)'),
+  LEDGER_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('leadscoreledger').describe('Name of the ledger table (LEDGER_KIND=tables)'),
+  LEDGER_CLIENT_ID: z.string().optional().describe('Client id of the user-assigned managed identity that writes the ledger table; unset = DefaultAzureCredential chain'),
+  TELEMETRY_KIND: z.enum(['jsonl', 'appinsights']).default('jsonl').describe('Telemetry adapter: JSON lines in $LEADSCORE_HOME/telemetry.jsonl or Application Insights'),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional().describe('Application Insights connection string (TELEMETRY_KIND=appinsights)'),
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z.string().optional().describe("'Authorization=AAD' or 'Authorization=AAD;ClientId=<id>': send telemetry with Entra ID (system or user-assigned identity)"),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -53,6 +73,14 @@ export function configDescriptions(): { name: string; default: unknown; meaning:
 
 export function warehouseFile(config: Config): string {
   return path.resolve(config.LEADSCORE_HOME, 'warehouse.db');
+}
+
+export function ledgerFile(config: Config): string {
+  return path.resolve(config.LEADSCORE_HOME, 'ledger.db');
+}
+
+export function telemetryFile(config: Config): string {
+  return path.resolve(config.LEADSCORE_HOME, 'telemetry.jsonl');
 }
 
 export function lakeRoot(config: Config): string {

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import type { Ledger, RunRecord } from '../ports/ledger';
+import type { MonitorQueries } from '../ports/monitor';
+import type { Warehouse } from '../ports/warehouse';
+import type { RetrainRequest } from '../pipeline/retrain';
+import { actor, requireAdmin } from './auth';
+import { BadRequestError, problem, toProblem } from './problem';
+
+/**
+ * The operations endpoints of issue 5: POST /api/retrain (a person, or an Azure Monitor alert in
+ * the common alert schema), GET /api/runs/{id} and GET /api/status. Retraining takes longer than an
+ * HTTP request may, so the request is recorded as a queued run and handed to a queue-triggered worker.
+ */
+export interface OpsDeps {
+  ledger: Ledger;
+  warehouse: Warehouse;
+  monitor: MonitorQueries;
+}
+
+/** What the worker receives on the queue. */
+export interface RetrainMessage {
+  runId: string;
+  trigger: RetrainRequest['trigger'];
+  reason: string;
+  requestedBy: string;
+}
+
+const manualBody = z.strictObject({
+  reason: z.string().trim().min(1, 'must say why').max(1000),
+});
+
+/** Azure Monitor's common alert schema: only the fields we use are required. */
+const alertBody = z.object({
+  schemaId: z.literal('azureMonitorCommonAlertSchema'),
+  data: z.object({
+    essentials: z.object({
+      alertRule: z.string().min(1),
+      monitorCondition: z.enum(['Fired', 'Resolved']),
+      severity: z.string().optional(),
+      firedDateTime: z.string().optional(),
+      alertId: z.string().optional(),
+      description: z.string().nullish(),
+    }),
+    alertContext: z.unknown().optional(),
+  }),
+});
+
+export type OpsHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+async function readJson(request: HttpRequest): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === '') throw new BadRequestError('body', 'is empty: send { "reason": "…" } or an Azure Monitor common-alert-schema payload');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError('body', 'is not valid JSON');
+  }
+}
+
+/** Turns a body into a retrain request, or null for a resolved alert (nothing to do). */
+export function parseRetrainBody(body: unknown): Omit<RetrainMessage, 'runId' | 'requestedBy'> | null {
+  if (body && typeof body === 'object' && 'schemaId' in body) {
+    const alert = alertBody.parse(body);
+    const e = alert.data.essentials;
+    if (e.monitorCondition === 'Resolved') return null;
+    return { trigger: 'alert', reason: `alert "${e.alertRule}" fired${e.firedDateTime ? ` at ${e.firedDateTime}` : ''}${e.severity ? ` (${e.severity})` : ''}` };
+  }
+  return { trigger: 'manual', reason: manualBody.parse(body).reason };
+}
+
+/**
+ * POST /api/retrain → 202 { runId, statusUrl } once the run is recorded as queued and the message
+ * is handed to `enqueue` (the queue output binding). Nothing is recorded for a bad body.
+ */
+export function retrainRequestHandler(getDeps: () => Promise<Pick<OpsDeps, 'ledger'>>, enqueue: (context: InvocationContext, message: RetrainMessage) => void): OpsHandler {
+  return async (request, context) => {
+    try {
+      requireAdmin(request);
+      const parsed = parseRetrainBody(await readJson(request));
+      if (!parsed) return { status: 200, jsonBody: { status: 'ignored', detail: 'the alert is resolved: nothing to retrain' } };
+      const { ledger } = await getDeps();
+      const message: RetrainMessage = { runId: randomUUID(), ...parsed, requestedBy: actor(request) };
+      const run: RunRecord = { id: message.runId, trigger: message.trigger, status: 'queued', reason: message.reason, startedAt: new Date().toISOString() };
+      await ledger.putRun(run);
+      enqueue(context, message);
+      return {
+        status: 202,
+        headers: { location: `/api/runs/${message.runId}` },
+        jsonBody: { runId: message.runId, status: 'queued', trigger: message.trigger, statusUrl: `/api/runs/${message.runId}` },
+      };
+    } catch (err) {
+      return toProblem(err, (m) => context.error(m));
+    }
+  };
+}
+
+const runId = z.uuid({ error: 'must be a run id (UUID)' });
+
+export function runStatusHandler(getDeps: () => Promise<Pick<OpsDeps, 'ledger'>>): OpsHandler {
+  return async (request, context) => {
+    try {
+      const id = runId.safeParse(request.params.id);
+      if (!id.success) throw new BadRequestError('id', id.error.issues[0]?.message ?? 'invalid');
+      const run = await (await getDeps()).ledger.getRun(id.data);
+      if (!run) return problem(404, 'Not found', `no retrain run ${id.data}`);
+      return { status: 200, jsonBody: run };
+    } catch (err) {
+      return toProblem(err, (m) => context.error(m), 'params');
+    }
+  };
+}
+
+/** GET /api/status: the active version, the last runs, the latest PSI and recent AUC. */
+export function statusHandler(getDeps: () => Promise<OpsDeps>): OpsHandler {
+  return async (_request, context) => {
+    try {
+      const { ledger, warehouse, monitor } = await getDeps();
+      const [active, versions, runs, drift] = await Promise.all([warehouse.getActiveWeights(), warehouse.listVersions(), ledger.listRuns(10), monitor.latestDrift()]);
+      const activeVersion = active ? versions.find((v) => v.version === active.version) : undefined;
+      return {
+        status: 200,
+        jsonBody: {
+          active: activeVersion
+            ? { version: activeVersion.version, activatedAt: activeVersion.activatedAt, activatedBy: activeVersion.activatedBy, metrics: activeVersion.metrics }
+            : null,
+          versions: versions.length,
+          runs,
+          drift,
+        },
+      };
+    } catch (err) {
+      return toProblem(err, (m) => context.error(m));
+    }
+  };
+}

@@ -1,0 +1,137 @@
+import { FEATURES, N_FEATURES, type FeatureName } from '../features/schema';
+import type { ModelArtifact } from '../model/artifact';
+import { evaluateDrift, type DriftResult } from '../model/drift';
+import { rankingMetrics } from '../model/metrics';
+import { leadScore, sigmoid } from '../model/score';
+import { datePath, type Lake } from '../ports/lake';
+import type { Ledger } from '../ports/ledger';
+import type { Telemetry } from '../ports/telemetry';
+import type { Warehouse } from '../ports/warehouse';
+import { parseCsv } from './csv';
+import { readPartition } from './partitions';
+import { buildTrainingSet, NoLabelsError } from './trainingSet';
+
+/**
+ * The daily drift check (ARCHITECTURE.md section 8): PSI of every feature and of the score in the
+ * newest features partition against the active version's training baseline, and the active
+ * version's AUC on the labels matured in the last days. Writes monitoring/drift/yyyy/mm/dd/drift.json,
+ * records it in the ledger, emits the metrics the Azure Monitor alert watches, and says whether a
+ * retrain is due (the caller starts it: directly locally, through the alert in Azure).
+ */
+export interface DriftDeps {
+  lake: Lake;
+  warehouse: Warehouse;
+  ledger: Pick<Ledger, 'putDrift'>;
+  telemetry: Telemetry;
+  psiThreshold: number;
+  aucDropThreshold: number;
+  /** Labelled send days the recent AUC is measured on (default 7). */
+  recentDays: number;
+  log?: (message: string) => void;
+}
+
+export interface DriftReport extends DriftResult {
+  date: string;
+  model_version: number;
+  partition: string;
+  rows: number;
+  auc_validation: number;
+  auc_recent_rows: number;
+  /** Why a retrain is due, in words; null when none is. */
+  reason: string | null;
+}
+
+export class DriftCheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DriftCheckError';
+  }
+}
+
+const FEATURE_DIR_RE = /^processed\/features\/(\d{4})\/(\d{2})\/(\d{2})\/part-0\.csv$/;
+
+async function newestFeaturesDate(lake: Lake, onOrBefore: string): Promise<string | null> {
+  let best: string | null = null;
+  for (const e of await lake.list('processed/features')) {
+    const m = FEATURE_DIR_RE.exec(e.path);
+    if (!m) continue;
+    const d = `${m[1]}-${m[2]}-${m[3]}`;
+    if (d <= onOrBefore && (best === null || d > best)) best = d;
+  }
+  return best;
+}
+
+export async function checkDrift(deps: DriftDeps, date: string): Promise<DriftReport> {
+  const active = await deps.warehouse.getActiveWeights();
+  if (!active) throw new DriftCheckError('no active model version: deploy one before checking drift');
+  const version = await deps.warehouse.getVersion(active.version);
+  if (!version) throw new DriftCheckError(`active version ${active.version} has no model_versions row`);
+  const artifact = JSON.parse((await deps.lake.read(`${version.artifactPath}model.json`)).toString('utf8')) as ModelArtifact;
+  const validationAuc = Number(version.metrics.auc);
+
+  const day = await newestFeaturesDate(deps.lake, date);
+  if (!day) throw new DriftCheckError(`no features partition on or before ${date}`);
+  const partition = await readPartition(deps.lake, 'features', day);
+  if (!partition) throw new DriftCheckError(`features partition of ${day} vanished while reading`);
+  if (!partition.report.ok) throw new DriftCheckError(`features partition ${partition.path} fails validation; see its report`);
+  const rows = parseCsv(partition.text).slice(1);
+  const features = Object.fromEntries(FEATURES.map((f) => [f, new Float64Array(rows.length)])) as Record<FeatureName, Float64Array>;
+  const scores = new Float64Array(rows.length);
+  const x = new Float64Array(N_FEATURES);
+  rows.forEach((r, i) => {
+    FEATURES.forEach((f, j) => {
+      x[j] = Number(r[j + 2]);
+      features[f][i] = x[j]!;
+    });
+    scores[i] = leadScore(active.weights, active.offset, x);
+  });
+
+  // The active version on the labels that matured most recently.
+  let aucRecent: number | null = null;
+  let recentRows = 0;
+  try {
+    const recent = (await buildTrainingSet(deps.lake, { asOf: date, trainDays: 0, validDays: deps.recentDays })).valid;
+    recentRows = recent.n;
+    const p = new Float64Array(recent.n);
+    for (let i = 0; i < recent.n; i++) p[i] = sigmoid(leadScore(active.weights, active.offset, recent.x, i * N_FEATURES));
+    let pos = 0;
+    for (let i = 0; i < recent.n; i++) pos += recent.y[i]!;
+    if (pos > 0 && pos < recent.n) aucRecent = rankingMetrics(p, recent.y).auc_roc;
+  } catch (err) {
+    if (!(err instanceof NoLabelsError)) throw err;
+  }
+
+  const verdict = evaluateDrift({
+    baseline: artifact.psi_baseline,
+    features,
+    scores,
+    aucRecent,
+    validationAuc,
+    psiThreshold: deps.psiThreshold,
+    aucDropThreshold: deps.aucDropThreshold,
+  });
+  const reasons: string[] = [];
+  if (verdict.drifted.length) reasons.push(`PSI > ${deps.psiThreshold} on ${verdict.drifted.join(', ')}`);
+  if (verdict.auc_relative_drop !== null && verdict.auc_relative_drop > deps.aucDropThreshold) {
+    reasons.push(`recent AUC ${verdict.auc_recent?.toFixed(4)} is ${(100 * verdict.auc_relative_drop).toFixed(1)}% below validation AUC ${validationAuc.toFixed(4)}`);
+  }
+  const report: DriftReport = {
+    date,
+    model_version: active.version,
+    partition: partition.path,
+    rows: rows.length,
+    auc_validation: validationAuc,
+    auc_recent_rows: recentRows,
+    ...verdict,
+    reason: reasons.length ? reasons.join('; ') : null,
+  };
+
+  await deps.lake.write(`monitoring/drift/${datePath(date)}/drift.json`, `${JSON.stringify(report, null, 2)}\n`);
+  await deps.ledger.putDrift({ date, psi: report.psi, aucRecent: report.auc_recent, drifted: report.drifted, action: report.action });
+  for (const [name, value] of Object.entries(report.psi)) deps.telemetry.trackMetric('psi', value, { feature: name, modelVersion: String(active.version) });
+  if (report.auc_recent !== null) deps.telemetry.trackMetric('auc_recent', report.auc_recent, { modelVersion: String(active.version) });
+  deps.telemetry.trackEvent('DriftChecked', { date, modelVersion: active.version, drifted: report.drifted.join(','), action: report.action, reason: report.reason ?? '' });
+  await deps.telemetry.flush();
+  deps.log?.(`drift ${date} (v${active.version}, ${partition.path}): ${report.action}${report.reason ? ` — ${report.reason}` : ''}`);
+  return report;
+}
