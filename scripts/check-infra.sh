@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# npm run check:infra — prove offline that the Azure infrastructure compiles and that every T-SQL
+# statement the app sends to Azure SQL parses:
+#   1. Bicep: `bicep build` and `bicep lint` (Bicep CLI from NuGet) on every .bicep file, with the
+#      project's infra/bicepconfig.json. Any Warning or Error fails; a warning may be silenced only by
+#      `#disable-next-line <rule>` directly under a `//` comment that says why (checked here too).
+#   2. T-SQL: Microsoft's parser (ScriptDom TSql160Parser, tools/infra-check) on infra/sql/*.sql (the
+#      migrations), infra/scripts/*.sql, and the statements the mssql adapter exports
+#      (MSSQL_STATEMENTS in shared/adapters/warehouse/mssql-statements.ts).
+#
+# Usage: scripts/check-infra.sh [PATH...]
+#   no PATH: everything above. PATH: only these .bicep/.sql files or folders (used by test/infra).
+# Tools are restored from NuGet into .tools/ (git-ignored) on first use and reused afterwards.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+tools="$root/.tools"
+project="$root/tools/infra-check"
+out="$tools/infra-check"
+config="$root/infra/bicepconfig.json"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Keep the NuGet packages (the Bicep CLI is ~120 MB) inside the repo's cache folder, not ~/.nuget.
+export NUGET_PACKAGES="$tools/nuget"
+
+failures=0
+fail() { echo "$*"; failures=$((failures + 1)); }
+
+# ---------------------------------------------------------------------------------------- tools --
+# Rebuild only when the checker's sources change (hash, so a fresh checkout of the same sources
+# reuses the cache); `dotnet build` alone costs several seconds even when up to date.
+sources_hash() { cat "$project"/*.csproj "$project"/*.cs | sha256sum | cut -d' ' -f1; }
+
+ensure_tools() {
+  local want
+  want="$(sources_hash)"
+  if [[ -f "$out/InfraCheck.dll" && -f "$out/bicep-path.txt" && "$(cat "$out/.sources-hash" 2>/dev/null)" == "$want" ]] &&
+    [[ -x "$(cat "$out/bicep-path.txt")" ]]; then
+    return
+  fi
+  echo "restoring and building tools/infra-check (NuGet: Azure.Bicep.CommandLine.linux-x64, Microsoft.SqlServer.TransactSql.ScriptDom)"
+  local log="$tools/infra-check-build.log"
+  mkdir -p "$tools"
+  if ! dotnet build "$project" -c Release -o "$out" >"$log" 2>&1; then
+    cat "$log"
+    echo "check-infra: building tools/infra-check failed (log above)"
+    exit 1
+  fi
+  echo "$want" >"$out/.sources-hash"
+}
+
+ensure_tools
+bicep="$(cat "$out/bicep-path.txt")"
+infracheck=(dotnet "$out/InfraCheck.dll")
+echo "$("$bicep" --version)"
+
+# ------------------------------------------------------------------------------------- targets --
+bicep_files=()    # every file checked (for the per-file report)
+bicep_patterns=() # what Bicep is given: a glob per folder, the path itself per file
+sql_args=()
+check_statements=false
+
+if [[ $# -eq 0 ]]; then
+  mapfile -t bicep_files < <(find "$root/infra" -name '*.bicep' -type f | LC_ALL=C sort)
+  bicep_patterns=("$root/infra/**/*.bicep")
+  sql_args=("$root/infra/sql")
+  while IFS= read -r f; do sql_args+=("$f"); done < <(find "$root/infra/scripts" -maxdepth 1 -name '*.sql' -type f 2>/dev/null | LC_ALL=C sort)
+  check_statements=true
+else
+  for arg in "$@"; do
+    path="$(realpath -m -- "$arg")"
+    if [[ -d "$path" ]]; then
+      mapfile -t found < <(find "$path" -name '*.bicep' -type f | LC_ALL=C sort)
+      bicep_files+=("${found[@]}")
+      [[ ${#found[@]} -gt 0 ]] && bicep_patterns+=("$path/**/*.bicep")
+      sql_args+=("$path")
+    elif [[ "$path" == *.bicep && -f "$path" ]]; then
+      bicep_files+=("$path")
+      bicep_patterns+=("$path")
+    elif [[ "$path" == *.sql && -f "$path" ]]; then
+      sql_args+=("$path")
+    elif [[ ! -e "$path" ]]; then
+      fail "$arg: no such file or folder"
+    else
+      fail "$arg: not a .bicep or .sql file or a folder"
+    fi
+  done
+fi
+
+# --------------------------------------------------------------------------------------- Bicep --
+bicep_errors=0
+if [[ ${#bicep_files[@]} -gt 0 ]]; then
+  echo "== Bicep: build + lint ${#bicep_files[@]} file(s) with infra/bicepconfig.json"
+  scratch="$(mktemp -d)"
+  trap 'rm -rf "$scratch"' EXIT
+
+  # Rule: every suppression sits under a comment that explains it.
+  for f in "${bicep_files[@]}"; do
+    awk -v file="${f#"$root"/}" '
+      /^[[:space:]]*#disable-next-line/ && prev !~ /^[[:space:]]*\/\// {
+        printf "%s:%d:1: error suppression: #disable-next-line needs a // comment on the line above saying why\n", file, NR
+        bad = 1
+      }
+      NF { prev = $0 }
+      END { exit bad }' "$f" >>"$scratch/diagnostics" || true
+  done
+
+  # One Bicep process per command and pattern (a process costs ~1.5 s, the whole of infra/ ~3 s):
+  # build writes ARM JSON to a scratch folder, lint reports compiler and linter diagnostics.
+  # Both print `file(line,col) : Level CODE: message` on stderr and exit 0 on warnings.
+  i=0
+  for pattern in "${bicep_patterns[@]}"; do
+    i=$((i + 1))
+    "$bicep" build --pattern "$pattern" --config "$config" --outdir "$scratch/arm$i" 2>>"$scratch/raw" >/dev/null &
+    "$bicep" lint --pattern "$pattern" --config "$config" 2>>"$scratch/raw-lint" >/dev/null || true
+    wait $! || true
+  done
+  cat "$scratch/raw-lint" >>"$scratch/raw" 2>/dev/null || true
+  # Build and lint report the same diagnostic twice: keep one, reformat as file:line:col.
+  sed -nE 's#^(.*)\(([0-9]+),([0-9]+)\) : (Error|Warning|Info) ([^:]+): (.*)$#\1:\2:\3: \L\4\E \5: \6#p' "$scratch/raw" |
+    sed "s#^$root/##" | LC_ALL=C sort -u -t: -k1,1 -k2,2n -k3,3n >>"$scratch/diagnostics"
+  # Anything else on stderr (a crash, an unreadable file) is a failure too.
+  grep -vE '^.*\([0-9]+,[0-9]+\) : (Error|Warning|Info) ' "$scratch/raw" >"$scratch/other" || true
+
+  for f in "${bicep_files[@]}"; do
+    rel="${f#"$root"/}"
+    if grep -qE "^$(printf '%s' "$rel" | sed 's/[.[\*^$/]/\\&/g'):[0-9]+:[0-9]+: (error|warning) " "$scratch/diagnostics"; then
+      echo "FAIL $rel"
+    else
+      echo "ok   $rel"
+    fi
+  done
+  if [[ -s "$scratch/diagnostics" ]]; then cat "$scratch/diagnostics"; fi
+  bicep_errors=$(grep -cE ':[0-9]+:[0-9]+: (error|warning) ' "$scratch/diagnostics" || true)
+  if [[ -s "$scratch/other" ]]; then
+    cat "$scratch/other"
+    bicep_errors=$((bicep_errors + 1))
+  fi
+  echo "Bicep summary: ${#bicep_files[@]} file(s), $bicep_errors error(s) or warning(s)"
+  failures=$((failures + bicep_errors))
+fi
+
+# --------------------------------------------------------------------------------------- T-SQL --
+statement_args=()
+if $check_statements; then
+  src="shared/adapters/warehouse/mssql-statements.ts"
+  if [[ ! -f "$root/$src" ]]; then
+    echo "skip $src: the mssql adapter's statements module does not exist yet"
+  else
+    echo "== building the app to read MSSQL_STATEMENTS from $src"
+    (cd "$root" && npm run build --silent)
+    json="$(mktemp)"
+    if node -e '
+      const m = require(process.argv[1]);
+      const s = m.MSSQL_STATEMENTS;
+      if (!s || typeof s !== "object") throw new Error("no export MSSQL_STATEMENTS");
+      for (const [k, v] of Object.entries(s)) if (typeof v !== "string") throw new Error(`MSSQL_STATEMENTS.${k} is not a string`);
+      require("node:fs").writeFileSync(process.argv[2], JSON.stringify(s));
+    ' "$root/dist/shared/adapters/warehouse/mssql-statements.js" "$json"; then
+      statement_args=(--statements "$json" "$src")
+    else
+      fail "$src: cannot read MSSQL_STATEMENTS (see above)"
+    fi
+  fi
+fi
+
+if [[ ${#sql_args[@]} -gt 0 || ${#statement_args[@]} -gt 0 ]]; then
+  echo "== T-SQL: ScriptDom TSql160Parser"
+  # Paths relative to the repo in messages; the checker prints file:line:column: error CODE: message.
+  rel_args=()
+  for a in "${sql_args[@]}"; do rel_args+=("${a#"$root"/}"); done
+  if ! (cd "$root" && "${infracheck[@]}" "${rel_args[@]}" "${statement_args[@]}"); then
+    failures=$((failures + 1))
+  fi
+fi
+
+if [[ $failures -gt 0 ]]; then
+  echo "check-infra: FAILED"
+  exit 1
+fi
+echo "check-infra: OK"
