@@ -1,0 +1,191 @@
+// Alert rules over the app's telemetry (Application Insights tables; names in docs/deploy.md):
+// - PSI > 0.2 on any feature or the score -> the retrain webhook (POST /api/retrain, common alert
+//   schema) and the e-mail group;
+// - a retrain that failed a gate            -> e-mail;
+// - a feature partition that failed to score -> e-mail.
+// Log search alerts rather than metric alerts: custom metric dimensions (the PSI `feature`) reach
+// metric alerts only with an opt-in on the component, and the rows are in the workspace anyway.
+
+param location string
+param tags object
+param appInsightsName string
+param functionAppName string
+param namePrefix string
+
+@description('Address that receives gate-failure, scoring-failure and drift e-mails.')
+param alertEmail string
+
+@description('Create the retrain webhook action group (needs the code deployed: it carries a function key).')
+param createRetrainWebhook bool
+
+@description('Registered name of the HTTP function behind POST /api/retrain; its function key authorises the webhook.')
+param retrainFunctionName string
+
+@description('PSI above which a feature (or the score) counts as drifted.')
+param psiThreshold string
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+resource app 'Microsoft.Web/sites@2025-03-01' existing = {
+  name: functionAppName
+
+  resource retrainFunction 'functions' existing = {
+    name: retrainFunctionName
+  }
+}
+
+resource emailGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: '${namePrefix}-email'
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'lsemail'
+    enabled: true
+    emailReceivers: [
+      { name: 'operators', emailAddress: alertEmail, useCommonAlertSchema: true }
+    ]
+  }
+}
+
+// A function-level key (valid for the retrain function only), not a host key. Bicep inlines the
+// variable where it is used.
+var retrainUrl = 'https://${app.properties.defaultHostName}/api/retrain?code=${app::retrainFunction.listKeys().default}'
+
+resource retrainGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (createRetrainWebhook) {
+  name: '${namePrefix}-retrain'
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'lsretrain'
+    enabled: true
+    webhookReceivers: [
+      {
+        name: 'retrain'
+        // The condition is repeated so the key lookup can never run against an app without code
+        // (ARM's if() evaluates only the branch taken).
+        serviceUri: createRetrainWebhook ? retrainUrl : ''
+        // The endpoint parses the common alert schema (data.essentials / data.alertContext).
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+var psiQuery = '''
+customMetrics
+| where name == "psi"
+| extend feature = tostring(customDimensions.feature)
+| summarize psi = max(coalesce(valueMax, value)) by feature
+'''
+
+var gateFailedQuery = '''
+customEvents
+| where name == "GateFailed"
+| extend gate = tostring(customDimensions.gate)
+'''
+
+// The app's own ScoringFailed events, and any failed run of the blob-triggered scoreFeatures.
+var scoringFailedQuery = '''
+union
+  (customEvents | where name == "ScoringFailed"),
+  (requests | where name == "scoreFeatures" and success == false)
+'''
+
+resource psiAlert 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
+  name: '${namePrefix}-psi-drift'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'leadscore: feature drift (PSI > ${psiThreshold})'
+    description: 'The daily drift check measured a PSI above the threshold; the webhook starts a retrain (rate-limited by the app).'
+    severity: 2
+    enabled: true
+    scopes: [appInsights.id]
+    // The drift check runs once a day; a 2-hour window evaluated hourly tolerates ingestion delay,
+    // and muting for 23 hours keeps the same measurement from triggering twice.
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT2H'
+    muteActionsDuration: 'PT23H'
+    autoMitigate: false
+    criteria: {
+      allOf: [
+        {
+          query: psiQuery
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'psi'
+          dimensions: [{ name: 'feature', operator: 'Include', values: ['*'] }]
+          operator: 'GreaterThan'
+          threshold: json(psiThreshold)
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: createRetrainWebhook ? [retrainGroup.id, emailGroup.id] : [emailGroup.id]
+    }
+  }
+}
+
+resource gateAlert 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
+  name: '${namePrefix}-retrain-gate-failed'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'leadscore: retrain failed a gate'
+    description: 'A retrain run failed a deployment gate; production weights are unchanged. The run records which gate and why.'
+    severity: 2
+    enabled: true
+    scopes: [appInsights.id]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT30M'
+    muteActionsDuration: 'PT30M'
+    autoMitigate: false
+    criteria: {
+      allOf: [
+        {
+          query: gateFailedQuery
+          timeAggregation: 'Count'
+          dimensions: [{ name: 'gate', operator: 'Include', values: ['*'] }]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: [emailGroup.id] }
+  }
+}
+
+resource scoringAlert 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
+  name: '${namePrefix}-scoring-failed'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'leadscore: scoring a feature partition failed'
+    description: 'A landed feature partition was not scored (too many bad rows, no active version, or an error); lead_scores is stale.'
+    severity: 1
+    enabled: true
+    scopes: [appInsights.id]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT30M'
+    muteActionsDuration: 'PT30M'
+    autoMitigate: false
+    criteria: {
+      allOf: [
+        {
+          query: scoringFailedQuery
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: [emailGroup.id] }
+  }
+}
+
+output emailActionGroupId string = emailGroup.id
+output retrainWebhookCreated bool = createRetrainWebhook

@@ -1,0 +1,130 @@
+// The Function App on Flex Consumption (Linux, Node.js 22), running as the user-assigned identity.
+// Every connection is identity-based: no connection string with a key, no secret in any setting.
+
+param planName string
+param appName string
+param location string
+param tags object
+
+@description('Resource id of the app\'s user-assigned managed identity.')
+param identityId string
+
+@description('Client id of that identity (AZURE_CLIENT_ID for DefaultAzureCredential).')
+param identityClientId string
+
+param storageAccountName string
+param deploymentContainerUrl string
+param lakeAccountUrl string
+param lakeFilesystemName string
+param ledgerTablesUrl string
+param sqlServerFqdn string
+param sqlDatabaseName string
+param appInsightsConnectionString string
+param logAnalyticsWorkspaceCustomerId string
+
+@description('Activate a version that passes every gate at once (AUTO_DEPLOY).')
+param autoDeploy bool
+
+@allowed(['direct', 'alert'])
+@description('How a drift check starts a retrain (DRIFT_RETRAIN): through the alert webhook once it exists.')
+param driftRetrain string
+
+@description('PSI drift threshold (PSI_THRESHOLD); the same value as the drift alert rule.')
+param psiThreshold string
+
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+resource app 'Microsoft.Web/sites@2025-03-01' = {
+  name: appName
+  location: location
+  // azd finds the deployment target of service `api` (azure.yaml) by this tag.
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
+        }
+      }
+      scaleAndConcurrency: { maximumInstanceCount: maximumInstanceCount, instanceMemoryMB: instanceMemoryMB }
+      runtime: { name: 'node', version: '22' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      // Flex Consumption sets FUNCTIONS_WORKER_RUNTIME and the runtime version from functionAppConfig;
+      // it rejects them as app settings.
+      appSettings: [
+        // Host storage through the identity (the blob trigger uses this connection too).
+        { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
+        // Connection `LAKE` of the scoreFeatures blob trigger (functions/scoreFeatures.ts): the same
+        // account through the same identity. Blob triggers need the queue endpoint too (poison queue).
+        { name: 'LAKE__blobServiceUri', value: 'https://${storageAccountName}.blob.${environment().suffixes.storage}' }
+        { name: 'LAKE__queueServiceUri', value: 'https://${storageAccountName}.queue.${environment().suffixes.storage}' }
+        { name: 'LAKE__credential', value: 'managedidentity' }
+        { name: 'LAKE__clientId', value: identityClientId }
+        // The connection string only says where to send; local auth is off on the component, so
+        // ingestion also needs the Entra token that the authentication string asks for.
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identityClientId}' }
+        // What the app reads (shared/config.ts).
+        { name: 'AZURE_CLIENT_ID', value: identityClientId }
+        { name: 'LAKE_CLIENT_ID', value: identityClientId }
+        { name: 'SQL_CLIENT_ID', value: identityClientId }
+        { name: 'LAKE_KIND', value: 'adls' }
+        { name: 'LAKE_ACCOUNT_URL', value: lakeAccountUrl }
+        { name: 'LAKE_FILESYSTEM', value: lakeFilesystemName }
+        { name: 'WAREHOUSE_KIND', value: 'mssql' }
+        { name: 'SQL_SERVER', value: sqlServerFqdn }
+        { name: 'SQL_DATABASE', value: sqlDatabaseName }
+        { name: 'LEDGER_KIND', value: 'tables' }
+        { name: 'LEDGER_TABLES_URL', value: ledgerTablesUrl }
+        { name: 'TELEMETRY_KIND', value: 'appinsights' }
+        { name: 'LOG_ANALYTICS_WORKSPACE_ID', value: logAnalyticsWorkspaceCustomerId }
+        // ARM's string(bool) gives "True"/"False"; the app accepts only true/false/1/0.
+        { name: 'AUTO_DEPLOY', value: autoDeploy ? 'true' : 'false' }
+        { name: 'DRIFT_RETRAIN', value: driftRetrain }
+        { name: 'PSI_THRESHOLD', value: psiThreshold }
+      ]
+    }
+  }
+
+  // No publishing user names/passwords: azd deploys with an Entra token.
+  resource ftpCredentials 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: { allow: false }
+  }
+
+  resource scmCredentials 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: { allow: false }
+  }
+}
+
+output name string = app.name
+output id string = app.id
+output defaultHostName string = app.properties.defaultHostName
