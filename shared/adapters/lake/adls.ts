@@ -1,4 +1,4 @@
-import { DataLakeFileSystemClient, type StoragePipelineOptions } from '@azure/storage-file-datalake';
+import { type AnonymousCredential, DataLakeFileSystemClient, type StoragePipelineOptions } from '@azure/storage-file-datalake';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { type Lake, type LakeEntry, LakeNotFoundError } from '../../ports/lake';
 
@@ -18,7 +18,7 @@ export class AdlsLake implements Lake {
   constructor(private readonly fs: DataLakeFileSystemClient) {}
 
   /** `accountUrl` is the DFS endpoint, e.g. https://<account>.dfs.core.windows.net. */
-  static create(accountUrl: string, filesystem: string, credential?: TokenCredential, options?: StoragePipelineOptions): AdlsLake {
+  static create(accountUrl: string, filesystem: string, credential?: TokenCredential | AnonymousCredential, options?: StoragePipelineOptions): AdlsLake {
     const url = `${accountUrl.replace(/\/+$/, '')}/${encodeURIComponent(filesystem)}`;
     return new AdlsLake(new DataLakeFileSystemClient(url, credential ?? new DefaultAzureCredential(), options));
   }

@@ -1,0 +1,74 @@
+import { type Lake, LakeNotFoundError } from '../../shared/ports/lake';
+
+/**
+ * The Lake port's contract: every adapter must pass it. `make` returns a fresh, empty lake and a
+ * cleanup function.
+ */
+export function lakeContract(name: string, make: () => Promise<{ lake: Lake; cleanup: () => Promise<void> | void }>): void {
+  describe(`Lake contract: ${name}`, () => {
+    let lake: Lake;
+    let cleanup: () => Promise<void> | void;
+    beforeEach(async () => ({ lake, cleanup } = await make()));
+    afterEach(async () => cleanup());
+
+    test('write then read gives the same bytes (text and binary)', async () => {
+      await lake.write('raw/2026/03/01/events-0000.jsonl', '{"a":1}\n{"é":"ü"}\n');
+      expect((await lake.read('raw/2026/03/01/events-0000.jsonl')).toString('utf8')).toBe('{"a":1}\n{"é":"ü"}\n');
+      const bytes = new Uint8Array([0, 255, 10, 13, 128]);
+      await lake.write('x/bin', bytes);
+      expect([...(await lake.read('x/bin'))]).toEqual([...bytes]);
+    });
+
+    test('a write replaces the whole file', async () => {
+      await lake.write('p/f.csv', 'a long first version\n');
+      await lake.write('p/f.csv', 'short\n');
+      expect((await lake.read('p/f.csv')).toString()).toBe('short\n');
+    });
+
+    test('an empty file is a file', async () => {
+      await lake.write('raw/2026/03/01/_SUCCESS', '');
+      expect(await lake.exists('raw/2026/03/01/_SUCCESS')).toBe(true);
+      expect((await lake.read('raw/2026/03/01/_SUCCESS')).length).toBe(0);
+    });
+
+    test('readStream yields the file in chunks that concatenate to its bytes', async () => {
+      const big = 'x'.repeat(3 * 1024 * 1024 + 7);
+      await lake.write('big.txt', big);
+      const chunks: Buffer[] = [];
+      for await (const c of lake.readStream('big.txt')) chunks.push(c);
+      expect(Buffer.concat(chunks).toString()).toBe(big);
+    });
+
+    test('reading an absent file throws LakeNotFoundError; exists says false', async () => {
+      await expect(lake.read('nope/x.csv')).rejects.toBeInstanceOf(LakeNotFoundError);
+      await expect((async () => {
+        for await (const _ of lake.readStream('nope/x.csv')) void _;
+      })()).rejects.toBeInstanceOf(LakeNotFoundError);
+      expect(await lake.exists('nope/x.csv')).toBe(false);
+    });
+
+    test('list: files under a folder, recursively, sorted, with sizes; empty for an absent folder', async () => {
+      await lake.write('labels/2026/03/02/part-0.csv', 'bb');
+      await lake.write('labels/2026/03/01/part-0.csv', 'a');
+      await lake.write('labels/2026/03/01/_validation.json', '{}');
+      await lake.write('other/z', 'z');
+      expect(await lake.list('labels')).toEqual([
+        { path: 'labels/2026/03/01/_validation.json', size: 2 },
+        { path: 'labels/2026/03/01/part-0.csv', size: 1 },
+        { path: 'labels/2026/03/02/part-0.csv', size: 2 },
+      ]);
+      expect(await lake.list('absent')).toEqual([]);
+    });
+
+    test('delete removes a file; deleting an absent file is not an error', async () => {
+      await lake.write('d/f', 'x');
+      await lake.delete('d/f');
+      expect(await lake.exists('d/f')).toBe(false);
+      await expect(lake.delete('d/f')).resolves.toBeUndefined();
+    });
+
+    test('paths that climb out of the lake are refused', async () => {
+      await expect(lake.write('../escape', 'x')).rejects.toThrow(/escapes the lake root/);
+    });
+  });
+}
