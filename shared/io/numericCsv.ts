@@ -13,7 +13,7 @@ export class CsvInputError extends Error {
     readonly file: string,
     readonly line: number,
     readonly column: string | null,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`${file}:${line}${column ? ` column '${column}'` : ''}: ${detail}`);
     this.name = 'CsvInputError';
@@ -122,20 +122,26 @@ export interface ReadOptions {
   labelled: boolean;
 }
 
-/** Parses a whole CSV buffer into a Dataset (features in canonical order). */
-export function parseNumericCsv(buf: Uint8Array, options: ReadOptions): Dataset {
+/** Where the wanted columns sit in a file, from its header line. */
+export interface CsvLayout {
+  header: string[];
+  /** slot[c] = where column c goes: 0..6 a feature, 7 the label, -1 ignored. */
+  slot: Int8Array;
+  /** Byte offset of the first data line. */
+  dataStart: number;
+}
+
+/** Reads the header (after an optional BOM); errors when the file is empty or a wanted column is missing. */
+export function readLayout(buf: Uint8Array, options: ReadOptions): CsvLayout {
   const { file, labelled } = options;
   let pos = 0;
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
   if (buf.length - pos === 0) throw new CsvInputError(file, 1, null, 'the file is empty');
-
-  // Header.
   let headerEnd = buf.indexOf(LF, pos);
   if (headerEnd < 0) headerEnd = buf.length;
   const headerText = Buffer.from(buf.buffer, buf.byteOffset + pos, headerEnd - pos).toString('utf8').replace(/\r$/, '');
   const header = headerText.split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
   const wanted: string[] = [...FEATURES, ...(labelled ? [LABEL_COLUMN] : [])];
-  // slot[c] = where column c goes: 0..6 a feature, 7 the label, -1 ignored.
   const slot = new Int8Array(header.length).fill(-1);
   wanted.forEach((name, k) => {
     const c = header.indexOf(name);
@@ -143,81 +149,201 @@ export function parseNumericCsv(buf: Uint8Array, options: ReadOptions): Dataset 
     if (header.indexOf(name, c + 1) >= 0) throw new CsvInputError(file, 1, name, 'column appears twice');
     slot[c] = k;
   });
+  return { header, slot, dataStart: headerEnd + 1 };
+}
+
+/**
+ * An upper bound on the data rows in `bytes` bytes: a row holds at least one character per wanted
+ * field and a separator per column. Sizing arrays by it avoids a counting pass; pages never written
+ * are never touched, so the slack costs address space, not memory.
+ */
+export function rowCapacity(bytes: number, layout: CsvLayout): number {
+  let wanted = 0;
+  for (let c = 0; c < layout.slot.length; c++) if (layout.slot[c]! >= 0) wanted++;
+  return Math.floor(bytes / Math.max(1, wanted + layout.header.length - 1)) + 1;
+}
+
+export interface ParsedRows {
+  /** Data rows written. */
+  n: number;
+  /** Lines consumed, blank ones included (for numbering the lines of a following chunk). */
+  lines: number;
+}
+
+/**
+ * Parses the lines in buf[from, to) (`from` at a line start, `to` after a line break or at the end)
+ * into rows rowOffset, rowOffset+1, … of x (row-major, canonical feature order) and y. `firstLine`
+ * is the line number errors give the first line.
+ *
+ * The common line — plain decimals, no quotes, the header's field count — is parsed in one byte
+ * loop; any other line is re-read by the general code, which handles quotes, CRLF, blank lines,
+ * long numbers and exponents, and names the line and column of a bad value.
+ */
+export function parseRows(
+  buf: Uint8Array,
+  from: number,
+  to: number,
+  layout: CsvLayout,
+  file: string,
+  firstLine: number,
+  x: Float64Array,
+  y: Uint8Array,
+  rowOffset: number,
+): ParsedRows {
+  const { header, slot } = layout;
   const nCols = header.length;
-
-  // Upper bound on rows: the number of line breaks after the header.
-  let lines = 0;
-  for (let i = buf.indexOf(LF, headerEnd + 1); i >= 0; i = buf.indexOf(LF, i + 1)) lines++;
-  const capacity = lines + 1;
-  const x = new Float64Array(capacity * N_FEATURES);
-  const y = new Uint8Array(capacity);
-
-  let n = 0;
-  let line = 1;
-  pos = headerEnd + 1;
-  const end = buf.length;
-  while (pos < end) {
+  const last = nCols - 1;
+  let n = rowOffset;
+  let line = firstLine - 1;
+  let pos = from;
+  while (pos < to) {
     line++;
-    let lineEnd = buf.indexOf(LF, pos);
-    if (lineEnd < 0) lineEnd = end;
-    let contentEnd = lineEnd;
-    if (contentEnd > pos && buf[contentEnd - 1] === CR) contentEnd--;
-    if (contentEnd === pos) {
-      pos = lineEnd + 1; // blank line: skipped, as pandas does
-      continue;
-    }
-    let c = 0;
-    let fieldStart = pos;
     const rowBase = n * N_FEATURES;
-    while (true) {
-      let fieldEnd: number;
-      let next: number;
-      if (buf[fieldStart] === QUOTE) {
-        // A quoted field (only expected in ignored text columns): find the closing quote.
-        let q = fieldStart + 1;
-        while (true) {
-          q = buf.indexOf(QUOTE, q);
-          if (q < 0 || q >= contentEnd) throw new CsvInputError(file, line, header[c] ?? null, 'unterminated quoted field');
-          if (buf[q + 1] === QUOTE) q += 2;
-          else break;
-        }
-        fieldEnd = q + 1;
-        next = fieldEnd;
-        if (next < contentEnd && buf[next] !== COMMA) throw new CsvInputError(file, line, header[c] ?? null, 'text after a closing quote');
-      } else {
-        next = buf.indexOf(COMMA, fieldStart);
-        if (next < 0 || next > contentEnd) next = contentEnd;
-        fieldEnd = next;
-      }
-      if (c >= nCols) throw new CsvInputError(file, line, null, `more fields than the header's ${nCols}`);
+    let i = pos;
+    let simple = true;
+    for (let c = 0; c < nCols && simple; c++) {
       const k = slot[c]!;
-      if (k >= 0) {
-        let s = fieldStart;
-        let e = fieldEnd;
-        if (buf[s] === QUOTE && e - s >= 2) {
-          s++;
-          e--;
+      let b: number;
+      if (k < 0) {
+        if (buf[i] === QUOTE) {
+          simple = false;
+          break;
         }
-        const v = parseDecimal(buf, s, e);
-        if (Number.isNaN(v)) throw new CsvInputError(file, line, header[c]!, describeBad(fieldText(buf, s, e)));
+        b = i < to ? buf[i]! : LF;
+        while (b !== COMMA && b !== LF) b = ++i < to ? buf[i]! : LF;
+      } else {
+        let negative = false;
+        b = buf[i]!;
+        if (b === 45 || b === 43) {
+          negative = b === 45;
+          b = buf[++i]!;
+        }
+        // Same arithmetic as parseDecimal's exact fast path: up to 15 digits, m / 10^fraction digits.
+        let mantissa = 0;
+        let digits = 0;
+        while (b >= 48 && b <= 57 && i < to) {
+          mantissa = mantissa * 10 + (b - 48);
+          digits++;
+          b = buf[++i]!;
+        }
+        let fraction = 0;
+        if (b === 46 && i < to) {
+          b = buf[++i]!;
+          while (b >= 48 && b <= 57 && i < to) {
+            mantissa = mantissa * 10 + (b - 48);
+            fraction++;
+            b = buf[++i]!;
+          }
+        }
+        const total = digits + fraction;
+        if (total === 0 || total > 15) {
+          simple = false;
+          break;
+        }
+        let v = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
+        if (negative) v = -v;
         if (k < N_FEATURES) x[rowBase + k] = v;
         else if (v === 0 || v === 1) y[n] = v;
-        else throw new CsvInputError(file, line, LABEL_COLUMN, `label must be 0 or 1, got '${fieldText(buf, s, e)}'`);
+        else simple = false;
+        if (i >= to) b = LF;
       }
-      c++;
-      if (next >= contentEnd) break;
-      fieldStart = next + 1;
-      if (fieldStart === contentEnd) {
-        // A trailing comma: one more, empty, field.
-        if (c < nCols && slot[c]! >= 0) throw new CsvInputError(file, line, header[c]!, 'empty value');
-        c++;
-        break;
-      }
+      // After a field: a comma unless it is the last one, which ends the line (LF, CRLF or the end).
+      if (c < last) {
+        if (b !== COMMA) simple = false;
+        else i++;
+      } else if (b === CR && buf[i + 1] === LF && i + 1 < to) i++;
+      else if (b !== LF) simple = false;
     }
-    if (c < nCols) throw new CsvInputError(file, line, header[c] ?? null, `only ${c} of the header's ${nCols} fields`);
-    n++;
-    pos = lineEnd + 1;
+    if (simple) {
+      n++;
+      pos = i + 1;
+    } else {
+      const next = generalLine(buf, pos, to, layout, file, line, x, y, n);
+      if (next.row) n++;
+      pos = next.pos;
+    }
   }
-  if (n === 0) throw new CsvInputError(file, 2, null, 'no data rows after the header');
+  return { n: n - rowOffset, lines: line - firstLine + 1 };
+}
+
+/** One line by the general rules; returns where the next line starts and whether a row was written. */
+function generalLine(
+  buf: Uint8Array,
+  pos: number,
+  end: number,
+  layout: CsvLayout,
+  file: string,
+  line: number,
+  x: Float64Array,
+  y: Uint8Array,
+  n: number,
+): { pos: number; row: boolean } {
+  const { header, slot } = layout;
+  const nCols = header.length;
+  let lineEnd = buf.indexOf(LF, pos);
+  if (lineEnd < 0 || lineEnd > end) lineEnd = end;
+  let contentEnd = lineEnd;
+  if (contentEnd > pos && buf[contentEnd - 1] === CR) contentEnd--;
+  if (contentEnd === pos) return { pos: lineEnd + 1, row: false }; // blank line: skipped, as pandas does
+  let c = 0;
+  let fieldStart = pos;
+  const rowBase = n * N_FEATURES;
+  while (true) {
+    let fieldEnd: number;
+    let next: number;
+    if (buf[fieldStart] === QUOTE) {
+      // A quoted field (only expected in ignored text columns): find the closing quote.
+      let q = fieldStart + 1;
+      while (true) {
+        q = buf.indexOf(QUOTE, q);
+        if (q < 0 || q >= contentEnd) throw new CsvInputError(file, line, header[c] ?? null, 'unterminated quoted field');
+        if (buf[q + 1] === QUOTE) q += 2;
+        else break;
+      }
+      fieldEnd = q + 1;
+      next = fieldEnd;
+      if (next < contentEnd && buf[next] !== COMMA) throw new CsvInputError(file, line, header[c] ?? null, 'text after a closing quote');
+    } else {
+      next = buf.indexOf(COMMA, fieldStart);
+      if (next < 0 || next > contentEnd) next = contentEnd;
+      fieldEnd = next;
+    }
+    if (c >= nCols) throw new CsvInputError(file, line, null, `more fields than the header's ${nCols}`);
+    const k = slot[c]!;
+    if (k >= 0) {
+      let s = fieldStart;
+      let e = fieldEnd;
+      if (buf[s] === QUOTE && e - s >= 2) {
+        s++;
+        e--;
+      }
+      const v = parseDecimal(buf, s, e);
+      if (Number.isNaN(v)) throw new CsvInputError(file, line, header[c]!, describeBad(fieldText(buf, s, e)));
+      if (k < N_FEATURES) x[rowBase + k] = v;
+      else if (v === 0 || v === 1) y[n] = v;
+      else throw new CsvInputError(file, line, LABEL_COLUMN, `label must be 0 or 1, got '${fieldText(buf, s, e)}'`);
+    }
+    c++;
+    if (next >= contentEnd) break;
+    fieldStart = next + 1;
+    if (fieldStart === contentEnd) {
+      // A trailing comma: one more, empty, field.
+      if (c < nCols && slot[c]! >= 0) throw new CsvInputError(file, line, header[c]!, 'empty value');
+      c++;
+      break;
+    }
+  }
+  if (c < nCols) throw new CsvInputError(file, line, header[c] ?? null, `only ${c} of the header's ${nCols} fields`);
+  return { pos: lineEnd + 1, row: true };
+}
+
+/** Parses a whole CSV buffer into a Dataset (features in canonical order). */
+export function parseNumericCsv(buf: Uint8Array, options: ReadOptions): Dataset {
+  const layout = readLayout(buf, options);
+  const capacity = rowCapacity(buf.length - layout.dataStart, layout);
+  const x = new Float64Array(capacity * N_FEATURES);
+  const y = new Uint8Array(capacity);
+  const { n } = parseRows(buf, layout.dataStart, buf.length, layout, options.file, 2, x, y, 0);
+  if (n === 0) throw new CsvInputError(options.file, 2, null, 'no data rows after the header');
   return { n, x: x.subarray(0, n * N_FEATURES), y: y.subarray(0, n) };
 }
