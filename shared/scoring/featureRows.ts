@@ -43,10 +43,16 @@ export function splitCsvLine(line: string): string[] {
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
+let lastValidDate = '';
+
+/** A real calendar date YYYY-MM-DD. A partition repeats one date a million times: remember the last. */
 function validDate(s: string): boolean {
+  if (s === lastValidDate) return true;
   if (!DATE_RE.test(s)) return false;
   const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== s) return false;
+  lastValidDate = s;
+  return true;
 }
 
 /**

@@ -225,6 +225,9 @@ export class SqliteWarehouse implements Warehouse {
     // Its own connection: a long partition transaction must not share a connection (and so a
     // transaction) with deploys running meanwhile; SQLite's file lock serializes the two.
     const db = this.connect();
+    // A partition is one big transaction: a 64 MiB page cache keeps its B-tree pages from being
+    // spilled to the WAL and read back again and again (the main cost at a million rows).
+    db.exec('PRAGMA cache_size = -65536');
     return new SqliteScoreWriter(db);
   }
 
@@ -282,6 +285,11 @@ class SqliteScoreWriter implements ScoreWriter {
   private readonly scoreBatch: StatementSync;
   private readonly scoreOne: StatementSync;
   private done = false;
+  // Parameter arrays reused across chunks: a million rows allocate nothing per row here.
+  private readonly fp = new Array<unknown>(FEATURE_COLS.length * BATCH);
+  private readonly sp = new Array<unknown>(SCORE_COLS.length * BATCH);
+  private readonly f1 = new Array<unknown>(FEATURE_COLS.length);
+  private readonly s1 = new Array<unknown>(SCORE_COLS.length);
 
   constructor(private readonly db: DatabaseSync) {
     this.featBatch = db.prepare(upsertSql('contact_features', FEATURE_COLS, BATCH));
@@ -293,8 +301,7 @@ class SqliteScoreWriter implements ScoreWriter {
 
   async write(c: ScoredChunk): Promise<void> {
     if (this.done) throw new Error('score writer already finished');
-    const fp = new Array<unknown>(FEATURE_COLS.length * BATCH);
-    const sp = new Array<unknown>(SCORE_COLS.length * BATCH);
+    const { fp, sp, f1, s1 } = this;
     const nf = FEATURE_COLS.length;
     const ns = SCORE_COLS.length;
     const putRow = (i: number, f: unknown[], s: unknown[], k: number): void => {
@@ -320,8 +327,6 @@ class SqliteScoreWriter implements ScoreWriter {
       this.featBatch.run(...(fp as never[]));
       this.scoreBatch.run(...(sp as never[]));
     }
-    const f1 = new Array<unknown>(nf);
-    const s1 = new Array<unknown>(ns);
     for (; i < c.n; i++) {
       putRow(i, f1, s1, 0);
       this.featOne.run(...(f1 as never[]));
