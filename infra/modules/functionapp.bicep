@@ -74,6 +74,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
+      // Lets the portal's "Test/Run" call the HTTP functions (e.g. a rollback from the portal).
+      cors: { allowedOrigins: ['https://portal.azure.com'] }
       // Flex Consumption sets FUNCTIONS_WORKER_RUNTIME and the runtime version from functionAppConfig;
       // it rejects them as app settings.
       appSettings: [
