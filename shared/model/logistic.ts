@@ -1,6 +1,7 @@
 import { Matrix, inverse } from 'ml-matrix';
 import { N_FEATURES } from '../features/schema';
 import { lbfgs } from './lbfgs';
+import type { Scaler } from './scaler';
 import { sigmoid } from './score';
 
 /**
@@ -106,18 +107,22 @@ function accumulate(x: Float64Array, y: Uint8Array, count: number, rows: Uint32A
  * Standard errors of (β, β_0) from the inverse Hessian of the penalised objective at the optimum
  * (Σ p(1-p)·x̃x̃ᵀ + I/C on the coefficients), i.e. the Laplace approximation of the posterior.
  * Returns the full covariance so that errors of linear transforms (raw weights, offset) follow.
+ * `x` is standardized, or raw when `scaler` is given: then each value becomes (x − μ)/σ exactly as
+ * standardize computes it (with no scaler, (x − 0)/1 is x itself), so no scaled copy is needed.
  */
-export function coefficientCovariance(x: Float64Array, n: number, fit: LogisticFit, C: number): Matrix {
+export function coefficientCovariance(x: Float64Array, n: number, fit: LogisticFit, C: number, scaler?: Scaler): Matrix {
   const d = N_FEATURES;
   const k = d + 1;
   const h = new Float64Array(k * k);
   const v = new Float64Array(k);
+  const mean = scaler ? scaler.mean : new Array<number>(d).fill(0);
+  const std = scaler ? scaler.std : new Array<number>(d).fill(1);
   v[d] = 1;
   for (let i = 0; i < n; i++) {
     const o = i * d;
     let z = fit.intercept;
     for (let j = 0; j < d; j++) {
-      v[j] = x[o + j]!;
+      v[j] = (x[o + j]! - mean[j]!) / std[j]!;
       z += fit.coef[j]! * v[j]!;
     }
     const p = sigmoid(z);

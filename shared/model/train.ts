@@ -1,13 +1,13 @@
 import { FEATURES, N_FEATURES, type FeatureName } from '../features/schema';
 import type { ModelArtifact, PsiBaseline } from './artifact';
-import { baselineProbabilities, baselineSigns } from './baseline';
 import type { Dataset } from './dataset';
-import { coefficientCovariance, fitLogistic, type LogisticFit } from './logistic';
+import { fitLogistic, type LogisticFit } from './logistic';
 import { evaluate, type Evaluation, type EvaluationDetail } from './metrics';
 import { fitPlatt } from './platt';
 import { psiBaseline } from './psi';
 import { fitScaler, standardize, type Scaler } from './scaler';
 import { leadScore, sigmoid } from './score';
+import { covarianceOfRaw, equalWeightsBaseline, featurePsiBaselines, type BaselineEvaluation } from './trainJobs';
 
 /**
  * The training recipe of ARCHITECTURE.md section 5, as one pure function: scale on training rows,
@@ -48,6 +48,24 @@ export interface TrainResult {
   };
 }
 
+/**
+ * Work that need not wait for (or hold up) the fit: each method starts a job and returns a function
+ * that blocks until its result is there. A worker thread can run them beside the fit; the results
+ * are the same functions of the same inputs either way.
+ */
+export interface TrainOffload {
+  featurePsi(train: Dataset): () => PsiBaseline[];
+  baseline(train: Dataset, valid: Dataset): () => BaselineEvaluation;
+  covariance(x: Float64Array, n: number, scaler: Scaler, fit: LogisticFit, C: number): () => number[][];
+}
+
+/** Runs each job on this thread when its result is asked for. */
+export const inlineOffload: TrainOffload = {
+  featurePsi: (train) => () => featurePsiBaselines(train),
+  baseline: (train, valid) => () => equalWeightsBaseline(train, valid),
+  covariance: (x, n, scaler, fit, C) => () => covarianceOfRaw(x, n, scaler, fit, C),
+};
+
 export class TrainingDataError extends Error {
   constructor(message: string) {
     super(message);
@@ -80,12 +98,6 @@ export function toRawSpace(coef: readonly number[], intercept: number, scaler: S
 function scoresOf(data: Dataset, weights: readonly number[], offset: number): Float64Array {
   const out = new Float64Array(data.n);
   for (let i = 0; i < data.n; i++) out[i] = leadScore(weights, offset, data.x, i * N_FEATURES);
-  return out;
-}
-
-function column(data: Dataset, j: number): Float64Array {
-  const out = new Float64Array(data.n);
-  for (let i = 0; i < data.n; i++) out[i] = data.x[i * N_FEATURES + j]!;
   return out;
 }
 
@@ -146,7 +158,7 @@ function summary(e: EvaluationDetail): Evaluation {
   };
 }
 
-export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions = {}): TrainResult {
+export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions = {}, offload: TrainOffload = inlineOffload): TrainResult {
   const C = options.C ?? 1.0;
   const brierThreshold = options.brierThreshold ?? 0.2;
   const folds = options.folds ?? 5;
@@ -154,9 +166,14 @@ export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions
   checkTwoClasses(train, 'training rows');
   checkTwoClasses(valid, 'validation rows');
 
+  // Started first so that another thread can do them while this one fits.
+  const featurePsi = offload.featurePsi(train);
+  const baselineJob = offload.baseline(train, valid);
+
   const scaler = fitScaler(train.x, train.n);
-  const zTrain = standardize(train.x, train.n, scaler);
-  const fit: LogisticFit = fitLogistic(zTrain, train.y, train.n, { C });
+  const fit: LogisticFit = fitLogistic(standardize(train.x, train.n, scaler), train.y, train.n, { C });
+  // Standard errors: covariance of (β, β_0) on the scaled fit, carried to raw space linearly.
+  const covariance = offload.covariance(train.x, train.n, scaler, fit, C);
   const raw = toRawSpace(fit.coef, fit.intercept, scaler);
 
   const logitsValid = scoresOf(valid, raw.weights, raw.offset);
@@ -181,24 +198,25 @@ export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions
     model = evaluate(finalProbs, valid.y);
   }
 
-  // Equal-weights baseline on the same validation rows.
-  const signs = baselineSigns(train.x, train.y, train.n);
-  const baseline = evaluate(baselineProbabilities(valid.x, valid.n, signs), valid.y);
+  const scorePsi = psiBaseline(scoresOf(train, weights, offset));
 
-  // Standard errors: covariance of (β, β_0) on the scaled fit, carried to raw space linearly.
-  const cov = coefficientCovariance(zTrain, train.n, fit, C);
+  // Equal-weights baseline on the same validation rows.
+  const { signs, detail: baseline } = baselineJob();
+
+  const cov = covariance();
   const d = N_FEATURES;
   const scale = calibration ? Math.abs(calibration.a) : 1;
-  const seCoef = FEATURES.map((_, j) => Math.sqrt(cov.get(j, j)));
-  const seIntercept = Math.sqrt(cov.get(d, d));
+  const seCoef = FEATURES.map((_, j) => Math.sqrt(cov[j]![j]!));
+  const seIntercept = Math.sqrt(cov[d]![d]!);
   // offset = β_0 − Σ β_j·μ_j/σ_j: gradient g = (−μ/σ, 1) with respect to (β, β_0).
   const grad = [...FEATURES.map((_, j) => -scaler.mean[j]! / scaler.std[j]!), 1];
   let varOffset = 0;
-  for (let a = 0; a <= d; a++) for (let b = 0; b <= d; b++) varOffset += grad[a]! * cov.get(a, b) * grad[b]!;
+  for (let a = 0; a <= d; a++) for (let b = 0; b <= d; b++) varOffset += grad[a]! * cov[a]![b]! * grad[b]!;
 
   const psi = {} as Record<FeatureName | 'score', PsiBaseline>;
-  FEATURES.forEach((f, j) => (psi[f] = psiBaseline(column(train, j))));
-  psi.score = psiBaseline(scoresOf(train, weights, offset));
+  const featureBaselines = featurePsi();
+  FEATURES.forEach((f, j) => (psi[f] = featureBaselines[j]!));
+  psi.score = scorePsi;
 
   const nPosTrain = countPositives(train.y);
   const nPosValid = countPositives(valid.y);

@@ -1,0 +1,44 @@
+import { FEATURES, N_FEATURES } from '../features/schema';
+import type { PsiBaseline } from './artifact';
+import { baselineProbabilities, baselineSigns } from './baseline';
+import type { Dataset } from './dataset';
+import { coefficientCovariance, type LogisticFit } from './logistic';
+import { evaluate, type EvaluationDetail } from './metrics';
+import { psiBaseline } from './psi';
+import type { Scaler } from './scaler';
+
+/**
+ * The parts of the training recipe that do not need the fitted model, or need only its result, as
+ * plain functions of their inputs. trainModel runs them inline or hands them to another thread (see
+ * trainWorker.ts); either way the same code computes the same bits.
+ */
+
+function column(data: Dataset, j: number): Float64Array {
+  const out = new Float64Array(data.n);
+  for (let i = 0; i < data.n; i++) out[i] = data.x[i * N_FEATURES + j]!;
+  return out;
+}
+
+/** PSI baseline of each feature's training values, in canonical feature order. */
+export function featurePsiBaselines(train: Dataset): PsiBaseline[] {
+  return FEATURES.map((_, j) => psiBaseline(column(train, j)));
+}
+
+export interface BaselineEvaluation {
+  signs: number[];
+  detail: EvaluationDetail;
+}
+
+/** The equal-weights baseline (section 5.4): signs from training rows, evaluated on validation rows. */
+export function equalWeightsBaseline(train: Dataset, valid: Dataset): BaselineEvaluation {
+  const signs = baselineSigns(train.x, train.y, train.n);
+  return { signs, detail: evaluate(baselineProbabilities(valid.x, valid.n, signs), valid.y) };
+}
+
+/**
+ * Covariance of (β, β_0) as a plain array. `x` is the raw training matrix: rows are standardized on
+ * the fly with the scaler's arithmetic, so the result equals coefficientCovariance on standardize(x).
+ */
+export function covarianceOfRaw(x: Float64Array, n: number, scaler: Scaler, fit: LogisticFit, C: number): number[][] {
+  return coefficientCovariance(x, n, fit, C, scaler).to2DArray();
+}
