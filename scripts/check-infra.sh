@@ -25,6 +25,8 @@ export NUGET_PACKAGES="$tools/nuget"
 
 failures=0
 fail() { echo "$*"; failures=$((failures + 1)); }
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
 
 # ---------------------------------------------------------------------------------------- tools --
 # Rebuild only when the checker's sources change (hash, so a fresh checkout of the same sources
@@ -91,8 +93,6 @@ fi
 bicep_errors=0
 if [[ ${#bicep_files[@]} -gt 0 ]]; then
   echo "== Bicep: build + lint ${#bicep_files[@]} file(s) with infra/bicepconfig.json"
-  scratch="$(mktemp -d)"
-  trap 'rm -rf "$scratch"' EXIT
 
   # Rule: every suppression sits under a comment that explains it.
   for f in "${bicep_files[@]}"; do
@@ -149,7 +149,7 @@ if $check_statements; then
   else
     echo "== building the app to read MSSQL_STATEMENTS from $src"
     (cd "$root" && npm run build --silent)
-    json="$(mktemp)"
+    json="$scratch/statements.json"
     if node -e '
       const m = require(process.argv[1]);
       const s = m.MSSQL_STATEMENTS;

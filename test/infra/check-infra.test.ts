@@ -118,6 +118,25 @@ describe('scripts/check-infra.sh', () => {
     expect(status).toBe(1);
     expect(output).toContain(`${empty}:1:1: error INFRA: no T-SQL statement in this file`);
   }, 300_000);
+
+  test("fails on an adapter statement that does not parse or holds a GO separator (what the mssql driver can't send)", () => {
+    // The same checker the script runs on MSSQL_STATEMENTS, built by the tests above.
+    const json = write(
+      'statements.json',
+      JSON.stringify({
+        good: 'SELECT model_version, feature, weight FROM dbo.scoring_weights WHERE is_active = 1 AND model_version = @v',
+        broken: 'UPDATE dbo.scoring_weights SET is_active =\nWHERE model_version = @v',
+        twoBatches: 'SELECT 1;\nGO\nSELECT 2;',
+      }),
+    );
+    const run = spawnSync('dotnet', [path.join(repo, '.tools', 'infra-check', 'InfraCheck.dll'), '--statements', json, 'mssql-statements.ts'], {
+      encoding: 'utf8',
+    });
+    expect(run.stdout).toContain('ok   mssql-statements.ts#good (1 statement(s))');
+    expect(run.stdout).toMatch(/mssql-statements\.ts#broken:2:1: error SQL\d+: Incorrect syntax near 'WHERE'/);
+    expect(run.stdout).toContain('mssql-statements.ts#twoBatches:1:1: error INFRA: contains 2 batches');
+    expect(run.status).toBe(1);
+  }, 60_000);
 });
 
 function escape(text: string): string {
