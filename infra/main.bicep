@@ -11,6 +11,8 @@ param environmentName string
 @description('Region of every resource (AZURE_LOCATION). It must offer Flex Consumption.')
 param location string
 
+@minLength(36)
+@maxLength(36)
 @description('Object id of the principal running azd (AZURE_PRINCIPAL_ID): the Entra admin of the SQL server, so the post-provision step can create the app user and migrate.')
 param principalId string
 

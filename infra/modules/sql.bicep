@@ -72,7 +72,6 @@ resource server 'Microsoft.Sql/servers@2025-01-01' = {
       autoPauseDelay: autoPauseDelayMinutes
       minCapacity: json(minVCores)
       zoneRedundant: false
-      requestedBackupStorageRedundancy: 'Local'
     }
   }
 }
