@@ -1,13 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { registerTrain } from './commands/train';
-import { registerSimulate } from './commands/simulate';
-import { registerIngest } from './commands/ingest';
-import { registerLabels } from './commands/labels';
 import { registerMigrate } from './commands/migrate';
 import { registerDeploy } from './commands/deploy';
 import { registerRollback } from './commands/rollback';
 import { registerVersions } from './commands/versions';
 import { registerScore } from './commands/score';
+import { registerSimulate } from './commands/simulate';
+import { registerIngest } from './commands/ingest';
+import { registerLabels } from './commands/labels';
 
 /** A failure the user can act on: printed without a stack trace. */
 export class UsageError extends Error {

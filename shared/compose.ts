@@ -1,6 +1,6 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import type { Config } from './config';
-import { lakeRoot, warehouseFile } from './config';
+import { lakeRoot, ledgerFile, telemetryFile, warehouseFile } from './config';
 import type { Lake } from './ports/lake';
 import { LocalLake } from './adapters/lake/local';
 import { AdlsLake } from './adapters/lake/adls';
@@ -8,6 +8,15 @@ import type { Warehouse } from './ports/warehouse';
 import { SqliteWarehouse } from './adapters/warehouse/sqlite';
 import { MssqlWarehouse } from './adapters/warehouse/mssql';
 import { DEFAULT_RETRY } from './adapters/warehouse/retry';
+import type { Ledger } from './ports/ledger';
+import { SqliteLedger } from './adapters/ledger/sqlite';
+import { TableLedger } from './adapters/ledger/tables';
+import type { Telemetry } from './ports/telemetry';
+import { JsonlTelemetry } from './adapters/telemetry/jsonl';
+import { AppInsightsTelemetry } from './adapters/telemetry/appinsights';
+import type { MonitorQueries } from './ports/monitor';
+import { LedgerMonitor } from './adapters/monitor/ledger';
+import { LogAnalyticsMonitor } from './adapters/monitor/logAnalytics';
 
 /**
  * The composition root: the one place that reads configuration and chooses adapters.
@@ -40,4 +49,49 @@ export function createWarehouse(config: Config, log?: (message: string) => void)
         log,
       });
   }
+}
+
+export function createLedger(config: Config): Ledger {
+  switch (config.LEDGER_KIND) {
+    case 'sqlite':
+      return new SqliteLedger(ledgerFile(config));
+    case 'tables': {
+      if (config.LEDGER_TABLES_CONNECTION_STRING) {
+        return TableLedger.fromConnectionString(config.LEDGER_TABLES_CONNECTION_STRING, config.LEDGER_TABLE);
+      }
+      if (!config.LEDGER_TABLES_URL) {
+        throw new Error('LEDGER_KIND=tables needs LEDGER_TABLES_URL (https://<account>.table.core.windows.net) or LEDGER_TABLES_CONNECTION_STRING');
+      }
+      const credential = new DefaultAzureCredential(config.LEDGER_CLIENT_ID ? { managedIdentityClientId: config.LEDGER_CLIENT_ID } : {});
+      return TableLedger.fromUrl(config.LEDGER_TABLES_URL, config.LEDGER_TABLE, credential);
+    }
+  }
+}
+
+export function createTelemetry(config: Config): Telemetry {
+  switch (config.TELEMETRY_KIND) {
+    case 'jsonl':
+      return new JsonlTelemetry(telemetryFile(config));
+    case 'appinsights': {
+      if (!config.APPLICATIONINSIGHTS_CONNECTION_STRING) throw new Error('TELEMETRY_KIND=appinsights needs APPLICATIONINSIGHTS_CONNECTION_STRING');
+      const auth = config.APPLICATIONINSIGHTS_AUTHENTICATION_STRING;
+      let credential: DefaultAzureCredential | undefined;
+      if (auth) {
+        // App Service's format: "Authorization=AAD" (system identity) or "Authorization=AAD;ClientId=<id>".
+        const parts = Object.fromEntries(auth.split(';').filter(Boolean).map((kv) => kv.split('=').map((x) => x.trim()) as [string, string]));
+        if (parts.Authorization !== 'AAD') throw new Error(`APPLICATIONINSIGHTS_AUTHENTICATION_STRING: expected Authorization=AAD, got "${auth}"`);
+        credential = new DefaultAzureCredential(parts.ClientId ? { managedIdentityClientId: parts.ClientId } : {});
+      }
+      return AppInsightsTelemetry.fromConnectionString(config.APPLICATIONINSIGHTS_CONNECTION_STRING, credential);
+    }
+  }
+}
+
+/** Where GET /api/status reads the latest drift numbers: Log Analytics when a workspace is set, else the ledger. */
+export function createMonitor(config: Config, ledger: Ledger): MonitorQueries {
+  if (config.LOG_ANALYTICS_WORKSPACE_ID) {
+    const credential = new DefaultAzureCredential(config.AZURE_CLIENT_ID ? { managedIdentityClientId: config.AZURE_CLIENT_ID } : {});
+    return new LogAnalyticsMonitor(config.LOG_ANALYTICS_WORKSPACE_ID, credential, config.PSI_THRESHOLD);
+  }
+  return new LedgerMonitor(ledger);
 }

@@ -34,6 +34,8 @@ const schema = z.object({
   AUC_DROP_THRESHOLD: z.coerce.number().positive().default(0.05).describe('A relative drop of recent AUC below validation AUC larger than this triggers a retrain'),
   RECENT_AUC_DAYS: z.coerce.number().int().positive().default(7).describe('Days of most recently matured labels the drift check measures AUC on'),
   DRIFT_RETRAIN: z.enum(['direct', 'alert']).default('direct').describe("How a drift check starts a retrain: 'direct' calls it (local default, and the fallback in Azure); 'alert' leaves it to the Azure Monitor alert"),
+  LOG_ANALYTICS_WORKSPACE_ID: z.string().optional().describe('Log Analytics workspace (customer) id that GET /api/status queries; unset = the ledger'),
+  AZURE_CLIENT_ID: z.string().optional().describe('Client id of the app\'s user-assigned managed identity (read by DefaultAzureCredential too)'),
   AUTO_DEPLOY: bool.default(false).describe('Activate a version that passes every gate at once (otherwise it waits as staged)'),
   WAREHOUSE_KIND: z.enum(['sqlite', 'mssql']).default('sqlite').describe('Warehouse adapter: the local SQLite file or Azure SQL'),
   SQL_SERVER: z.string().optional().describe('Azure SQL server host, e.g. <server>.database.windows.net (WAREHOUSE_KIND=mssql)'),

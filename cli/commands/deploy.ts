@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { type Command, InvalidArgumentError } from 'commander';
 import { deployVersion, type ChangeResult } from '../../shared/pipeline/versions';
-import { openDeps, type LocalDeps } from '../../shared/scoring/runtime';
+import { openServices } from '../../shared/services';
 
 export function versionArg(value: string): number {
   const v = Number(value);
@@ -13,16 +13,9 @@ export function cliActor(): string {
   return `cli:${process.env.LEADSCORE_USER ?? userInfo().username}`;
 }
 
-export function scoringDepsFor(deps: LocalDeps) {
-  return {
-    lake: deps.lake,
-    warehouse: deps.warehouse,
-    ledger: deps.ledger,
-    maxBadFraction: deps.config.SCORE_MAX_BAD_FRACTION,
-    chunkRows: deps.config.SCORE_CHUNK_ROWS,
-    log: (m: string) => process.stdout.write(`${m}\n`),
-    alert: (name: string, props: Record<string, unknown>) => process.stderr.write(`ALERT ${name}: ${JSON.stringify(props)}\n`),
-  };
+/** Progress lines of a command go to stdout. */
+export function cliLog(message: string): void {
+  process.stdout.write(`${message}\n`);
 }
 
 export function printChange(r: ChangeResult): void {
@@ -38,9 +31,9 @@ export function registerDeploy(program: Command): void {
     .argument('<version>', 'model version number', versionArg)
     .option('--reason <text>', 'why, for the deployment log')
     .action(async (version: number, opts: { reason?: string }) => {
-      const deps = await openDeps();
+      const deps = await openServices({ log: cliLog });
       try {
-        printChange(await deployVersion(deps, version, { by: cliActor(), reason: opts.reason ?? null, rescore: scoringDepsFor(deps) }));
+        printChange(await deployVersion(deps, version, { by: cliActor(), reason: opts.reason ?? null, rescore: deps.scoring }));
       } finally {
         await deps.close();
       }

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { openDeps } from '../../shared/scoring/runtime';
+import { openServices } from '../../shared/services';
 
 export function registerMigrate(program: Command): void {
   program
     .command('migrate')
     .description('Apply pending warehouse schema migrations (infra/sql on Azure SQL, their SQLite equivalent locally)')
     .action(async () => {
-      const deps = await openDeps({ migrate: false });
+      const deps = await openServices({ migrate: false });
       try {
         const applied = await deps.warehouse.migrate();
         process.stdout.write(applied.length ? `applied ${applied.join(', ')} (${deps.warehouse.engine})\n` : `schema up to date (${deps.warehouse.engine})\n`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { rollback } from '../../shared/pipeline/versions';
-import { openDeps } from '../../shared/scoring/runtime';
-import { cliActor, printChange, scoringDepsFor, versionArg } from './deploy';
+import { openServices } from '../../shared/services';
+import { cliActor, printChange, cliLog, versionArg } from './deploy';
 
 export function registerRollback(program: Command): void {
   program
@@ -10,14 +10,14 @@ export function registerRollback(program: Command): void {
     .option('--to <version>', 'the version to return to', versionArg)
     .option('--reason <text>', 'why, for the deployment log')
     .action(async (opts: { to?: number; reason?: string }) => {
-      const deps = await openDeps();
+      const deps = await openServices({ log: cliLog });
       try {
         printChange(
           await rollback(deps, {
             by: cliActor(),
             reason: opts.reason ?? null,
             ...(opts.to !== undefined ? { toVersion: opts.to } : {}),
-            rescore: scoringDepsFor(deps),
+            rescore: deps.scoring,
           }),
         );
       } finally {

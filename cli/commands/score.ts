@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { scorePartition } from '../../shared/pipeline/scorePartition';
-import { openDeps } from '../../shared/scoring/runtime';
-import { scoringDepsFor } from './deploy';
+import { openServices } from '../../shared/services';
+import { cliLog } from './deploy';
 
 export function registerScore(program: Command): void {
   program
@@ -9,9 +9,9 @@ export function registerScore(program: Command): void {
     .description('Score a landed feature partition (processed/features/yyyy/mm/dd/<name>.csv) with the active version')
     .argument('<lake path>', 'path inside the lake')
     .action(async (lakePath: string) => {
-      const deps = await openDeps();
+      const deps = await openServices({ log: cliLog });
       try {
-        const r = await scorePartition(scoringDepsFor(deps), lakePath);
+        const r = await scorePartition(deps.scoring, lakePath);
         if (r.status === 'rejected') throw new Error(`${r.path}: ${r.rowsRejected} of ${r.rowsTotal} rows invalid; nothing written; reasons in ${r.quarantineFile}`);
       } finally {
         await deps.close();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ModelVersion } from '../../shared/ports/warehouse';
 import { listVersions } from '../../shared/pipeline/versions';
-import { openDeps } from '../../shared/scoring/runtime';
+import { openServices } from '../../shared/services';
 
 const f4 = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '-');
 
@@ -27,7 +27,7 @@ export function registerVersions(program: Command): void {
     .command('versions')
     .description('List model versions: status, AUC, PR-AUC, Brier, trained window, activated at and by')
     .action(async () => {
-      const deps = await openDeps();
+      const deps = await openServices();
       try {
         const vs = await listVersions(deps);
         process.stdout.write(vs.length ? formatVersions(vs) : 'no model versions registered yet\n');

@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { FEATURES } from '../features/schema';
 import type { Lake } from '../ports/lake';
 import type { Ledger } from '../ports/ledger';
+import type { Telemetry } from '../ports/telemetry';
 import { type Warehouse, WarehouseNotFoundError, WEIGHT_COLUMNS } from '../ports/warehouse';
 import { MSSQL_STATEMENTS } from '../adapters/warehouse/mssql-statements';
 import { scoreOne } from '../scoring/contact';
@@ -18,6 +19,7 @@ export interface ApiDeps {
   warehouse: Warehouse;
   ledger: Pick<Ledger, 'getPartition' | 'putPartition'>;
   cache: ActiveModelCache;
+  telemetry?: Telemetry;
   scoring?: Partial<Pick<ScoringDeps, 'maxBadFraction' | 'chunkRows' | 'alert'>>;
 }
 
@@ -87,7 +89,7 @@ export function deployHandler(getDeps: () => Promise<ApiDeps>): Handler {
     const parsedVersion = versionParam.safeParse(request.params.version);
     if (!parsedVersion.success) throw new BadRequestError('version', parsedVersion.error.issues[0]?.message ?? 'invalid');
     const body = deployBody.parse(await readJson(request));
-    const result = await deployVersion({ lake: deps.lake, warehouse: deps.warehouse, log: (m) => context.log(m) }, parsedVersion.data, {
+    const result = await deployVersion({ lake: deps.lake, warehouse: deps.warehouse, telemetry: deps.telemetry, log: (m) => context.log(m) }, parsedVersion.data, {
       by: actor(request),
       reason: body.reason ?? null,
       rescore: scoringDeps(deps, context),
@@ -101,7 +103,7 @@ export function rollbackHandler(getDeps: () => Promise<ApiDeps>): Handler {
   return handle(getDeps, async (deps, request, context) => {
     requireAdmin(request);
     const body = rollbackBody.parse(await readJson(request));
-    const result = await rollback({ lake: deps.lake, warehouse: deps.warehouse, log: (m) => context.log(m) }, {
+    const result = await rollback({ lake: deps.lake, warehouse: deps.warehouse, telemetry: deps.telemetry, log: (m) => context.log(m) }, {
       by: actor(request),
       reason: body.reason ?? null,
       ...(body.toVersion !== undefined ? { toVersion: body.toVersion } : {}),

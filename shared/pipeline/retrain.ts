@@ -245,16 +245,10 @@ async function retrainLocked(
   }
   if (!settings.autoDeploy) return finish('succeeded', 'staged', `v${registered.version} staged for approval`);
 
-  const change = await deployVersion(deps, registered.version, {
+  await deployVersion(deps, registered.version, {
     by: `retrain:${request.trigger}`,
     reason: request.reason ?? `retrain ${run.id}`,
     ...(deps.scoring ? { rescore: deps.scoring } : {}),
-  });
-  deps.telemetry.trackEvent('Deploy', {
-    runId: run.id,
-    fromVersion: change.deployment.fromVersion ?? '',
-    toVersion: change.deployment.toVersion,
-    by: change.deployment.by,
   });
   return finish('succeeded', 'deployed', `v${registered.version} deployed`);
 }

@@ -9,6 +9,7 @@ import {
   WarehouseConflictError,
   WarehouseNotFoundError,
 } from '../ports/warehouse';
+import type { Telemetry } from '../ports/telemetry';
 import { modelFolder } from '../scoring/servingModel';
 import { rescoreNewest, type ScorePartitionResult, type ScoringDeps } from './scorePartition';
 
@@ -20,6 +21,8 @@ import { rescoreNewest, type ScorePartitionResult, type ScoringDeps } from './sc
 export interface VersionDeps {
   lake: Lake;
   warehouse: Warehouse;
+  /** Deploy and Rollback events for the workbook and the audit trail in App Insights. */
+  telemetry?: Telemetry;
   log?: (message: string) => void;
 }
 
@@ -128,7 +131,15 @@ export interface ChangeResult {
   rescoreError: string | null;
 }
 
-async function afterChange(deployment: Deployment, opts: ChangeOptions, log?: (m: string) => void): Promise<ChangeResult> {
+async function afterChange(deployment: Deployment, opts: ChangeOptions, deps: VersionDeps): Promise<ChangeResult> {
+  const log = deps.log;
+  deps.telemetry?.trackEvent(deployment.action === 'deploy' ? 'Deploy' : 'Rollback', {
+    fromVersion: deployment.fromVersion,
+    toVersion: deployment.toVersion,
+    by: deployment.by,
+    reason: deployment.reason,
+  });
+  await deps.telemetry?.flush();
   log?.(`${deployment.action}: v${deployment.fromVersion ?? '-'} → v${deployment.toVersion} by ${deployment.by}${deployment.reason ? ` (${deployment.reason})` : ''}`);
   if (!opts.rescore) return { deployment, rescored: [], rescoreError: null };
   try {
@@ -152,7 +163,7 @@ export async function deployVersion(deps: VersionDeps, version: number, opts: Ch
     by: opts.by,
     reason: opts.reason ?? null,
   });
-  return afterChange(deployment, opts, deps.log);
+  return afterChange(deployment, opts, deps);
 }
 
 /**
@@ -185,7 +196,7 @@ export async function rollback(deps: VersionDeps, opts: ChangeOptions & { toVers
     by: opts.by,
     reason: opts.reason ?? null,
   });
-  return afterChange(deployment, opts, deps.log);
+  return afterChange(deployment, opts, deps);
 }
 
 export async function listVersions(deps: Pick<VersionDeps, 'warehouse'>): Promise<ModelVersion[]> {
