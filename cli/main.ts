@@ -8,6 +8,7 @@ import { registerScore } from './commands/score';
 import { registerSimulate } from './commands/simulate';
 import { registerIngest } from './commands/ingest';
 import { registerLabels } from './commands/labels';
+import { registerOps } from './commands/ops';
 
 /** A failure the user can act on: printed without a stack trace. */
 export class UsageError extends Error {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerRollback(program);
   registerVersions(program);
   registerScore(program);
+  registerOps(program);
   return program;
 }
 

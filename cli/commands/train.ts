@@ -1,7 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../shared/config';
-import { trainFromFiles } from '../../shared/pipeline/trainFiles';
-import { formatMetricsTable } from '../../shared/pipeline/trainingOutputs';
+import type { TrainResult } from '../../shared/model/train';
+import { isDay } from '../../shared/pipeline/days';
+import { trainFromFiles, writeFilesAtomically } from '../../shared/pipeline/trainFiles';
+import { trainFromLake } from '../../shared/pipeline/trainFromLake';
+import { formatMetricsTable, renderTrainingFiles, weightsCsv } from '../../shared/pipeline/trainingOutputs';
+import { registerVersion } from '../../shared/pipeline/versions';
+import { openServices } from '../../shared/services';
 
 function positiveNumber(value: string): number {
   const v = Number(value);
@@ -9,22 +14,81 @@ function positiveNumber(value: string): number {
   return v;
 }
 
+function day(value: string): string {
+  if (!isDay(value)) throw new InvalidArgumentError('must be a date YYYY-MM-DD');
+  return value;
+}
+
+interface TrainOpts {
+  train?: string;
+  valid?: string;
+  out?: string;
+  C?: number;
+  asOf?: string;
+  register?: boolean;
+}
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('Fit lead-scoring weights: writes weights.csv, metrics.json and model.json')
+    .description('Fit lead-scoring weights from CSV files (--train/--valid) or from the lake; writes weights.csv, metrics.json, model.json')
     .option('--train <csv>', 'training CSV: the 7 feature columns (any order) and label')
     .option('--valid <csv>', 'validation CSV, same columns')
-    .option('--out <dir>', 'folder for weights.csv, metrics.json and model.json')
+    .option('--out <dir>', 'folder for weights.csv, metrics.json and model.json (required with --train/--valid)')
     .option('--C <float>', 'inverse L2 regularisation strength', positiveNumber)
-    .action(async (opts: { train?: string; valid?: string; out?: string; C?: number }) => {
+    .option('--as-of <date>', 'lake mode: use labelled send dates up to this day (default today, UTC)', day)
+    .option('--register', 'store the result as the next model version: models/v{N}/ in the lake and model_versions + scoring_weights in SQL, inactive (staged)')
+    .action(async (opts: TrainOpts) => {
       const config = loadConfig();
       const options = { C: opts.C ?? config.TRAIN_C, brierThreshold: config.CALIBRATION_BRIER_THRESHOLD };
-      if (!opts.train || !opts.valid || !opts.out) {
-        throw new Error('file mode needs --train, --valid and --out');
+      if (Boolean(opts.train) !== Boolean(opts.valid)) throw new Error('give both --train and --valid, or neither (lake mode)');
+      let result: TrainResult;
+      let window: { start: string; end: string } | null = null;
+      let extra: Record<string, unknown> = {};
+      if (opts.train && opts.valid) {
+        if (!opts.out) throw new Error('file mode needs --out <dir>');
+        result = (await trainFromFiles(opts.train, opts.valid, opts.out, options)).result;
+        process.stdout.write(formatMetricsTable(result));
+        process.stdout.write(`wrote ${opts.out}/weights.csv, metrics.json, model.json\n`);
+      } else {
+        const services = await openServices({ migrate: false });
+        try {
+          const run = await trainFromLake(services.lake, {
+            ...options,
+            trainDays: config.TRAIN_DAYS,
+            validDays: config.VALID_DAYS,
+            ...(opts.asOf ? { asOf: opts.asOf } : {}),
+          });
+          result = run.result;
+          const w = run.trainingSet.window;
+          window = { start: w.trainFrom, end: w.validTo };
+          extra = { training_window: w, partitions: run.trainingSet.partitions.map(({ path, contentHash, rows }) => ({ path, contentHash, rows })) };
+          process.stdout.write(`lake ${services.lake.location}: training ${w.trainFrom}..${w.trainTo}, validation ${w.validFrom}..${w.validTo}\n`);
+          process.stdout.write(formatMetricsTable(result));
+          if (opts.out) {
+            await writeFilesAtomically(opts.out, renderTrainingFiles(result, 0, extra));
+            process.stdout.write(`wrote ${opts.out}/weights.csv, metrics.json, model.json\n`);
+          }
+        } finally {
+          await services.close();
+        }
       }
-      const run = await trainFromFiles(opts.train, opts.valid, opts.out, options);
-      process.stdout.write(formatMetricsTable(run.result));
-      process.stdout.write(`wrote ${opts.out}/weights.csv, metrics.json, model.json\n`);
+      if (opts.register) {
+        const services = await openServices();
+        try {
+          const trained = result;
+          const version = await registerVersion(services, {
+            artifact: trained.artifact,
+            metrics: { ...trained.metrics },
+            weightsCsv: (v) => weightsCsv(trained.artifact, v),
+            trigger: 'manual',
+            window,
+            modelJsonExtra: extra,
+          });
+          process.stdout.write(`registered model version ${version.version} (staged) → ${version.artifactPath}; activate it with: leadscore deploy ${version.version}\n`);
+        } finally {
+          await services.close();
+        }
+      }
     });
 }

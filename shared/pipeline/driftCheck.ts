@@ -9,6 +9,7 @@ import type { Telemetry } from '../ports/telemetry';
 import type { Warehouse } from '../ports/warehouse';
 import { parseCsv } from './csv';
 import { readPartition } from './partitions';
+import { retrain, type RetrainDeps, type RetrainRun } from './retrain';
 import { buildTrainingSet, NoLabelsError } from './trainingSet';
 
 /**
@@ -134,4 +135,22 @@ export async function checkDrift(deps: DriftDeps, date: string): Promise<DriftRe
   await deps.telemetry.flush();
   deps.log?.(`drift ${date} (v${active.version}, ${partition.path}): ${report.action}${report.reason ? ` — ${report.reason}` : ''}`);
   return report;
+}
+
+/**
+ * The drift check and what follows from it: when a trigger fires and DRIFT_RETRAIN is 'direct'
+ * (local, or the fallback in Azure), start the retrain here; with 'alert' the Azure Monitor alert on
+ * the emitted metrics calls POST /api/retrain instead. The retrain itself is rate-limited.
+ */
+export async function checkDriftAndRespond(
+  drift: DriftDeps,
+  retrainDeps: RetrainDeps,
+  date: string,
+  mode: 'direct' | 'alert',
+): Promise<{ report: DriftReport; run: RetrainRun | null }> {
+  const report = await checkDrift(drift, date);
+  if (report.action !== 'retrain' || mode !== 'direct') return { report, run: null };
+  const trigger = report.drifted.length ? 'drift' : 'performance';
+  const run = await retrain(retrainDeps, { trigger, reason: report.reason ?? 'drift check', asOf: date, requestedBy: 'drift-check' });
+  return { report, run };
 }

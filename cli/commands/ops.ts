@@ -1,0 +1,73 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { checkDriftAndRespond } from '../../shared/pipeline/driftCheck';
+import { isDay, todayUtc } from '../../shared/pipeline/days';
+import { retrain, type RetrainRun } from '../../shared/pipeline/retrain';
+import { openServices } from '../../shared/services';
+import { cliActor, cliLog } from './deploy';
+
+function day(value: string): string {
+  if (!isDay(value)) throw new InvalidArgumentError('must be a date YYYY-MM-DD');
+  return value;
+}
+
+export function describeRun(run: RetrainRun): string {
+  const d = run.details;
+  const lines = [`run ${run.id}: ${run.status} (${d.outcome})${run.reason ? ` — ${run.reason}` : ''}`];
+  if (d.window) lines.push(`  data: training ${d.window.trainFrom}..${d.window.trainTo}, validation ${d.window.validFrom}..${d.window.validTo}, ${d.partitions.length} partitions`);
+  if (d.metrics) lines.push(`  metrics: AUC ${d.metrics.auc_roc.toFixed(4)}, PR-AUC ${d.metrics.pr_auc.toFixed(4)} (baseline ${d.metrics.baseline.pr_auc.toFixed(4)}), Brier ${d.metrics.brier.toFixed(4)}`);
+  for (const g of d.gates) lines.push(`  gate ${g.name.padEnd(17)} ${g.passed ? 'pass' : 'FAIL'}  ${g.detail}`);
+  if (d.reportPath) lines.push(`  report: ${d.reportPath}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerOps(program: Command): void {
+  program
+    .command('retrain')
+    .description('Build the training set from the lake, train, apply every gate, register, deploy when allowed (AUTO_DEPLOY), record the run')
+    .option('--as-of <date>', 'use labelled send dates up to this day (default today, UTC)', day)
+    .option('--reason <text>', 'why, for the run record', 'manual retrain from the CLI')
+    .action(async (opts: { asOf?: string; reason: string }) => {
+      const s = await openServices({ log: cliLog });
+      try {
+        const run = await retrain(s.retrain, { trigger: 'manual', reason: opts.reason, requestedBy: cliActor(), ...(opts.asOf ? { asOf: opts.asOf } : {}) });
+        process.stdout.write(describeRun(run));
+        if (run.status === 'failed') process.exitCode = 1;
+      } finally {
+        await s.close();
+      }
+    });
+
+  program
+    .command('drift')
+    .description('PSI of every feature and the score against the active version, AUC on recent labels; writes monitoring/drift/yyyy/mm/dd/drift.json and retrains when a trigger fires')
+    .option('--date <date>', 'check as of this day (default today, UTC)', day)
+    .action(async (opts: { date?: string }) => {
+      const s = await openServices({ log: cliLog });
+      try {
+        const { report, run } = await checkDriftAndRespond(s.drift, s.retrain, opts.date ?? todayUtc(), s.config.DRIFT_RETRAIN);
+        process.stdout.write(`${'variable'.padEnd(20)}  PSI\n`);
+        for (const [name, v] of Object.entries(report.psi)) process.stdout.write(`${name.padEnd(20)}  ${v.toFixed(4)}${v > s.config.PSI_THRESHOLD ? '  drift' : ''}\n`);
+        process.stdout.write(`AUC recent ${report.auc_recent === null ? 'n/a' : report.auc_recent.toFixed(4)} (validation ${report.auc_validation.toFixed(4)}); action: ${report.action}\n`);
+        if (run) process.stdout.write(describeRun(run));
+      } finally {
+        await s.close();
+      }
+    });
+
+  program
+    .command('report')
+    .description("Print the path of the active version's report.html")
+    .action(async () => {
+      const s = await openServices();
+      try {
+        const active = await s.warehouse.getActiveWeights();
+        if (!active) throw new Error('no model version is active');
+        const v = await s.warehouse.getVersion(active.version);
+        const reportPath = `${v!.artifactPath}report.html`;
+        if (!(await s.lake.exists(reportPath))) throw new Error(`version ${active.version} has no report (${reportPath}); it was not produced by a retrain`);
+        process.stdout.write(`${s.config.LAKE_KIND === 'local' ? `${s.lake.location}/${reportPath}` : reportPath}\n`);
+      } finally {
+        await s.close();
+      }
+    });
+}

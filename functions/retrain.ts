@@ -1,0 +1,16 @@
+import { app, output, type InvocationContext } from '@azure/functions';
+import { retrainRequestHandler, type RetrainMessage } from '../shared/http/ops';
+import { sharedServices } from '../shared/services';
+
+/** The queue the retrain worker listens on; the HTTP request only records and enqueues. */
+export const RETRAIN_QUEUE = 'retrain-requests';
+const queueOutput = output.storageQueue({ queueName: RETRAIN_QUEUE, connection: 'AzureWebJobsStorage' });
+
+/**
+ * POST /api/retrain (admin): a manual `{ "reason": "…" }` or an Azure Monitor common-alert-schema
+ * payload (the PSI alert's webhook). Answers 202 with the run id; the worker does the training.
+ */
+export const retrainRequest = retrainRequestHandler(sharedServices, (context: InvocationContext, message: RetrainMessage) =>
+  context.extraOutputs.set(queueOutput, message),
+);
+app.http('retrain', { methods: ['POST'], route: 'retrain', authLevel: 'function', extraOutputs: [queueOutput], handler: retrainRequest });

@@ -1,0 +1,7 @@
+import { app } from '@azure/functions';
+import { runStatusHandler } from '../shared/http/ops';
+import { sharedServices } from '../shared/services';
+
+/** GET /api/runs/{id}: a retrain run's record (trigger, window, partitions, metrics, gates, duration). */
+export const getRun = runStatusHandler(sharedServices);
+app.http('runs', { methods: ['GET'], route: 'runs/{id}', authLevel: 'function', handler: getRun });
