@@ -1,0 +1,63 @@
+import { workerData, type MessagePort } from 'node:worker_threads';
+import { CsvInputError, parseRows, type CsvLayout } from '../io/numericCsv';
+import type { Dataset } from './dataset';
+import type { LogisticFit } from './logistic';
+import type { Scaler } from './scaler';
+import { covarianceOfRaw, equalWeightsBaseline, featurePsiBaselines } from './trainJobs';
+
+/**
+ * The second thread of `leadscore train` (started by TrainWorker in trainHelper.ts). Jobs arrive in
+ * order on a MessagePort; each reply is posted, then `done[0]` is bumped and notified, so the main
+ * thread can block on it with Atomics.wait and take the reply with receiveMessageOnPort, without
+ * going back to its event loop. Arrays come as views of SharedArrayBuffers: nothing big is copied.
+ */
+export type Job =
+  | {
+      kind: 'parse';
+      buf: Uint8Array;
+      from: number;
+      to: number;
+      layout: CsvLayout;
+      file: string;
+      x: Float64Array;
+      y: Uint8Array;
+      rowOffset: number;
+    }
+  | { kind: 'featurePsi'; train: Dataset }
+  | { kind: 'baseline'; train: Dataset; valid: Dataset }
+  | { kind: 'covariance'; x: Float64Array; n: number; scaler: Scaler; fit: LogisticFit; C: number };
+
+export type Reply =
+  | { ok: unknown }
+  /** A CSV error: `line` counts from 0 at the chunk's first line. */
+  | { csv: { file: string; line: number; column: string | null; detail: string } }
+  | { error: string };
+
+function run(job: Job): unknown {
+  switch (job.kind) {
+    case 'parse':
+      return parseRows(job.buf, job.from, job.to, job.layout, job.file, 0, job.x, job.y, job.rowOffset);
+    case 'featurePsi':
+      return featurePsiBaselines(job.train);
+    case 'baseline':
+      return equalWeightsBaseline(job.train, job.valid);
+    case 'covariance':
+      return covarianceOfRaw(job.x, job.n, job.scaler, job.fit, job.C);
+  }
+}
+
+const { port, done } = workerData as { port: MessagePort; done: Int32Array };
+port.on('message', (job: Job) => {
+  let reply: Reply;
+  try {
+    reply = { ok: run(job) };
+  } catch (err) {
+    reply =
+      err instanceof CsvInputError
+        ? { csv: { file: err.file, line: err.line, column: err.column, detail: err.detail } }
+        : { error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+  }
+  port.postMessage(reply);
+  Atomics.add(done, 0, 1);
+  Atomics.notify(done, 0);
+});
