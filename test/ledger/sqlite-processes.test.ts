@@ -46,7 +46,11 @@ async function race(module: string, file: string, now: number): Promise<{ won?: 
       w.once('error', reject);
     });
   });
-  while (Atomics.load(gate, 1) < WORKERS) await new Promise((r) => setTimeout(r, 5));
+  // A worker that fails before it reaches the gate must fail the test, not leave it waiting.
+  let failed: unknown;
+  results.forEach((r) => r.catch((e: unknown) => (failed = e)));
+  while (Atomics.load(gate, 1) < WORKERS && failed === undefined) await new Promise((r) => setTimeout(r, 5));
+  if (failed !== undefined) throw failed;
   Atomics.store(gate, 0, 1);
   Atomics.notify(gate, 0);
   return Promise.all(results);

@@ -38,10 +38,22 @@ export class SqliteLedger implements Ledger {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new DatabaseSync(file);
     this.now = options.now ?? Date.now;
-    this.db.exec(`PRAGMA busy_timeout = ${Math.round(options.busyTimeoutMs ?? 10_000)}`);
-    // WAL lets readers (status, listRuns) proceed while another process holds the write lock.
-    this.db.exec('PRAGMA journal_mode = WAL');
-    this.db.exec(SCHEMA);
+    const busyTimeoutMs = Math.round(options.busyTimeoutMs ?? 10_000);
+    this.db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    // Switching a new file to WAL takes an exclusive lock and answers SQLITE_BUSY at once, without the busy
+    // handler, when several processes open a fresh ledger together: retry that step until the timeout.
+    const deadline = Date.now() + busyTimeoutMs;
+    for (;;) {
+      try {
+        // WAL lets readers (status, listRuns) proceed while another process holds the write lock.
+        this.db.exec('PRAGMA journal_mode = WAL');
+        this.db.exec(SCHEMA);
+        break;
+      } catch (e) {
+        if (!/database is locked|SQLITE_BUSY/i.test(String(e)) || Date.now() > deadline) throw e;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+    }
   }
 
   async getPartition(partitionPath: string, modelVersion: number): Promise<PartitionRecord | undefined> {
