@@ -59,16 +59,16 @@ export class TrainWorker implements TrainOffload {
     this.replies.delete(ticket);
     if ('ok' in reply) return reply.ok;
     if ('csv' in reply) throw new CsvInputError(reply.csv.file, reply.csv.line, reply.csv.column, reply.csv.detail);
-    throw new Error(`training worker: ${reply.error}`);
+    throw new Error(reply.error);
   }
 
   /**
-   * Parses the lines in buf[from, to) into rows rowOffset… of x and y (views of SharedArrayBuffers).
-   * A CSV error is rethrown with its line number: the chunk's first line is `firstLine`, known only
-   * once the chunk before it is parsed, hence a parameter of the join.
+   * Parses the lines in bytes [from, to) of `file` into rows rowOffset… of x and y (views of
+   * SharedArrayBuffers). A CSV error is rethrown with its line number: the range's first line is
+   * `firstLine`, known only once the part before it is parsed, hence a parameter of the join.
    */
-  parseChunk(buf: Uint8Array, from: number, to: number, layout: CsvLayout, file: string, x: Float64Array, y: Uint8Array, rowOffset: number): (firstLine: number) => ParsedRows {
-    const join = this.submit<ParsedRows>({ kind: 'parse', buf, from, to, layout, file, x, y, rowOffset });
+  parseRange(file: string, from: number, to: number, layout: CsvLayout, x: Float64Array, y: Uint8Array, rowOffset: number): (firstLine: number) => ParsedRows {
+    const join = this.submit<ParsedRows>({ kind: 'parse', from, to, layout, file, x, y, rowOffset });
     return (firstLine) => {
       try {
         return join();

@@ -1,5 +1,7 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { CsvInputError, parseRows, type CsvLayout } from '../io/numericCsv';
+import { closeSync } from 'node:fs';
+import { CsvInputError, type CsvLayout } from '../io/numericCsv';
+import { openCsv, parseFileRows } from '../io/numericCsvFile';
 import type { Dataset } from './dataset';
 import type { LogisticFit } from './logistic';
 import type { Scaler } from './scaler';
@@ -14,7 +16,7 @@ import { covarianceOfRaw, equalWeightsBaseline, featurePsiBaselines } from './tr
 export type Job =
   | {
       kind: 'parse';
-      buf: Uint8Array;
+      /** The file's bytes [from, to), read by this thread. */
       from: number;
       to: number;
       layout: CsvLayout;
@@ -35,8 +37,14 @@ export type Reply =
 
 function run(job: Job): unknown {
   switch (job.kind) {
-    case 'parse':
-      return parseRows(job.buf, job.from, job.to, job.layout, job.file, 0, job.x, job.y, job.rowOffset);
+    case 'parse': {
+      const { fd } = openCsv(job.file);
+      try {
+        return parseFileRows(fd, job.from, job.to, job.layout, job.file, 0, job.x, job.y, job.rowOffset);
+      } finally {
+        closeSync(fd);
+      }
+    }
     case 'featurePsi':
       return featurePsiBaselines(job.train);
     case 'baseline':
@@ -55,7 +63,7 @@ port.on('message', (job: Job) => {
     reply =
       err instanceof CsvInputError
         ? { csv: { file: err.file, line: err.line, column: err.column, detail: err.detail } }
-        : { error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+        : { error: err instanceof Error ? err.message : String(err) };
   }
   port.postMessage(reply);
   Atomics.add(done, 0, 1);

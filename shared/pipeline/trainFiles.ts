@@ -1,9 +1,10 @@
 import * as fs from 'node:fs/promises';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { N_FEATURES } from '../features/schema';
-import { CsvInputError, parseNumericCsv, parseRows, readLayout, rowCapacity } from '../io/numericCsv';
+import { CsvInputError, parseNumericCsv, rowCapacity } from '../io/numericCsv';
+import { lineStartAtOrAfter, openCsv, parseFileRows, readCsvLayout } from '../io/numericCsvFile';
 import type { Dataset } from '../model/dataset';
 import { checkTwoClasses, trainModel, type TrainOptions, type TrainResult } from '../model/train';
 import { TrainWorker } from '../model/trainHelper';
@@ -41,62 +42,43 @@ export interface FileTrainingRun {
   files: TrainingFiles;
 }
 
-/** A whole file in a SharedArrayBuffer, so the training worker can read it in place. */
-function readShared(file: string): Uint8Array {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const size = fstatSync(fd).size;
-    const buf = new Uint8Array(new SharedArrayBuffer(size));
-    let got = 0;
-    while (got < size) {
-      const r = readSync(fd, buf, got, size - got, got);
-      if (r === 0) break;
-      got += r;
-    }
-    return buf.subarray(0, got);
-  } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 /** Below this many bytes of data a second parsing thread does not pay for itself. */
 const SPLIT_MIN_BYTES = 256 * 1024;
-/** Share of the training file this thread parses; it also reads both files and parses the validation one. */
+/** Share of the training file this thread parses; it also parses the validation file. */
 const MAIN_SHARE = 0.45;
-const LF = 10;
 
 /**
- * Parses a labelled CSV into SharedArrayBuffer-backed arrays. With a worker, the lines after a break
- * near the middle go to it: it writes its rows from a row past any the first part can produce (a
- * byte bound), and the rows are moved together afterwards, so the Dataset is the one a single pass
- * would give. Errors in the second part get the right line numbers once the first part's are known.
+ * Parses a labelled CSV, read in blocks, into SharedArrayBuffer-backed arrays (the worker reads
+ * them in place). With a worker, the lines from a line start near the middle on go to it: it
+ * writes its rows from a row past any the first part can produce (a byte bound), and they are moved
+ * down afterwards, so the Dataset is the one a single pass would give. Errors in the second part get
+ * their line numbers once the first part's line count is known.
  */
-function parseLabelled(buf: Uint8Array, file: string, worker: TrainWorker | null): Dataset {
-  const layout = readLayout(buf, { file, labelled: true });
-  const end = buf.length;
-  let split = end;
-  if (worker && end - layout.dataStart >= SPLIT_MIN_BYTES) {
-    const lf = buf.indexOf(LF, layout.dataStart + Math.floor((end - layout.dataStart) * MAIN_SHARE));
-    if (lf >= 0 && lf + 1 < end) split = lf + 1;
+function parseLabelled(file: string, worker: TrainWorker | null): Dataset {
+  const { fd, size } = openCsv(file);
+  try {
+    const layout = readCsvLayout(fd, size, { file, labelled: true });
+    const start = Math.min(layout.dataStart, size);
+    let split = size;
+    if (worker && size - start >= SPLIT_MIN_BYTES) split = lineStartAtOrAfter(fd, file, size, start + Math.floor((size - start) * MAIN_SHARE)) ?? size;
+    const firstCapacity = rowCapacity(split - start, layout);
+    const capacity = firstCapacity + (split < size ? rowCapacity(size - split, layout) : 0);
+    const x = new Float64Array(new SharedArrayBuffer(capacity * N_FEATURES * 8));
+    const y = new Uint8Array(new SharedArrayBuffer(capacity));
+    const second = split < size ? worker!.parseRange(file, split, size, layout, x, y, firstCapacity) : null;
+    const first = parseFileRows(fd, start, split, layout, file, 2, x, y, 0);
+    let n = first.n;
+    if (second) {
+      const rest = second(2 + first.lines);
+      x.copyWithin(n * N_FEATURES, firstCapacity * N_FEATURES, (firstCapacity + rest.n) * N_FEATURES);
+      y.copyWithin(n, firstCapacity, firstCapacity + rest.n);
+      n += rest.n;
+    }
+    if (n === 0) throw new CsvInputError(file, 2, null, 'no data rows after the header');
+    return { n, x: x.subarray(0, n * N_FEATURES), y: y.subarray(0, n) };
+  } finally {
+    closeSync(fd);
   }
-  const firstCapacity = rowCapacity(split - layout.dataStart, layout);
-  const capacity = firstCapacity + (split < end ? rowCapacity(end - split, layout) : 0);
-  const x = new Float64Array(new SharedArrayBuffer(capacity * N_FEATURES * 8));
-  const y = new Uint8Array(new SharedArrayBuffer(capacity));
-  const second = split < end ? worker!.parseChunk(buf, split, end, layout, file, x, y, firstCapacity) : null;
-  const first = parseRows(buf, layout.dataStart, split, layout, file, 2, x, y, 0);
-  let n = first.n;
-  if (second) {
-    const rest = second(2 + first.lines);
-    x.copyWithin(n * N_FEATURES, firstCapacity * N_FEATURES, (firstCapacity + rest.n) * N_FEATURES);
-    y.copyWithin(n, firstCapacity, firstCapacity + rest.n);
-    n += rest.n;
-  }
-  if (n === 0) throw new CsvInputError(file, 2, null, 'no data rows after the header');
-  return { n, x: x.subarray(0, n * N_FEATURES), y: y.subarray(0, n) };
 }
 
 /**
@@ -107,10 +89,8 @@ function parseLabelled(buf: Uint8Array, file: string, worker: TrainWorker | null
 export async function trainFromFiles(trainFile: string, validFile: string, outDir: string, options: TrainOptions): Promise<FileTrainingRun> {
   const worker = TrainWorker.start();
   try {
-    const trainBuf = readShared(trainFile);
-    const validBuf = readShared(validFile);
-    const train = parseLabelled(trainBuf, trainFile, worker);
-    const valid = parseLabelled(validBuf, validFile, null);
+    const train = parseLabelled(trainFile, worker);
+    const valid = parseLabelled(validFile, null);
     checkTwoClasses(train, trainFile);
     checkTwoClasses(valid, validFile);
     const result = trainModel(train, valid, options, worker ?? undefined);
