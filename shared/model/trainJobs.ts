@@ -13,15 +13,14 @@ import type { Scaler } from './scaler';
  * trainWorker.ts); either way the same code computes the same bits.
  */
 
-function column(data: Dataset, j: number): Float64Array {
-  const out = new Float64Array(data.n);
-  for (let i = 0; i < data.n; i++) out[i] = data.x[i * N_FEATURES + j]!;
-  return out;
-}
-
 /** PSI baseline of each feature's training values, in canonical feature order. */
 export function featurePsiBaselines(train: Dataset): PsiBaseline[] {
-  return FEATURES.map((_, j) => psiBaseline(column(train, j)));
+  // One column buffer for all features (psiBaseline only reads it): 8 MB instead of 56 MB on 1M rows.
+  const column = new Float64Array(train.n);
+  return FEATURES.map((_, j) => {
+    for (let i = 0; i < train.n; i++) column[i] = train.x[i * N_FEATURES + j]!;
+    return psiBaseline(column);
+  });
 }
 
 export interface BaselineEvaluation {
