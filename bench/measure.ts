@@ -8,6 +8,8 @@ import * as path from 'node:path';
 export interface Measurement {
   seconds: number;
   peakRssMiB: number;
+  /** User + system CPU of the child, all its threads: less sensitive to other load than wall time. */
+  cpuSeconds: number;
   stdout: string;
 }
 
@@ -15,7 +17,8 @@ export async function measureCli(args: string[], env: NodeJS.ProcessEnv = proces
   const cliMain = path.resolve(__dirname, '../cli/main.js');
   const script = `
     require(${JSON.stringify(cliMain)}).main(['node', 'leadscore', ...process.argv.slice(1)]).then((code) => {
-      process.stderr.write('\\n@@maxrss ' + process.resourceUsage().maxRSS + '\\n');
+      const u = process.resourceUsage();
+      process.stderr.write('\\n@@maxrss ' + u.maxRSS + ' @@cpu ' + (u.userCPUTime + u.systemCPUTime) + '\\n');
       process.exitCode = code;
     });`;
   const started = process.hrtime.bigint();
@@ -27,8 +30,17 @@ export async function measureCli(args: string[], env: NodeJS.ProcessEnv = proces
   const code: number = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (code !== 0) throw new Error(`leadscore ${args.join(' ')} failed (${code}):\n${stderr}`);
-  const m = /@@maxrss (\d+)/.exec(stderr);
-  return { seconds, peakRssMiB: m ? Number(m[1]) / 1024 : NaN, stdout };
+  const m = /@@maxrss (\d+) @@cpu (\d+)/.exec(stderr);
+  return { seconds, peakRssMiB: m ? Number(m[1]) / 1024 : NaN, cpuSeconds: m ? Number(m[2]) / 1e6 : NaN, stdout };
+}
+
+/** Seconds a fresh Node process takes to load the CLI's modules and exit: the floor under any command. */
+export async function measureCliStartup(): Promise<number> {
+  const cliMain = path.resolve(__dirname, '../cli/main.js');
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(cliMain)})`], { stdio: 'ignore' });
+  await new Promise((resolve) => child.on('close', resolve));
+  return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
 export function report(rows: [string, string][]): void {
