@@ -165,38 +165,53 @@ function selectBySample(
     }
   }
   const m = lo.length;
-  const gapCount = new Float64Array(m + 1); // values strictly between bracket k-1 and bracket k
-  const buckets: Float64Array[] = lo.map(() => new Float64Array(1024));
+  const loA = Float64Array.from(lo);
+  const hiA = Float64Array.from(hi);
+  // One pass: count the values in each gap between brackets, and keep those inside a bracket (with
+  // the bracket's index) in one flat array; a bracket that is a single tied value is only counted.
+  const gapCount = new Float64Array(m + 1);
   const sizes = new Int32Array(m);
   const limit = n >> 1; // more than this inside brackets: the sample was no good, select instead
+  let inside = new Float64Array(Math.min(n, 1024 + (n >> 3)));
+  let tag = new Uint8Array(inside.length);
   let stored = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
     let k = 0;
-    while (k < m && v > hi[k]!) k++;
-    if (k < m && v >= lo[k]!) {
-      if (lo[k] === hi[k]) {
-        sizes[k]!++; // a run of one tied value (discrete features): counting is enough
-        continue;
+    while (k < m && v > hiA[k]!) k++;
+    if (k < m && v >= loA[k]!) {
+      sizes[k]!++;
+      if (loA[k] === hiA[k]) continue;
+      if (stored === inside.length) {
+        if (stored >= limit) return null;
+        const grownValues = new Float64Array(Math.min(n, stored * 2));
+        grownValues.set(inside);
+        inside = grownValues;
+        const grownTags = new Uint8Array(grownValues.length);
+        grownTags.set(tag);
+        tag = grownTags;
       }
-      let bucket = buckets[k]!;
-      if (sizes[k] === bucket.length) {
-        if (stored > limit) return null;
-        const grown = new Float64Array(bucket.length * 2);
-        grown.set(bucket);
-        buckets[k] = bucket = grown;
-      }
-      bucket[sizes[k]!++] = v;
-      stored++;
+      inside[stored] = v;
+      tag[stored++] = k;
     } else gapCount[k]!++;
   }
   // start[k] = number of values below bracket k, i.e. the rank of its bucket's first value.
   const start = new Float64Array(m);
-  for (let k = 0, below = 0; k < m; k++) {
+  const fill = new Int32Array(m);
+  for (let k = 0, below = 0, offset = 0; k < m; k++) {
     below += gapCount[k]!;
     start[k] = below;
     below += sizes[k]!;
-    if (lo[k] !== hi[k]) buckets[k] = buckets[k]!.subarray(0, sizes[k]).sort();
+    fill[k] = offset;
+    if (loA[k] !== hiA[k]) offset += sizes[k]!;
+  }
+  const grouped = new Float64Array(stored);
+  for (let i = 0; i < stored; i++) grouped[fill[tag[i]!]!++] = inside[i]!;
+  const buckets: Float64Array[] = [];
+  for (let k = 0, offset = 0; k < m; k++) {
+    const size = loA[k] === hiA[k] ? 0 : sizes[k]!;
+    buckets.push(grouped.subarray(offset, offset + size).sort());
+    offset += size;
   }
   const bracketOf = (r: number): number => {
     for (let k = 0; k < m; k++) if (r >= start[k]! && r < start[k]! + sizes[k]!) return k;
