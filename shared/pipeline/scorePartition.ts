@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { StringDecoder } from 'node:string_decoder';
 import { FEATURES, N_FEATURES } from '../features/schema';
 import { sigmoid } from '../model/score';
 import type { Lake } from '../ports/lake';
 import type { Ledger } from '../ports/ledger';
 import type { ScoredChunk, Warehouse } from '../ports/warehouse';
 import { bandOf, toScore100, topFactorIndexes, topFactorsColumn, TOP_FACTORS, type ServingModel } from '../scoring/contact';
-import { ContactIdSet, headerIndex, splitCsvLine, validateRow } from '../scoring/featureRows';
+import { ContactIdSet, FastRowReader, headerIndex, splitCsvLine, validateRow } from '../scoring/featureRows';
 import { loadActiveModel } from '../scoring/servingModel';
 
 /**
@@ -95,23 +94,24 @@ export async function hashLakeFile(lake: Lake, path: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Lines of a lake file, decoded as UTF-8 across chunk boundaries; CR before LF dropped. */
-async function* lines(lake: Lake, path: string): AsyncIterable<string[]> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  for await (const buf of lake.readStream(path)) {
-    const text = rest + decoder.write(buf);
-    const out: string[] = [];
-    let start = 0;
-    for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
-      out.push(text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl));
-      start = nl + 1;
+/**
+ * A lake file as byte blocks that end at a line end: each yielded buffer holds whole lines only (the
+ * last line of the file may lack its LF). Lines stay bytes, so a million rows cost no line strings.
+ */
+async function* lineBlocks(lake: Lake, path: string): AsyncIterable<Buffer> {
+  let carry: Buffer | undefined;
+  for await (const chunk of lake.readStream(path)) {
+    const data = carry ? Buffer.concat([carry, chunk]) : chunk;
+    const last = data.lastIndexOf(10);
+    if (last === -1) {
+      carry = Buffer.from(data);
+      continue;
     }
-    rest = text.slice(start);
-    if (out.length > 0) yield out;
+    // Copy the tail: a view would keep the whole read buffer alive.
+    carry = last + 1 < data.length ? Buffer.from(data.subarray(last + 1)) : undefined;
+    yield data.subarray(0, last + 1);
   }
-  rest += decoder.end();
-  if (rest.length > 0) yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
+  if (carry && carry.length > 0) yield carry;
 }
 
 function csvField(v: string): string {
@@ -131,8 +131,11 @@ class ChunkBuffer {
   readonly band: string[] = [];
   readonly topFactors: string[] = [];
   readonly top: Int8Array;
+  /** The scores file's bytes; grows when a chunk needs more, then is reused. */
+  private csv: Buffer;
 
   constructor(readonly capacity: number) {
+    this.csv = Buffer.allocUnsafe(Math.min(capacity, 1 << 16) * 160 + SCORES_HEADER.length);
     this.x = new Float64Array(capacity * N_FEATURES);
     this.leadScore = new Float64Array(capacity);
     this.probability = new Float64Array(capacity);
@@ -186,16 +189,24 @@ class ChunkBuffer {
     };
   }
 
-  scoresCsv(modelVersion: number): string {
-    const out: string[] = [SCORES_HEADER];
+  /** The chunk's scores file, written row by row into one reused buffer (no array of row strings). */
+  scoresCsv(modelVersion: number): Buffer {
+    let out = this.csv;
+    let o = out.write(SCORES_HEADER, 0, 'latin1');
     for (let i = 0; i < this.n; i++) {
       const t = i * TOP_FACTORS;
-      out.push(
+      const row =
         `${csvField(this.contactId[i]!)},${this.asOf[i]},${modelVersion},${this.leadScore[i]},${this.probability[i]},${this.score100[i]},${this.band[i]},` +
-          `${FEATURES[this.top[t]!]},${FEATURES[this.top[t + 1]!]},${FEATURES[this.top[t + 2]!]}\n`,
-      );
+        `${FEATURES[this.top[t]!]},${FEATURES[this.top[t + 1]!]},${FEATURES[this.top[t + 2]!]}\n`;
+      // A UTF-16 code unit is at most 3 UTF-8 bytes.
+      if (o + row.length * 3 > out.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, o + row.length * 3));
+        out.copy(bigger, 0, 0, o);
+        out = this.csv = bigger;
+      }
+      o += out.write(row, o, 'utf8');
     }
-    return out.join('');
+    return out.subarray(0, o);
   }
 }
 
@@ -268,25 +279,51 @@ export async function scorePartition(deps: ScoringDeps, path: string, options: S
   };
 
   try {
-    for await (const block of lines(deps.lake, pp.path)) {
-      for (const line of block) {
+    let fast: FastRowReader | undefined;
+    for await (const block of lineBlocks(deps.lake, pp.path)) {
+      for (let start = 0; start < block.length; ) {
+        let nl = block.indexOf(10, start);
+        if (nl === -1) nl = block.length;
+        const next = nl + 1;
+        const end = nl > start && block[nl - 1] === 13 ? nl - 1 : nl;
         lineNo++;
         if (index === undefined) {
-          index = headerIndex(splitCsvLine(line), pp.path);
+          index = headerIndex(splitCsvLine(block.toString('utf8', start, end)), pp.path);
+          fast = new FastRowReader(index, pp.date);
+          start = next;
           continue;
         }
-        if (line.length === 0) continue;
-        const fields = splitCsvLine(line);
-        let reason = validateRow(fields, index, pp.date, buf.x, buf.n * N_FEATURES);
-        const contactId = fields[index[0]!] ?? '';
-        if (reason === undefined && !ids.add(contactId)) reason = 'contact_id: duplicate within the partition';
-        if (reason !== undefined) {
+        if (end === start) {
+          start = next;
+          continue;
+        }
+        // Plain rows are read from the bytes; anything else (quotes, bad values, non-ASCII ids) goes
+        // through the string path, which decides and names the reason exactly as before.
+        let contactId = fast!.read(block, start, end, buf.x, buf.n * N_FEATURES);
+        let asOf = pp.date;
+        let reason: string | undefined;
+        if (contactId === undefined) {
+          const line = block.toString('utf8', start, end);
+          const fields = splitCsvLine(line);
+          reason = validateRow(fields, index, pp.date, buf.x, buf.n * N_FEATURES);
+          contactId = fields[index[0]!] ?? '';
+          asOf = fields[index[1]!]!;
+          if (reason === undefined && !ids.add(contactId)) reason = 'contact_id: duplicate within the partition';
+          if (reason !== undefined) {
+            badCount++;
+            if (bad.length < MAX_QUARANTINE_ROWS) bad.push({ line: lineNo, contactId, reason, raw: line });
+            start = next;
+            continue;
+          }
+        } else if (!ids.add(contactId)) {
           badCount++;
-          if (bad.length < MAX_QUARANTINE_ROWS) bad.push({ line: lineNo, contactId, reason, raw: line });
+          if (bad.length < MAX_QUARANTINE_ROWS) bad.push({ line: lineNo, contactId, reason: 'contact_id: duplicate within the partition', raw: block.toString('utf8', start, end) });
+          start = next;
           continue;
         }
+        start = next;
         buf.contactId.push(contactId);
-        buf.asOf.push(fields[index[1]!]!);
+        buf.asOf.push(asOf);
         buf.n++;
         good++;
         if (buf.n === chunkRows) await flush();

@@ -30,9 +30,6 @@ export interface SqliteWarehouseOptions {
   busyTimeoutMs?: number;
 }
 
-/** Rows per multi-row INSERT: fewer calls across the JS/C boundary, far below SQLite's 32766 variables. */
-const BATCH = 64;
-
 type Row = Record<string, unknown>;
 
 function nowIso(): string {
@@ -269,68 +266,109 @@ export class SqliteWarehouse implements Warehouse {
 const FEATURE_COLS = ['contact_id', 'as_of', ...FEATURES, 'updated_at'];
 const SCORE_COLS = ['contact_id', 'model_version', 'lead_score', 'probability', 'score_100', 'band', 'top_factors', 'as_of', 'scored_at'];
 
-function upsertSql(table: string, cols: string[], rows: number): string {
-  const one = `(${cols.map(() => '?').join(', ')})`;
+/** Rows per multi-row upsert of the score writer (features bind 8 values a row, scores 6). */
+const SCORE_BATCH = 256;
+
+function sqlText(v: string): string {
+  return `'${v.replaceAll("'", "''")}'`;
+}
+
+/**
+ * A multi-row upsert of `rows` rows. Values that are the same for the whole chunk (as_of,
+ * model_version, scored_at) are SQL literals, so each row binds only its own values: binding is the
+ * per-value cost across the JS/C boundary. (Numbered parameters like ?1 would avoid re-preparing,
+ * but node:sqlite's positional binding then costs O(parameters) per value.)
+ */
+function upsertSql(table: string, cols: string[], row: string, rows: number): string {
   const sets = cols
     .slice(1)
     .map((c) => `${c} = excluded.${c}`)
     .join(', ');
-  return `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')}
+  return `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}
     ON CONFLICT (contact_id) DO UPDATE SET ${sets} WHERE excluded.as_of >= ${table}.as_of`;
 }
 
+interface ChunkStatements {
+  key: string;
+  featBatch: StatementSync;
+  featOne: StatementSync;
+  scoreBatch: StatementSync;
+  scoreOne: StatementSync;
+}
+
 class SqliteScoreWriter implements ScoreWriter {
-  private readonly featBatch: StatementSync;
-  private readonly featOne: StatementSync;
-  private readonly scoreBatch: StatementSync;
-  private readonly scoreOne: StatementSync;
   private done = false;
+  private stmts: ChunkStatements | undefined;
   // Parameter arrays reused across chunks: a million rows allocate nothing per row here.
-  private readonly fp = new Array<unknown>(FEATURE_COLS.length * BATCH);
-  private readonly sp = new Array<unknown>(SCORE_COLS.length * BATCH);
-  private readonly f1 = new Array<unknown>(FEATURE_COLS.length);
-  private readonly s1 = new Array<unknown>(SCORE_COLS.length);
+  private readonly fp = new Array<unknown>((1 + N_FEATURES) * SCORE_BATCH);
+  private readonly sp = new Array<unknown>(6 * SCORE_BATCH);
+  private readonly f1 = new Array<unknown>(1 + N_FEATURES);
+  private readonly s1 = new Array<unknown>(6);
 
   constructor(private readonly db: DatabaseSync) {
-    this.featBatch = db.prepare(upsertSql('contact_features', FEATURE_COLS, BATCH));
-    this.featOne = db.prepare(upsertSql('contact_features', FEATURE_COLS, 1));
-    this.scoreBatch = db.prepare(upsertSql('lead_scores', SCORE_COLS, BATCH));
-    this.scoreOne = db.prepare(upsertSql('lead_scores', SCORE_COLS, 1));
     db.exec('BEGIN IMMEDIATE');
+  }
+
+  /** Statements with this run's constants as literals; prepared once per (as_of, version, scored_at). */
+  private statements(asOf: string, modelVersion: number, scoredAt: string): ChunkStatements {
+    if (!Number.isSafeInteger(modelVersion)) throw new Error(`model_version must be an integer, got ${modelVersion}`);
+    const key = `${asOf}\u0000${modelVersion}\u0000${scoredAt}`;
+    if (this.stmts?.key === key) return this.stmts;
+    const a = sqlText(asOf);
+    const t = sqlText(scoredAt);
+    // contact_id, as_of, 7 features, updated_at
+    const frow = `(?, ${a}, ${FEATURES.map(() => '?').join(', ')}, ${t})`;
+    // contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at
+    const srow = `(?, ${modelVersion}, ?, ?, ?, ?, ?, ${a}, ${t})`;
+    this.stmts = {
+      key,
+      featBatch: this.db.prepare(upsertSql('contact_features', FEATURE_COLS, frow, SCORE_BATCH)),
+      featOne: this.db.prepare(upsertSql('contact_features', FEATURE_COLS, frow, 1)),
+      scoreBatch: this.db.prepare(upsertSql('lead_scores', SCORE_COLS, srow, SCORE_BATCH)),
+      scoreOne: this.db.prepare(upsertSql('lead_scores', SCORE_COLS, srow, 1)),
+    };
+    return this.stmts;
   }
 
   async write(c: ScoredChunk): Promise<void> {
     if (this.done) throw new Error('score writer already finished');
-    const { fp, sp, f1, s1 } = this;
-    const nf = FEATURE_COLS.length;
-    const ns = SCORE_COLS.length;
-    const putRow = (i: number, f: unknown[], s: unknown[], k: number): void => {
-      let o = k * nf;
-      f[o++] = c.contactId[i];
-      f[o++] = c.asOf[i];
-      for (let j = 0; j < N_FEATURES; j++) f[o++] = c.x[i * N_FEATURES + j];
-      f[o] = c.scoredAt;
-      o = k * ns;
-      s[o++] = c.contactId[i];
-      s[o++] = c.modelVersion;
-      s[o++] = c.leadScore[i];
-      s[o++] = c.probability[i];
-      s[o++] = c.score100[i];
-      s[o++] = c.band[i];
-      s[o++] = c.topFactors[i];
-      s[o++] = c.asOf[i];
-      s[o] = c.scoredAt;
-    };
-    let i = 0;
-    for (; i + BATCH <= c.n; i += BATCH) {
-      for (let k = 0; k < BATCH; k++) putRow(i + k, fp, sp, k);
-      this.featBatch.run(...(fp as never[]));
-      this.scoreBatch.run(...(sp as never[]));
+    // Runs of rows sharing as_of (a partition has one date) go through the literal statements.
+    for (let from = 0; from < c.n; ) {
+      const asOf = c.asOf[from]!;
+      let to = from + 1;
+      while (to < c.n && c.asOf[to] === asOf) to++;
+      this.writeRun(c, from, to, this.statements(asOf, c.modelVersion, c.scoredAt));
+      from = to;
     }
-    for (; i < c.n; i++) {
+  }
+
+  private writeRun(c: ScoredChunk, from: number, to: number, st: ChunkStatements): void {
+    const { fp, sp, f1, s1 } = this;
+    const { contactId, x, leadScore, probability, score100, band, topFactors } = c;
+    const putRow = (i: number, f: unknown[], s: unknown[], k: number): void => {
+      let o = k * (1 + N_FEATURES) - 1;
+      const id = contactId[i];
+      f[++o] = id;
+      const at = i * N_FEATURES;
+      for (let j = 0; j < N_FEATURES; j++) f[++o] = x[at + j];
+      o = k * 6 - 1;
+      s[++o] = id;
+      s[++o] = leadScore[i];
+      s[++o] = probability[i];
+      s[++o] = score100[i];
+      s[++o] = band[i];
+      s[++o] = topFactors[i];
+    };
+    let i = from;
+    for (; i + SCORE_BATCH <= to; i += SCORE_BATCH) {
+      for (let k = 0; k < SCORE_BATCH; k++) putRow(i + k, fp, sp, k);
+      st.featBatch.run(...(fp as never[]));
+      st.scoreBatch.run(...(sp as never[]));
+    }
+    for (; i < to; i++) {
       putRow(i, f1, s1, 0);
-      this.featOne.run(...(f1 as never[]));
-      this.scoreOne.run(...(s1 as never[]));
+      st.featOne.run(...(f1 as never[]));
+      st.scoreOne.run(...(s1 as never[]));
     }
   }
 
