@@ -7,11 +7,12 @@ import { COMPLETE_MARKER } from '../pipeline/raw';
 
 /**
  * A campaign simulator that writes raw/ exactly as the SMS/MMS platform, the NLP pipeline and the CRM
- * would (ARCHITECTURE.md section 3). Each contact has a hidden propensity to respond; a send's chance of
- * a click or reply falls with the contact's fatigue (sends in the previous 7 days), rises with the
- * contact's sentiment, falls with their opt-out risk and shifts with their MMS preference. The seven
- * features can only see this through the contact's history, which is what the model has to learn.
- * Deterministic for a seed: one xoroshiro128+ stream consumed in a fixed order.
+ * would (ARCHITECTURE.md section 3). Each contact has hidden traits (responsiveness, mood, opt-out risk,
+ * MMS preference, cadence); whether a send is answered follows the generating process documented at
+ * TRUTH below. The seven features can only see it through the contact's history, which is what the
+ * model has to learn. Deterministic for a seed: one xoroshiro128+ stream consumed in a fixed order that
+ * does not depend on the number of days simulated, so a longer run (or `writeFrom`) repeats every
+ * earlier day byte for byte.
  */
 
 export interface Drift {
@@ -26,10 +27,17 @@ export interface SimulateOptions {
   start: string;
   seed: number;
   drift?: Drift;
+  /**
+   * Continue a history: simulate from `start` as usual (same seed, so the hidden state evolves exactly as
+   * before) but write only the days from this one on. Earlier days are left as they are in the lake, and
+   * are byte for byte what a full run with the same options writes.
+   */
+  writeFrom?: string;
   log?: (message: string) => void;
 }
 
 export interface SimulateSummary {
+  /** Days written (all of them unless `writeFrom` is given). */
   days: number;
   contacts: number;
   events: number;
@@ -46,11 +54,11 @@ export interface SimulateSummary {
 export const DRIFT_EFFECTS: Record<FeatureName, string> = {
   recency_days: 'response propensity (logit) += shift',
   fatigue_score: 'send cadence × (1 + shift)',
-  sentiment_score: 'reply sentiment += shift',
+  sentiment_score: 'NLP sentiment scores += shift (a new scoring model): every reply scored from the date on, and on the date the replies of the 90 days before are re-scored',
   engagement_rate_30d: 'response propensity (logit) += shift',
   reply_rate_90d: 'share of responses that are replies += shift',
   opt_out_risk: 'CRM opt_out_risk += shift (every contact re-scored on the drift date)',
-  mms_affinity: 'MMS share of sends += shift',
+  mms_affinity: 'response propensity of MMS sends (logit) += shift',
 };
 
 /** Parses `<feature>:<shift>@<YYYY-MM-DD>`. */
@@ -68,6 +76,49 @@ const FIRST = ['Ana', 'Ben', 'Chloe', 'Dev', 'Eva', 'Femi', 'Gus', 'Hana', 'Ivan
 const LAST = ['Silva', 'Okafor', 'Novak', 'Kim', 'Garcia', 'Muller', 'Rossi', 'Tanaka', 'Dubois', 'Smith', 'Haddad', 'Berg'];
 
 const U32 = 2.3283064365386963e-10;
+
+/**
+ * The hidden generating process. A send at time t is answered (click or reply) with probability
+ * sigmoid(logit), where
+ *
+ *   logit = intercept + latent_c + mood·mood_c − risk·risk_c + fatigue·(1 − exp(−sends_7d/7))
+ *           + hot·exp(−days since the last positive response / hotDays) + (MMS ? mmsLift_c : 0)
+ *
+ * The effects are deliberately unequal, as in real campaigns: fatigue, mood (what the sentiment feature
+ * measures) and opt-out risk dominate, a recent positive response makes the next one likelier, a
+ * contact's unobserved responsiveness (latent_c) is seen only through the engagement history, the share
+ * of responses that are replies carries no extra signal, and the MMS preference matters only for MMS
+ * sends. An equal-weights average of the features therefore ranks contacts clearly worse than a fitted
+ * weighted sum does.
+ */
+export const TRUTH = {
+  intercept: 1.8,
+  latentSd: 0.5,
+  mood: 1.1,
+  moodMean: 0.2,
+  moodSd: 0.8,
+  fatigue: -11,
+  risk: -2.5,
+  hot: 1.5,
+  hotDays: 3,
+  mmsLiftSd: 0.4,
+  /** Spread of one reply's sentiment around the contact's mood. */
+  sentimentNoise: 0.5,
+  /** Noise of the CRM's opt_out_risk around the true risk. */
+  crmNoise: 0.06,
+  /** Share of a contact's responses that are replies rather than clicks, uniform between these. */
+  replyShareMin: 0.35,
+  replyShareMax: 0.85,
+  /** Sends a week, uniform between these per contact (before the day's campaign volume). */
+  cadenceMin: 1,
+  cadenceMax: 8,
+  /**
+   * Each contact's campaign load: uniform in [1 − volumeSpread/2, 1 + volumeSpread/2], drawn again on
+   * average every `volumeDays` days (the contact joins or leaves campaigns); × 0.45 at weekends.
+   */
+  volumeSpread: 1.4,
+  volumeDays: 14,
+};
 
 function clip(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
@@ -90,6 +141,16 @@ export async function simulate(lake: Lake, opts: SimulateOptions): Promise<Simul
   const drift = opts.drift;
   const driftDay = drift ? Math.round((dayStartMs(drift.from) - start) / DAY_MS) : Infinity;
   const log = opts.log ?? (() => {});
+  const T = TRUTH;
+  let writeDay = 0;
+  if (opts.writeFrom !== undefined) {
+    writeDay = Math.round((dayStartMs(opts.writeFrom) - start) / DAY_MS);
+    if (writeDay < 0 || writeDay >= days) {
+      throw new Error(`--write-from ${opts.writeFrom} must be one of the simulated days ${opts.start} .. ${addDays(opts.start, days - 1)}`);
+    }
+  }
+  /** Counted in the summary: records that land on a written day. */
+  const written = (ms: number): boolean => ms >= start + writeDay * DAY_MS;
 
   const rng = xoroshiro128plus(opts.seed);
   const u = (): number => (rng.next() >>> 0) * U32;
@@ -109,21 +170,35 @@ export async function simulate(lake: Lake, opts: SimulateOptions): Promise<Simul
   };
 
   // Hidden traits of each contact.
-  const base = new Float64Array(n); // response propensity, logit
+  const latent = new Float64Array(n); // responsiveness no feature measures directly
   const mood = new Float64Array(n); // mean reply sentiment
   const risk = new Float64Array(n); // true opt-out risk
   const mmsLift = new Float64Array(n);
   const mmsShare = new Float64Array(n);
-  const cadence = new Float64Array(n); // sends per day
+  const replyShare = new Float64Array(n);
+  const cadence = new Float64Array(n); // sends per weekday
+  const load = new Float64Array(n); // current campaign load (× cadence)
   const optedOutAt = new Float64Array(n).fill(Infinity);
+  const lastPositive = new Float64Array(n).fill(-Infinity); // newest positive response at or before now
+  const nextPositive = new Float64Array(n).fill(Infinity); // a positive response generated but not yet happened
   for (let c = 0; c < n; c++) {
-    base[c] = -1.1 + 1.5 * normal();
-    mood[c] = clip(0.3 + 0.9 * normal(), -2, 2);
+    latent[c] = T.latentSd * normal();
+    mood[c] = clip(T.moodMean + T.moodSd * normal(), -2, 2);
     risk[c] = clip(u() * u() * 1.6, 0, 1);
-    mmsLift[c] = 0.9 * normal();
+    mmsLift[c] = T.mmsLiftSd * normal();
     mmsShare[c] = 0.05 + 0.4 * u();
-    cadence[c] = (1.5 + 4.5 * u()) / 7;
+    replyShare[c] = T.replyShareMin + (T.replyShareMax - T.replyShareMin) * u();
+    cadence[c] = (T.cadenceMin + (T.cadenceMax - T.cadenceMin) * u()) / 7;
+    load[c] = 1 - T.volumeSpread / 2 + T.volumeSpread * u();
   }
+  // A new NLP model (drift of sentiment_score) scores every reply `shift` lower or higher from its date on.
+  const nlpShiftFrom = drift?.feature === 'sentiment_score' ? start + driftDay * DAY_MS : Infinity;
+  const nlpShift = drift?.feature === 'sentiment_score' ? drift.shift : 0;
+  const sentimentScore = (felt: number, shift: number): number => clip(Math.round((felt + shift) * 100) / 100, -2, 2);
+  const sentimentLine = (replyId: string, cid: string, at: number, value: number): string =>
+    `{"reply_event_id":"${replyId}","contact_id":"${cid}","ts":"${isoSeconds(at)}","sentiment":${value}}`;
+  /** Replies scored by the old model, kept only when a new one will re-score them. */
+  const scoredReplies: { id: string; contact: string; at: number; felt: number }[] = [];
   const sendsByDay = new Uint8Array(n * 7); // ring of the last 7 days' sends, for fatigue
   const sends7d = new Int32Array(n);
 
@@ -137,14 +212,14 @@ export async function simulate(lake: Lake, opts: SimulateOptions): Promise<Simul
     if (!l) m.set(d, (l = []));
     return l;
   };
-  const sum: SimulateSummary = { days, contacts: n, events: 0, sends: 0, clicks: 0, replies: 0, optOuts: 0, sentimentRecords: 0, crmRecords: 0, files: 0 };
+  const sum: SimulateSummary = { days: days - writeDay, contacts: n, events: 0, sends: 0, clicks: 0, replies: 0, optOuts: 0, sentimentRecords: 0, crmRecords: 0, files: 0 };
   let seq = 0;
 
   const crmLine = (c: number, at: number, shift: number): string => {
-    const reported = clip(Math.round((risk[c]! + 0.08 * normal() + shift) * 1000) / 1000, 0, 1);
+    const reported = clip(Math.round((risk[c]! + T.crmNoise * normal() + shift) * 1000) / 1000, 0, 1);
     const phone = `+1555${String(1000000 + ((c * 7919) % 9000000)).padStart(7, '0')}`;
     const name = `${FIRST[c % FIRST.length]} ${LAST[(c * 7) % LAST.length]}`;
-    sum.crmRecords++;
+    if (written(at)) sum.crmRecords++;
     return `{"contact_id":"${contactId(c)}","opt_out_risk":${reported},"updated_at":"${isoSeconds(at)}","phone":"${phone}","name":"${name}"}`;
   };
 
@@ -155,12 +230,14 @@ export async function simulate(lake: Lake, opts: SimulateOptions): Promise<Simul
     const shiftOf = (f: FeatureName): number => (drifting && drifting.feature === f ? drifting.shift : 0);
     const logitShift = shiftOf('recency_days') + shiftOf('engagement_rate_30d');
     const cadenceFactor = 1 + shiftOf('fatigue_score');
-    const moodShift = shiftOf('sentiment_score');
     const replyShift = shiftOf('reply_rate_90d');
     const mmsShift = shiftOf('mms_affinity');
     const riskShift = shiftOf('opt_out_risk');
     const slot = d % 7;
     const campaigns = 3;
+    // Fewer sends at weekends (every 7-day window holds two weekends, so fatigue does not swing with it).
+    const weekday = new Date(dayStart).getUTCDay();
+    const weekend = weekday === 0 || weekday === 6 ? 0.45 : 1;
 
     // CRM: everyone on day one, then about one contact in thirty a day (all on the drift date of opt_out_risk).
     const crm: string[] = [];
@@ -169,63 +246,95 @@ export async function simulate(lake: Lake, opts: SimulateOptions): Promise<Simul
       if (rescoreAll || u() < 1 / 30) crm.push(crmLine(c, dayStart + Math.floor(u() * 6 * 3600) * 1000, riskShift));
     }
 
+    if (dayStart === nlpShiftFrom) {
+      // The new model re-scores the replies of the last 90 days in one batch, early on its first day.
+      const target = bucket(pendingSentiment, dayStart)!;
+      let k = 0;
+      for (const r of scoredReplies) {
+        if (r.at < dayStart - 90 * DAY_MS) continue;
+        const at = dayStart + (3600 + (k++ % 7200)) * 1000;
+        target.push(sentimentLine(r.id, r.contact, at, sentimentScore(r.felt, nlpShift)));
+        if (written(at)) sum.sentimentRecords++;
+      }
+      scoredReplies.length = 0;
+    }
+
     const events = pendingEvents.get(d) ?? [];
     pendingEvents.delete(d);
     for (let c = 0; c < n; c++) {
+      // Fatigue as the feature measures it at 00:00: sends in the 7 days before today.
+      const fatigue = 1 - Math.exp(-sends7d[c]! / 7);
       sends7d[c]! -= sendsByDay[c * 7 + slot]!;
       sendsByDay[c * 7 + slot] = 0;
-      if (u() >= cadence[c]! * cadenceFactor) continue;
+      if (u() < 1 / T.volumeDays) load[c] = 1 - T.volumeSpread / 2 + T.volumeSpread * u();
+      if (u() >= cadence[c]! * load[c]! * weekend * cadenceFactor) continue;
       const t = dayStart + (9 * 3600 + Math.floor(u() * 11 * 3600)) * 1000;
       if (t >= optedOutAt[c]!) continue;
       const cid = contactId(c);
-      const mms = u() < clip(mmsShare[c]! + mmsShift, 0, 1);
+      const mms = u() < mmsShare[c]!;
       const channel = mms ? 'mms' : 'sms';
       const campaign = `cmp-${day.replaceAll('-', '')}-${Math.floor(u() * campaigns)}`;
       const sendId = `e${(++seq).toString(36)}`;
       events.push(`{"event_id":"${sendId}","contact_id":"${cid}","campaign_id":"${campaign}","channel":"${channel}","type":"send","ts":"${isoSeconds(t)}","send_id":"${sendId}"}`);
-      sum.sends++;
-      const fatigue = 1 - Math.exp(-sends7d[c]! / 7);
+      if (written(t)) sum.sends++;
       sends7d[c]!++;
       sendsByDay[c * 7 + slot]!++;
 
-      const logit = base[c]! + logitShift + 0.9 * mood[c]! - 3.0 * fatigue - 1.5 * risk[c]! + (mms ? mmsLift[c]! : 0);
-      if (u() < sigmoid(logit)) {
-        const delay = Math.floor(-Math.log(1 - u()) * 0.8 * DAY_MS) + 1000;
+      if (nextPositive[c]! <= t) {
+        lastPositive[c] = nextPositive[c]!;
+        nextPositive[c] = Infinity;
+      }
+      const hot = lastPositive[c] === -Infinity ? 0 : Math.exp(-(t - lastPositive[c]!) / (T.hotDays * DAY_MS));
+      const m = mood[c]!;
+      const logit =
+        T.intercept + logitShift + latent[c]! + T.mood * m + T.risk * risk[c]! + T.fatigue * fatigue + T.hot * hot + (mms ? mmsLift[c]! + mmsShift : 0);
+      // Every draw is made whether or not its record lands inside the simulated days, so the stream,
+      // and with it every earlier day, does not depend on how many days are simulated.
+      const responds = u() < sigmoid(logit);
+      const delay = Math.floor(-Math.log(1 - u()) * 0.8 * DAY_MS) + 1000;
+      const isReply = u() < clip(replyShare[c]! + replyShift, 0, 1);
+      // The NLP pipeline scores most replies within two hours; some never get scored.
+      const scored = u() < 0.92;
+      const sDelay = Math.floor(60 + u() * 7200) * 1000;
+      const felt = m + T.sentimentNoise * normal();
+      const s = sentimentScore(felt, 0);
+      if (responds) {
         const at = t + delay;
-        const isReply = u() < clip(0.35 + replyShift, 0, 1);
         const evId = `e${(++seq).toString(36)}`;
-        const line = `{"event_id":"${evId}","contact_id":"${cid}","campaign_id":"${campaign}","channel":"${channel}","type":"${isReply ? 'reply' : 'click'}","ts":"${isoSeconds(at)}","send_id":"${sendId}"}`;
+        if (!isReply || !scored || s >= 0) nextPositive[c] = nextPositive[c] === Infinity ? at : Math.max(nextPositive[c]!, at);
         const target = bucket(pendingEvents, at);
         if (target) {
-          target.push(line);
+          target.push(`{"event_id":"${evId}","contact_id":"${cid}","campaign_id":"${campaign}","channel":"${channel}","type":"${isReply ? 'reply' : 'click'}","ts":"${isoSeconds(at)}","send_id":"${sendId}"}`);
           if (isReply) {
-            sum.replies++;
-            // The NLP pipeline scores most replies within two hours; some never get scored.
-            if (u() < 0.92) {
-              const sAt = at + Math.floor(60 + u() * 7200) * 1000;
-              const s = clip(Math.round((mood[c]! + moodShift + 0.6 * normal()) * 100) / 100, -2, 2);
-              const st = bucket(pendingSentiment, sAt);
-              if (st) {
-                st.push(`{"reply_event_id":"${evId}","contact_id":"${cid}","ts":"${isoSeconds(sAt)}","sentiment":${s}}`);
-                sum.sentimentRecords++;
-              }
+            if (written(at)) sum.replies++;
+            const sAt = at + sDelay;
+            const st = scored ? bucket(pendingSentiment, sAt) : null;
+            if (st) {
+              const recorded = sAt >= nlpShiftFrom ? sentimentScore(felt, nlpShift) : s;
+              st.push(sentimentLine(evId, cid, sAt, recorded));
+              if (written(sAt)) sum.sentimentRecords++;
+              if (sAt < nlpShiftFrom && nlpShiftFrom !== Infinity) scoredReplies.push({ id: evId, contact: cid, at, felt });
             }
-          } else sum.clicks++;
+          } else if (written(at)) sum.clicks++;
         }
       }
       // Opt-outs: more likely for risky, fatigued contacts.
-      if (u() < sigmoid(-7.5 + 3.5 * risk[c]! + 3 * fatigue)) {
-        const at = t + Math.floor(u() * 2 * DAY_MS) + 1000;
+      const optsOut = u() < sigmoid(-7.5 + 3.5 * risk[c]! + 3 * fatigue);
+      const optOutDelay = Math.floor(u() * 2 * DAY_MS) + 1000;
+      if (optsOut) {
+        const at = t + optOutDelay;
         optedOutAt[c] = at;
+        const evId = `e${(++seq).toString(36)}`;
         const target = bucket(pendingEvents, at);
         if (target) {
-          target.push(`{"event_id":"e${(++seq).toString(36)}","contact_id":"${cid}","campaign_id":"${campaign}","channel":"${channel}","type":"opt_out","ts":"${isoSeconds(at)}","send_id":"${sendId}"}`);
-          sum.optOuts++;
+          target.push(`{"event_id":"${evId}","contact_id":"${cid}","campaign_id":"${campaign}","channel":"${channel}","type":"opt_out","ts":"${isoSeconds(at)}","send_id":"${sendId}"}`);
+          if (written(at)) sum.optOuts++;
         }
       }
     }
     const sentiment = pendingSentiment.get(d) ?? [];
     pendingSentiment.delete(d);
+    if (d < writeDay) continue;
     sum.events += events.length;
 
     const folder = `raw/${datePath(day)}`;
@@ -236,6 +345,7 @@ export async function simulate(lake: Lake, opts: SimulateOptions): Promise<Simul
     await lake.write(`${folder}/${COMPLETE_MARKER}`, '');
     sum.files += 4;
   }
-  log(`simulate: ${n} contacts × ${days} days from ${opts.start} → raw/ (${sum.events} events, ${sum.sends} sends, ${sum.optOuts} opt-outs)`);
+  const range = writeDay === 0 ? `${days} days from ${opts.start}` : `days ${addDays(opts.start, writeDay)} .. ${addDays(opts.start, days - 1)} of ${days} from ${opts.start}`;
+  log(`simulate: ${n} contacts × ${range} → raw/ (${sum.events} events, ${sum.sends} sends, ${sum.optOuts} opt-outs)`);
   return sum;
 }

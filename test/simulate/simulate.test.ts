@@ -1,9 +1,16 @@
 import { parseDrift, simulate } from '../../shared/simulate/simulate';
 import { ingestRange } from '../../shared/pipeline/ingest';
 import { collectLabelsRange } from '../../shared/pipeline/labels';
-import { trainFromLake } from '../../shared/pipeline/trainFromLake';
 import { indexRaw } from '../../shared/pipeline/raw';
 import { tempLake } from '../ingest/helpers';
+import * as fs from 'node:fs';
+import { buildTrainingSet } from '../../shared/pipeline/trainingSet';
+import { trainModel } from '../../shared/model/train';
+import { psi } from '../../shared/model/psi';
+import { addDays } from '../../shared/pipeline/days';
+import { readPartition } from '../../shared/pipeline/partitions';
+import { parseCsv } from '../../shared/pipeline/csv';
+import { FEATURES } from '../../shared/features/schema';
 
 async function snapshot(lake: ReturnType<typeof tempLake>['lake']): Promise<string> {
   const parts: string[] = [];
@@ -58,17 +65,72 @@ describe('campaign simulator', () => {
     expect(() => parseDrift('opt_out_risk:0.2')).toThrow(/expected <feature>:<shift>@<YYYY-MM-DD>/);
   });
 
-  test('a model trained on the derived features reaches validation AUC ≥ 0.75', async () => {
-    const t = tempLake();
+  test('--write-from continues a history: earlier days are byte-identical to a full run, later ones follow', async () => {
+    const [full, cont, part] = [tempLake(), tempLake(), tempLake()];
     try {
-      await simulate(t.lake, { contacts: 1500, days: 70, start: '2026-01-01', seed: 42 });
-      await ingestRange(t.lake, '2026-01-02', '2026-03-11');
-      await collectLabelsRange(t.lake, '2026-01-01', '2026-03-11', { windowDays: 7 });
-      const run = await trainFromLake(t.lake, { asOf: '2026-03-11', trainDays: 120, validDays: 14 });
-      expect(run.trainingSet.valid.n).toBeGreaterThan(2000);
-      expect(run.result.metrics.auc_roc).toBeGreaterThanOrEqual(0.75);
+      const drift = parseDrift('sentiment_score:-1@2026-01-16');
+      const opts = { contacts: 150, days: 20, start: '2026-01-01', seed: 3, drift };
+      await simulate(full.lake, opts);
+      // The history as first written: fewer days and no drift yet; then 6 more days with the drift.
+      await simulate(cont.lake, { contacts: 150, days: 14, start: '2026-01-01', seed: 3 });
+      const sum = await simulate(cont.lake, { ...opts, writeFrom: '2026-01-15' });
+      expect(sum.days).toBe(6);
+      expect(await snapshot(cont.lake)).toBe(await snapshot(full.lake));
+      // Only days from --write-from on are written.
+      await simulate(part.lake, { ...opts, writeFrom: '2026-01-15' });
+      const days = (await indexRaw(part.lake)).sortedDays;
+      expect(days[0]).toBe('2026-01-15');
+      expect(days).toHaveLength(6);
+      for (const e of await part.lake.list('raw')) expect((await part.lake.read(e.path)).equals(await full.lake.read(e.path))).toBe(true);
+      await expect(simulate(part.lake, { ...opts, writeFrom: '2025-12-31' })).rejects.toThrow(/--write-from/);
+      await expect(simulate(part.lake, { ...opts, writeFrom: '2026-01-21' })).rejects.toThrow(/--write-from/);
     } finally {
-      t.cleanup();
+      [full, cont, part].forEach((t) => t.cleanup());
     }
   });
+});
+
+describe('simulated history, 1,500 contacts × 45 days from 2026-01-05 (seed 7)', () => {
+  const START = '2026-01-05';
+  const LAST = addDays(START, 44);
+  let t: ReturnType<typeof tempLake>;
+  let result: ReturnType<typeof trainModel>;
+
+  beforeAll(async () => {
+    t = tempLake();
+    await simulate(t.lake, { contacts: 1500, days: 45, start: START, seed: 7 });
+    await ingestRange(t.lake, START, LAST);
+    await collectLabelsRange(t.lake, START, LAST, { windowDays: 7 });
+    const set = await buildTrainingSet(t.lake, { asOf: LAST, trainDays: 120, validDays: 14 });
+    expect(set.valid.n).toBeGreaterThan(2000);
+    result = trainModel(set.train, set.valid);
+  }, 120_000);
+  afterAll(() => t?.cleanup());
+
+  test('the fitted weights beat equal weights clearly (PR-AUC ≥ 1.15 × baseline) and reach validation AUC ≥ 0.75', () => {
+    const m = result.metrics;
+    expect(m.auc_roc).toBeGreaterThanOrEqual(0.75);
+    expect(m.pr_auc).toBeGreaterThanOrEqual(1.15 * m.baseline.pr_auc);
+    expect(m.auc_roc).toBeGreaterThan(m.baseline.auc_roc);
+  });
+
+  test.each([
+    ['sentiment_score', -1],
+    ['opt_out_risk', 0.3],
+  ] as const)('--drift %s:%d moves that feature: after 10 days its PSI against the training baseline is well above 0.2 (> 0.4)', async (feature, shift) => {
+    const copy = tempLake();
+    try {
+      fs.cpSync(t.lake.root, copy.lake.root, { recursive: true });
+      const from = addDays(LAST, 1);
+      await simulate(copy.lake, { contacts: 1500, days: 59, start: START, seed: 7, drift: { feature, shift, from }, writeFrom: from });
+      const date = addDays(from, 10);
+      await ingestRange(copy.lake, date, date);
+      const rows = parseCsv((await readPartition(copy.lake, 'features', date))!.text).slice(1);
+      const j = FEATURES.indexOf(feature);
+      const value = psi(result.artifact.psi_baseline[feature], rows.map((r) => Number(r[j + 2])));
+      expect(value).toBeGreaterThan(0.4);
+    } finally {
+      copy.cleanup();
+    }
+  }, 120_000);
 });
