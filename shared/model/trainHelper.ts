@@ -7,7 +7,7 @@ import type { LogisticFit } from './logistic';
 import type { Scaler } from './scaler';
 import type { TrainOffload } from './train';
 import type { BaselineEvaluation } from './trainJobs';
-import type { Job, Reply } from './trainWorker';
+import type { Job, Reply } from './trainWorkerJobs';
 
 /**
  * A second thread for `leadscore train` on these 2-core machines: it parses part of the training
@@ -20,7 +20,8 @@ import type { Job, Reply } from './trainWorker';
 export class TrainWorker implements TrainOffload {
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly done = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: replies posted so far; [1]: 1 once the worker has ended. */
+  private readonly done = new Int32Array(new SharedArrayBuffer(8));
   private submitted = 0;
   private received = 0;
   private readonly replies = new Map<number, Reply>();
@@ -53,7 +54,8 @@ export class TrainWorker implements TrainOffload {
         if (message) this.replies.set(++this.received, message.message as Reply);
         continue;
       }
-      Atomics.wait(this.done, 0, seen);
+      if (Atomics.load(this.done, 1) === 1) throw new Error('the training worker thread stopped before answering');
+      Atomics.wait(this.done, 0, seen, 1000);
     }
     const reply = this.replies.get(ticket)!;
     this.replies.delete(ticket);

@@ -1,4 +1,3 @@
-import { workerData, type MessagePort } from 'node:worker_threads';
 import { closeSync } from 'node:fs';
 import { CsvInputError, type CsvLayout } from '../io/numericCsv';
 import { openCsv, parseFileRows } from '../io/numericCsvFile';
@@ -7,12 +6,7 @@ import type { LogisticFit } from './logistic';
 import type { Scaler } from './scaler';
 import { covarianceOfRaw, equalWeightsBaseline, featurePsiBaselines } from './trainJobs';
 
-/**
- * The second thread of `leadscore train` (started by TrainWorker in trainHelper.ts). Jobs arrive in
- * order on a MessagePort; each reply is posted, then `done[0]` is bumped and notified, so the main
- * thread can block on it with Atomics.wait and take the reply with receiveMessageOnPort, without
- * going back to its event loop. Arrays come as views of SharedArrayBuffers: nothing big is copied.
- */
+/** The jobs the training worker (trainWorker.ts) runs, and their replies. */
 export type Job =
   | {
       kind: 'parse';
@@ -54,18 +48,13 @@ function run(job: Job): unknown {
   }
 }
 
-const { port, done } = workerData as { port: MessagePort; done: Int32Array };
-port.on('message', (job: Job) => {
-  let reply: Reply;
+/** Runs one job; a CSV error keeps its parts so the main thread can renumber its line. */
+export function runJob(job: Job): Reply {
   try {
-    reply = { ok: run(job) };
+    return { ok: run(job) };
   } catch (err) {
-    reply =
-      err instanceof CsvInputError
-        ? { csv: { file: err.file, line: err.line, column: err.column, detail: err.detail } }
-        : { error: err instanceof Error ? err.message : String(err) };
+    return err instanceof CsvInputError
+      ? { csv: { file: err.file, line: err.line, column: err.column, detail: err.detail } }
+      : { error: err instanceof Error ? err.message : String(err) };
   }
-  port.postMessage(reply);
-  Atomics.add(done, 0, 1);
-  Atomics.notify(done, 0);
-});
+}
