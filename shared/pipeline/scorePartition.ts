@@ -4,7 +4,7 @@ import { sigmoid } from '../model/score';
 import type { Lake } from '../ports/lake';
 import type { Ledger } from '../ports/ledger';
 import type { ScoredChunk, Warehouse } from '../ports/warehouse';
-import { bandOf, toScore100, topFactorIndexes, topFactorsColumn, TOP_FACTORS, type ServingModel } from '../scoring/contact';
+import { bandOf, toScore100, topFactorIndexes, topFactorsText, TOP_FACTORS, type ServingModel } from '../scoring/contact';
 import { ContactIdSet, FastRowReader, headerIndex, splitCsvLine, validateRow } from '../scoring/featureRows';
 import { loadActiveModel } from '../scoring/servingModel';
 
@@ -129,8 +129,9 @@ class ChunkBuffer {
   readonly probability: Float64Array;
   readonly score100: Uint8Array;
   readonly band: string[] = [];
-  readonly topFactors: string[] = [];
+  /** Per row the TOP_FACTORS feature indexes and their contributions (w·(x − mean)). */
   readonly top: Int8Array;
+  readonly topContribution: Float64Array;
   /** The scores file's bytes; grows when a chunk needs more, then is reused. */
   private csv: Buffer;
 
@@ -141,6 +142,7 @@ class ChunkBuffer {
     this.probability = new Float64Array(capacity);
     this.score100 = new Uint8Array(capacity);
     this.top = new Int8Array(capacity * TOP_FACTORS);
+    this.topContribution = new Float64Array(capacity * TOP_FACTORS);
   }
 
   reset(): void {
@@ -148,7 +150,6 @@ class ChunkBuffer {
     this.contactId.length = 0;
     this.asOf.length = 0;
     this.band.length = 0;
-    this.topFactors.length = 0;
   }
 
   /** The weighted sum in leadScore's order ((x1·w1 + x2·w2) + …) + offset, then the derived columns. */
@@ -168,8 +169,11 @@ class ChunkBuffer {
       this.score100[i] = s100;
       this.band[i] = bandOf(s100);
       topFactorIndexes(w, model.trainingMean, this.x, at, idx, contrib);
-      this.top.set(idx, i * TOP_FACTORS);
-      this.topFactors[i] = topFactorsColumn(idx, contrib);
+      const t = i * TOP_FACTORS;
+      for (let k = 0; k < TOP_FACTORS; k++) {
+        this.top[t + k] = idx[k]!;
+        this.topContribution[t + k] = contrib[idx[k]!]!;
+      }
     }
   }
 
@@ -183,7 +187,7 @@ class ChunkBuffer {
       probability: this.probability,
       score100: this.score100,
       band: this.band,
-      topFactors: this.topFactors,
+      topFactors: (i) => topFactorsText(this.top, this.topContribution, i * TOP_FACTORS),
       modelVersion,
       scoredAt,
     };

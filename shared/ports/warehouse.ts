@@ -85,7 +85,8 @@ export interface ScoredChunk {
   probability: Float64Array;
   score100: Uint8Array;
   band: string[];
-  topFactors: string[];
+  /** Row i's top_factors column (made on demand: a chunk holds no per-row JSON strings). */
+  topFactors(i: number): string;
   modelVersion: number;
   scoredAt: string;
 }

@@ -58,11 +58,20 @@ export function topFactors(weights: ArrayLike<number>, mean: ArrayLike<number>, 
 
 /** The top_factors column: compact JSON [[feature, contribution rounded to 1e-4], …]. */
 export function topFactorsColumn(idx: Int8Array, contrib: Float64Array): string {
+  const c = new Float64Array(idx.length);
+  for (let k = 0; k < idx.length; k++) c[k] = contrib[idx[k]!]!;
+  return topFactorsText(idx, c, 0, idx.length);
+}
+
+/**
+ * The same column from `n` factor indexes top[at..at+n) and their contributions c[at..at+n) (what a
+ * scored chunk keeps per row, so the string is made only when a row is written).
+ */
+export function topFactorsText(top: Int8Array, c: Float64Array, at: number, n = TOP_FACTORS): string {
   let s = '[';
-  for (let k = 0; k < idx.length; k++) {
-    const j = idx[k]!;
+  for (let k = 0; k < n; k++) {
     if (k > 0) s += ',';
-    s += `["${FEATURES[j]}",${Math.round(contrib[j]! * 1e4) / 1e4}]`;
+    s += `["${FEATURES[top[at + k]!]}",${Math.round(c[at + k]! * 1e4) / 1e4}]`;
   }
   return `${s}]`;
 }

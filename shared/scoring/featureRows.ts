@@ -195,7 +195,11 @@ export class FastRowReader {
     for (let k = 0; k < date.length; k++) if (buf[dStart + k] !== date[k]) return undefined;
     for (let j = 0; j < N_FEATURES; j++) {
       const f = index[j + 2]!;
-      const v = parseDecimal(buf, commas[f]! + 1, commas[f + 1]!);
+      const a = commas[f]! + 1;
+      const b = commas[f + 1]!;
+      // Up to 16 characters (≤ 15 digits) parseDecimal is exact without allocating; longer text
+      // (17 significant digits are common) goes to V8's parser, as validateRow's +raw would.
+      const v = b - a <= 16 ? parseDecimal(buf, a, b) : b > a ? +buf.toString('latin1', a, b) : NaN;
       // NaN fails both comparisons' negation: any non-plain or out-of-range value takes the slow path.
       if (!(v >= LO[j]! && v <= HI[j]!)) return undefined;
       x[at + j] = v;

@@ -324,7 +324,7 @@ class MssqlScoreWriter implements ScoreWriter {
       const scores: unknown[] = [];
       for (let i = from; i < to; i++) {
         feats.push([c.contactId[i], c.asOf[i], ...Array.from(c.x.subarray(i * N_FEATURES, (i + 1) * N_FEATURES))]);
-        scores.push([c.contactId[i], c.modelVersion, c.leadScore[i], c.probability[i], c.score100[i], c.band[i], c.topFactors[i], c.asOf[i], c.scoredAt]);
+        scores.push([c.contactId[i], c.modelVersion, c.leadScore[i], c.probability[i], c.score100[i], c.band[i], c.topFactors(i), c.asOf[i], c.scoredAt]);
       }
       await new sql.Request(this.tx).input('rows', sql.NVarChar(sql.MAX), JSON.stringify(feats)).query(statement('upsertContactFeatures'));
       await new sql.Request(this.tx).input('rows', sql.NVarChar(sql.MAX), JSON.stringify(scores)).query(statement('upsertLeadScores'));

@@ -357,7 +357,7 @@ class SqliteScoreWriter implements ScoreWriter {
       s[++o] = probability[i];
       s[++o] = score100[i];
       s[++o] = band[i];
-      s[++o] = topFactors[i];
+      s[++o] = topFactors(i);
     };
     let i = from;
     for (; i + SCORE_BATCH <= to; i += SCORE_BATCH) {
