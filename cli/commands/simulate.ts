@@ -21,10 +21,19 @@ export function registerSimulate(program: Command): void {
     .requiredOption('--start <YYYY-MM-DD>', 'first simulated day (UTC)')
     .option('--seed <n>', 'random seed', wholeNumber, 42)
     .option('--drift <feature:shift@date>', 'from the date on, move one feature\'s generating process')
+    .option('--write-from <YYYY-MM-DD>', 'continue a history: simulate from --start as usual (same seed) but write only the days from this one on')
     .addHelpText('after', `\nWhat --drift moves, per feature:\n${effects}\n`)
-    .action(async (opts: { contacts: number; days: number; start: string; seed: number; drift?: string }) => {
+    .action(async (opts: { contacts: number; days: number; start: string; seed: number; drift?: string; writeFrom?: string }) => {
       const lake = createLake(loadConfig());
       const drift = opts.drift === undefined ? undefined : parseDrift(opts.drift);
-      await simulate(lake, { contacts: opts.contacts, days: opts.days, start: opts.start, seed: opts.seed, drift, log: (m) => process.stdout.write(`${m}\n`) });
+      await simulate(lake, {
+        contacts: opts.contacts,
+        days: opts.days,
+        start: opts.start,
+        seed: opts.seed,
+        ...(drift ? { drift } : {}),
+        ...(opts.writeFrom !== undefined ? { writeFrom: opts.writeFrom } : {}),
+        log: (m) => process.stdout.write(`${m}\n`),
+      });
     });
 }
