@@ -9,6 +9,7 @@ import { createWriteStream, rmSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { FEATURES } from '../shared/features/schema';
 import type { ModelArtifact, PsiBaseline } from '../shared/model/artifact';
@@ -86,9 +87,12 @@ async function main(): Promise<void> {
   await deployVersion({ lake, warehouse }, 1, { by: 'bench' });
 
   const rssBefore = process.resourceUsage().maxRSS / 1024;
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const r = await scorePartition({ lake, warehouse, ledger, chunkRows: CHUNK }, PARTITION);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const peakMiB = process.resourceUsage().maxRSS / 1024;
   if (r.status !== 'scored' || r.rowsScored !== ROWS) throw new Error(`unexpected result ${JSON.stringify(r)}`);
   if ((await warehouse.countLeadScores()) !== ROWS) throw new Error('lead_scores row count differs');
@@ -116,6 +120,8 @@ async function main(): Promise<void> {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((x) => x[c]!.length)));
   process.stdout.write(`\n${rows.map((x) => x.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ')).join('\n')}\n`);
   process.stdout.write(`\n${ROWS.toLocaleString('en-US')} rows: read, validate, score, upsert contact_features + lead_scores, ${r.scoresFiles.length} scores files`);
+  // On a shared machine the wall time depends on what else runs; the CPU time (all threads) less so.
+  process.stdout.write(`\nCPU time while scoring (all threads): ${cpuSeconds.toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)}); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   process.stdout.write(`\nspeed-up vs peer: ${((PEER.seconds * ROWS) / 1_000_000 / seconds).toFixed(2)}×; RSS before scoring ${rssBefore.toFixed(0)} MiB`);
   process.stdout.write(`\nPOST /api/score in process, 10,000 calls: p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${lat[lat.length - 1]!.toFixed(3)} ms\n`);
   await warehouse.close();

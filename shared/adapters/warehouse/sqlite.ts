@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import { FEATURES, N_FEATURES } from '../../features/schema';
 import {
   type ActivateRequest,
@@ -53,9 +54,13 @@ export class SqliteWarehouse implements Warehouse {
     this.db = this.connect();
   }
 
+  private setupSql(): string {
+    return `PRAGMA busy_timeout = ${this.busyTimeoutMs}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`;
+  }
+
   private connect(): DatabaseSync {
     const db = new DatabaseSync(this.file);
-    db.exec(`PRAGMA busy_timeout = ${this.busyTimeoutMs}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`);
+    db.exec(this.setupSql());
     return db;
   }
 
@@ -221,11 +226,9 @@ export class SqliteWarehouse implements Warehouse {
   async openScoreWriter(): Promise<ScoreWriter> {
     // Its own connection: a long partition transaction must not share a connection (and so a
     // transaction) with deploys running meanwhile; SQLite's file lock serializes the two.
-    const db = this.connect();
     // A partition is one big transaction: a 64 MiB page cache keeps its B-tree pages from being
     // spilled to the WAL and read back again and again (the main cost at a million rows).
-    db.exec('PRAGMA cache_size = -65536');
-    return new SqliteScoreWriter(db);
+    return SqliteScoreWriter.open(path.resolve(this.file), `${this.setupSql()} PRAGMA cache_size = -65536;`);
   }
 
   async getLeadScore(contactId: string): Promise<LeadScoreRow | undefined> {
@@ -268,6 +271,9 @@ const SCORE_COLS = ['contact_id', 'model_version', 'lead_score', 'probability', 
 
 /** Rows per multi-row upsert of the score writer (features bind 8 values a row, scores 6). */
 const SCORE_BATCH = 256;
+/** Rows per message to the writer thread, and messages not yet written: what is held in flight. */
+const MESSAGE_ROWS = 8192;
+const MAX_IN_FLIGHT = 3;
 
 function sqlText(v: string): string {
   return `'${v.replaceAll("'", "''")}'`;
@@ -288,107 +294,222 @@ function upsertSql(table: string, cols: string[], row: string, rows: number): st
     ON CONFLICT (contact_id) DO UPDATE SET ${sets} WHERE excluded.as_of >= ${table}.as_of`;
 }
 
-interface ChunkStatements {
-  key: string;
-  featBatch: StatementSync;
-  featOne: StatementSync;
-  scoreBatch: StatementSync;
-  scoreOne: StatementSync;
+interface RunStatements {
+  featBatch: string;
+  featOne: string;
+  scoreBatch: string;
+  scoreOne: string;
 }
 
+/**
+ * The score writer's thread (plain JavaScript, started with `eval`, so it runs the same under
+ * ts-jest and from dist/). It owns the partition's connection and transaction and only binds and
+ * steps: the SQL text is made by SqliteScoreWriter. A failed step fails every later request, until
+ * the rollback.
+ */
+const WRITER_THREAD = String.raw`
+const { parentPort, workerData } = require('node:worker_threads');
+const { DatabaseSync } = require('node:sqlite');
+const { batch } = workerData;
+let db;
+let failed;
+const prepared = new Map();
+const prep = (sql) => {
+  let st = prepared.get(sql);
+  if (!st) prepared.set(sql, (st = db.prepare(sql)));
+  return st;
+};
+const FW = 8, SW = 6;
+const fp = new Array(FW * batch), sp = new Array(SW * batch), f1 = new Array(FW), s1 = new Array(SW);
+function put(m, i, f, s, k) {
+  let o = k * FW - 1;
+  const id = m.contactId[i];
+  f[++o] = id;
+  const x = m.x, at = i * 7;
+  for (let j = 0; j < 7; j++) f[++o] = x[at + j];
+  o = k * SW - 1;
+  s[++o] = id;
+  s[++o] = m.leadScore[i];
+  s[++o] = m.probability[i];
+  s[++o] = m.score100[i];
+  s[++o] = m.band[i];
+  s[++o] = m.topFactors[i];
+}
+function run(m) {
+  const fb = prep(m.sql.featBatch), fo = prep(m.sql.featOne), sb = prep(m.sql.scoreBatch), so = prep(m.sql.scoreOne);
+  let i = 0;
+  for (; i + batch <= m.n; i += batch) {
+    for (let k = 0; k < batch; k++) put(m, i + k, fp, sp, k);
+    fb.run(...fp);
+    sb.run(...sp);
+  }
+  for (; i < m.n; i++) {
+    put(m, i, f1, s1, 0);
+    fo.run(...f1);
+    so.run(...s1);
+  }
+}
+parentPort.on('message', (m) => {
+  try {
+    if (m.op === 'rollback') {
+      if (db && db.isOpen) {
+        try {
+          if (db.isTransaction) db.exec('ROLLBACK');
+        } finally {
+          db.close();
+        }
+      }
+    } else if (failed) {
+      throw failed;
+    } else if (m.op === 'open') {
+      db = new DatabaseSync(m.file);
+      db.exec(m.setup);
+      db.exec('BEGIN IMMEDIATE');
+    } else if (m.op === 'run') {
+      run(m);
+    } else if (m.op === 'commit') {
+      try {
+        db.exec('COMMIT');
+      } finally {
+        db.close();
+      }
+    }
+    parentPort.postMessage({ seq: m.seq });
+  } catch (err) {
+    if (m.op === 'run') failed = err;
+    parentPort.postMessage({ seq: m.seq, error: String((err && err.message) || err) });
+  }
+});
+`;
+
+/**
+ * All rows of a partition in one transaction on a connection of its own, driven from a second
+ * thread: while SQLite binds and steps a chunk there, this thread reads and scores the next one.
+ * write() returns once the chunk is handed over (at most two chunks in flight, so memory stays
+ * bounded by a chunk); a failed step surfaces at the next write, or at commit, which waits for
+ * every chunk. rollback() undoes everything, whatever state the thread is in.
+ */
 class SqliteScoreWriter implements ScoreWriter {
   private done = false;
-  private stmts: ChunkStatements | undefined;
-  // Parameter arrays reused across chunks: a million rows allocate nothing per row here.
-  private readonly fp = new Array<unknown>((1 + N_FEATURES) * SCORE_BATCH);
-  private readonly sp = new Array<unknown>(6 * SCORE_BATCH);
-  private readonly f1 = new Array<unknown>(1 + N_FEATURES);
-  private readonly s1 = new Array<unknown>(6);
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  private readonly inFlight: Promise<void>[] = [];
+  /** Set when the thread itself died (not when a statement failed: the thread then still rolls back). */
+  private dead: Error | undefined;
+  private lastKey = '';
+  private lastSql: RunStatements | undefined;
 
-  constructor(private readonly db: DatabaseSync) {
-    db.exec('BEGIN IMMEDIATE');
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: { seq: number; error?: string }) => {
+      const p = this.pending.get(m.seq);
+      this.pending.delete(m.seq);
+      if (m.error !== undefined) p?.reject(new Error(m.error));
+      else p?.resolve();
+    });
+    const fail = (err: Error): void => {
+      this.dead ??= err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`score writer thread exited (code ${code})`)));
   }
 
-  /** Statements with this run's constants as literals; prepared once per (as_of, version, scored_at). */
-  private statements(asOf: string, modelVersion: number, scoredAt: string): ChunkStatements {
+  static async open(file: string, setup: string): Promise<SqliteScoreWriter> {
+    const w = new SqliteScoreWriter(new Worker(WRITER_THREAD, { eval: true, workerData: { batch: SCORE_BATCH } }));
+    try {
+      await w.request({ op: 'open', file, setup });
+    } catch (err) {
+      await w.worker.terminate();
+      throw err;
+    }
+    return w;
+  }
+
+  private request(m: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<void> {
+    if (this.dead) return Promise.reject(this.dead);
+    const seq = ++this.seq;
+    const p = new Promise<void>((resolve, reject) => this.pending.set(seq, { resolve, reject }));
+    this.worker.postMessage({ ...m, seq }, transfer as never);
+    return p;
+  }
+
+  /** Statements with this run's constants as literals (the thread prepares each text once). */
+  private statements(asOf: string, modelVersion: number, scoredAt: string): RunStatements {
     if (!Number.isSafeInteger(modelVersion)) throw new Error(`model_version must be an integer, got ${modelVersion}`);
     const key = `${asOf}\u0000${modelVersion}\u0000${scoredAt}`;
-    if (this.stmts?.key === key) return this.stmts;
+    if (this.lastKey === key && this.lastSql) return this.lastSql;
     const a = sqlText(asOf);
     const t = sqlText(scoredAt);
     // contact_id, as_of, 7 features, updated_at
     const frow = `(?, ${a}, ${FEATURES.map(() => '?').join(', ')}, ${t})`;
     // contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at
     const srow = `(?, ${modelVersion}, ?, ?, ?, ?, ?, ${a}, ${t})`;
-    this.stmts = {
-      key,
-      featBatch: this.db.prepare(upsertSql('contact_features', FEATURE_COLS, frow, SCORE_BATCH)),
-      featOne: this.db.prepare(upsertSql('contact_features', FEATURE_COLS, frow, 1)),
-      scoreBatch: this.db.prepare(upsertSql('lead_scores', SCORE_COLS, srow, SCORE_BATCH)),
-      scoreOne: this.db.prepare(upsertSql('lead_scores', SCORE_COLS, srow, 1)),
+    this.lastKey = key;
+    this.lastSql = {
+      featBatch: upsertSql('contact_features', FEATURE_COLS, frow, SCORE_BATCH),
+      featOne: upsertSql('contact_features', FEATURE_COLS, frow, 1),
+      scoreBatch: upsertSql('lead_scores', SCORE_COLS, srow, SCORE_BATCH),
+      scoreOne: upsertSql('lead_scores', SCORE_COLS, srow, 1),
     };
-    return this.stmts;
+    return this.lastSql;
   }
 
   async write(c: ScoredChunk): Promise<void> {
     if (this.done) throw new Error('score writer already finished');
-    // Runs of rows sharing as_of (a partition has one date) go through the literal statements.
+    if (this.dead) throw this.dead;
+    // Runs of rows sharing as_of (a partition has one date) go through the same literal statements.
     for (let from = 0; from < c.n; ) {
       const asOf = c.asOf[from]!;
       let to = from + 1;
-      while (to < c.n && c.asOf[to] === asOf) to++;
-      this.writeRun(c, from, to, this.statements(asOf, c.modelVersion, c.scoredAt));
+      while (to < c.n && to - from < MESSAGE_ROWS && c.asOf[to] === asOf) to++;
+      while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
+      const topFactors = new Array<string>(to - from);
+      for (let i = from; i < to; i++) topFactors[i - from] = c.topFactors(i);
+      // Copies (slice) handed over by transfer: the caller reuses its buffers once write returns.
+      const x = c.x.slice(from * N_FEATURES, to * N_FEATURES);
+      const leadScore = c.leadScore.slice(from, to);
+      const probability = c.probability.slice(from, to);
+      const score100 = c.score100.slice(from, to);
+      const p = this.request(
+        {
+          op: 'run',
+          sql: this.statements(asOf, c.modelVersion, c.scoredAt),
+          n: to - from,
+          contactId: c.contactId.slice(from, to),
+          x,
+          leadScore,
+          probability,
+          score100,
+          band: c.band.slice(from, to),
+          topFactors,
+        },
+        [x.buffer, leadScore.buffer, probability.buffer, score100.buffer] as ArrayBuffer[],
+      );
+      p.catch(() => undefined); // observed through inFlight / commit
+      this.inFlight.push(p);
       from = to;
-    }
-  }
-
-  private writeRun(c: ScoredChunk, from: number, to: number, st: ChunkStatements): void {
-    const { fp, sp, f1, s1 } = this;
-    const { contactId, x, leadScore, probability, score100, band, topFactors } = c;
-    const putRow = (i: number, f: unknown[], s: unknown[], k: number): void => {
-      let o = k * (1 + N_FEATURES) - 1;
-      const id = contactId[i];
-      f[++o] = id;
-      const at = i * N_FEATURES;
-      for (let j = 0; j < N_FEATURES; j++) f[++o] = x[at + j];
-      o = k * 6 - 1;
-      s[++o] = id;
-      s[++o] = leadScore[i];
-      s[++o] = probability[i];
-      s[++o] = score100[i];
-      s[++o] = band[i];
-      s[++o] = topFactors(i);
-    };
-    let i = from;
-    for (; i + SCORE_BATCH <= to; i += SCORE_BATCH) {
-      for (let k = 0; k < SCORE_BATCH; k++) putRow(i + k, fp, sp, k);
-      st.featBatch.run(...(fp as never[]));
-      st.scoreBatch.run(...(sp as never[]));
-    }
-    for (; i < to; i++) {
-      putRow(i, f1, s1, 0);
-      st.featOne.run(...(f1 as never[]));
-      st.scoreOne.run(...(s1 as never[]));
     }
   }
 
   async commit(): Promise<void> {
     if (this.done) return;
+    // A failure here leaves the transaction open: the caller rolls back, which ends the thread.
+    while (this.inFlight.length > 0) await this.inFlight.shift();
+    await this.request({ op: 'commit' });
     this.done = true;
-    try {
-      this.db.exec('COMMIT');
-    } finally {
-      this.db.close();
-    }
+    await this.worker.terminate();
   }
 
   async rollback(): Promise<void> {
     if (this.done) return;
     this.done = true;
     try {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      await Promise.allSettled(this.inFlight);
+      this.inFlight.length = 0;
+      if (!this.dead) await this.request({ op: 'rollback' }).catch(() => undefined);
     } finally {
-      this.db.close();
+      await this.worker.terminate();
     }
   }
 }
