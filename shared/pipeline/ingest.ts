@@ -1,9 +1,23 @@
 import type { Lake } from '../ports/lake';
 import { FEATURES } from '../features/schema';
-import { FeatureAccumulator } from '../features/compute';
-import { addDays, dayRange, dayStartMs, isoSeconds } from './days';
+import { FeatureAccumulator, HISTORY_DAYS } from '../features/compute';
+import { addDays, dayRange, dayStartMs } from './days';
 import { csvLine, formatNumber } from './csv';
-import { indexRaw, parseCrm, parseEvent, parseSentiment, rawFiles, readRawFile, RejectLog, type RawIndex, writeQuarantine } from './raw';
+import {
+  indexRaw,
+  parseCrm,
+  parseEvent,
+  parseSentiment,
+  rawFiles,
+  readRawFile,
+  RejectLog,
+  type RawCrm,
+  type RawEvent,
+  type RawIndex,
+  type RawSentiment,
+  type Rejected,
+  writeQuarantine,
+} from './raw';
 import { partitionPath, writePartition } from './partitions';
 import type { ValidationReport } from './quality';
 
@@ -34,16 +48,109 @@ export interface IngestResult {
 
 /** The header and rows of a features partition, exactly as written. */
 export function featuresCsv(asOf: string, rows: { contact_id: string; values: number[] }[]): string {
-  const asOfIso = isoSeconds(dayStartMs(asOf));
   const parts = [csvLine(['contact_id', 'as_of', ...FEATURES])];
-  for (const r of rows) parts.push(csvLine([r.contact_id, asOfIso, ...r.values.map(formatNumber)]));
+  for (const r of rows) parts.push(csvLine([r.contact_id, asOf, ...r.values.map(formatNumber)]));
   return parts.join('');
+}
+
+interface RecordCounts {
+  events: number;
+  sentiment: number;
+  crm: number;
+}
+
+/**
+ * Where the records of one raw day come from. `feed` hands them to the accumulator in the order the
+ * formulas need (sentiment when the day is in the window, then events, then CRM), counting valid
+ * records and collecting rejects exactly as a streaming read of the files would.
+ */
+interface RawDaySource {
+  feed(day: string, inWindow: boolean, acc: FeatureAccumulator, counts: RecordCounts, rejects: RejectLog): Promise<void>;
+}
+
+/** Streams the day's files from the lake: memory holds one chunk and the accumulator's state. */
+function streamingSource(lake: Lake, raw: RawIndex): RawDaySource {
+  return {
+    async feed(day, inWindow, acc, counts, rejects) {
+      // Sentiment before events: a reply must find its score already waiting (see compute.ts).
+      if (inWindow) {
+        for (const f of rawFiles(raw, day, 'sentiment')) {
+          await readRawFile(lake, f, day, parseSentiment, (r) => (counts.sentiment++, acc.addSentiment(r)), rejects);
+        }
+      }
+      for (const f of rawFiles(raw, day, 'events')) {
+        await readRawFile(lake, f, day, parseEvent, (r) => (counts.events++, acc.addEvent(r)), rejects);
+      }
+      for (const f of rawFiles(raw, day, 'crm')) {
+        await readRawFile(lake, f, day, parseCrm, (r) => (counts.crm++, acc.addCrm(r)), rejects);
+      }
+    },
+  };
+}
+
+interface ParsedDay {
+  sentiment: RawSentiment[];
+  events: RawEvent[];
+  crm: RawCrm[];
+  counts: RecordCounts;
+  rejected: Record<'sentiment' | 'other', Rejected[]>;
+}
+
+/**
+ * For a range of dates: each raw file is read and parsed once and its records kept, so the dates of
+ * a range cost one pass over raw/ instead of one pass per date. Once a day has left the 90-day window
+ * of every date still to come, only what older days still contribute (opt-outs and CRM values) is kept.
+ */
+function cachingSource(lake: Lake, raw: RawIndex): RawDaySource & { forget(before: string): void } {
+  const cache = new Map<string, ParsedDay>();
+  const trimmed = new Set<string>();
+  return {
+    async feed(day, inWindow, acc, counts, rejects) {
+      let p = cache.get(day);
+      if (!p) {
+        const q: ParsedDay = { sentiment: [], events: [], crm: [], counts: { events: 0, sentiment: 0, crm: 0 }, rejected: { sentiment: [], other: [] } };
+        const sentimentRejects = new RejectLog();
+        const otherRejects = new RejectLog();
+        for (const f of rawFiles(raw, day, 'sentiment')) await readRawFile(lake, f, day, parseSentiment, (r) => q.sentiment.push(r), sentimentRejects);
+        for (const f of rawFiles(raw, day, 'events')) await readRawFile(lake, f, day, parseEvent, (r) => q.events.push(r), otherRejects);
+        for (const f of rawFiles(raw, day, 'crm')) await readRawFile(lake, f, day, parseCrm, (r) => q.crm.push(r), otherRejects);
+        q.counts = { events: q.events.length, sentiment: q.sentiment.length, crm: q.crm.length };
+        for (const list of sentimentRejects.bySource.values()) q.rejected.sentiment.push(...list);
+        for (const list of otherRejects.bySource.values()) q.rejected.other.push(...list);
+        cache.set(day, (p = q));
+      }
+      if (inWindow) {
+        if (trimmed.has(day)) throw new Error(`internal: raw day ${day} was trimmed but is in the window again`);
+        counts.sentiment += p.counts.sentiment;
+        for (const r of p.rejected.sentiment) rejects.add(r);
+        for (const r of p.sentiment) acc.addSentiment(r);
+      }
+      counts.events += p.counts.events;
+      counts.crm += p.counts.crm;
+      // Rejects in the order a streaming read meets them: events files, then CRM files.
+      for (const r of p.rejected.other) rejects.add(r);
+      for (const r of p.events) acc.addEvent(r);
+      for (const r of p.crm) acc.addCrm(r);
+    },
+    forget(before) {
+      for (const [day, p] of cache) {
+        if (day >= before || trimmed.has(day)) continue;
+        p.sentiment = [];
+        p.events = p.events.filter((e) => e.type === 'opt_out');
+        trimmed.add(day);
+      }
+    },
+  };
 }
 
 /** Features as of `date`; skipped (nothing written) while raw data for the day before is incomplete. */
 export async function ingestDate(lake: Lake, date: string, opts: IngestOptions = {}, index?: RawIndex): Promise<IngestResult> {
   dayStartMs(date);
   const raw = index ?? (await indexRaw(lake));
+  return ingestFrom(lake, date, opts, raw, streamingSource(lake, raw));
+}
+
+async function ingestFrom(lake: Lake, date: string, opts: IngestOptions, raw: RawIndex, source: RawDaySource): Promise<IngestResult> {
   const needed = addDays(date, -1);
   const log = opts.log ?? (() => {});
   if (raw.newestComplete === null || raw.newestComplete < needed) {
@@ -54,23 +161,11 @@ export async function ingestDate(lake: Lake, date: string, opts: IngestOptions =
 
   const acc = new FeatureAccumulator(date);
   const rejects = new RejectLog();
-  const counts = { events: 0, sentiment: 0, crm: 0 };
+  const counts: RecordCounts = { events: 0, sentiment: 0, crm: 0 };
   const days = raw.sortedDays.filter((d) => d < date).reverse();
   for (const day of days) {
     acc.beginDay(day);
-    const inWindow = acc.isWindowDay(day);
-    // Sentiment before events: a reply must find its score already waiting (see compute.ts).
-    if (inWindow) {
-      for (const f of rawFiles(raw, day, 'sentiment')) {
-        await readRawFile(lake, f, day, parseSentiment, (r) => (counts.sentiment++, acc.addSentiment(r)), rejects);
-      }
-    }
-    for (const f of rawFiles(raw, day, 'events')) {
-      await readRawFile(lake, f, day, parseEvent, (r) => (counts.events++, acc.addEvent(r)), rejects);
-    }
-    for (const f of rawFiles(raw, day, 'crm')) {
-      await readRawFile(lake, f, day, parseCrm, (r) => (counts.crm++, acc.addCrm(r)), rejects);
-    }
+    await source.feed(day, acc.isWindowDay(day), acc, counts, rejects);
     acc.endDay();
   }
   const result = acc.finish();
@@ -97,11 +192,21 @@ export async function ingestDate(lake: Lake, date: string, opts: IngestOptions =
   return { date, status: 'written', path, rows: result.rows.length, eventsRead: counts.events, rawRejected: rejects.total, quarantined, report };
 }
 
-/** Every date from `from` to `to`, oldest first; the raw listing is read once. */
+/**
+ * Every date from `from` to `to`, oldest first, with the same bytes as ingesting each date alone. The
+ * raw listing is read once and every raw file parsed once (cachingSource); each date then replays the
+ * parsed records of its own window.
+ */
 export async function ingestRange(lake: Lake, from: string, to: string, opts: IngestOptions = {}): Promise<IngestResult[]> {
   const dates = dayRange(from, to);
   const index = await indexRaw(lake);
+  if (dates.length === 1) return [await ingestDate(lake, from, opts, index)];
+  const source = cachingSource(lake, index);
   const out: IngestResult[] = [];
-  for (const d of dates) out.push(await ingestDate(lake, d, opts, index));
+  for (const d of dates) {
+    source.forget(addDays(d, -HISTORY_DAYS));
+    dayStartMs(d);
+    out.push(await ingestFrom(lake, d, opts, index, source));
+  }
   return out;
 }

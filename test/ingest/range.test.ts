@@ -1,0 +1,47 @@
+import { ingestDate, ingestRange } from '../../shared/pipeline/ingest';
+import { addDays } from '../../shared/pipeline/days';
+import { simulate } from '../../shared/simulate/simulate';
+import { tempLake } from './helpers';
+
+type TempLake = ReturnType<typeof tempLake>;
+
+async function files(t: TempLake, prefix: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const e of await t.lake.list(prefix)) out.set(e.path, (await t.lake.read(e.path)).toString());
+  return out;
+}
+
+/** A simulated history with bad records in an old day (outside the window of later dates) and a recent one. */
+async function history(t: TempLake): Promise<void> {
+  await simulate(t.lake, { contacts: 250, days: 110, start: '2026-01-01', seed: 11, drift: { feature: 'sentiment_score', shift: -1, from: '2026-04-01' } });
+  for (const day of ['2026/01/03', '2026/04/10']) {
+    for (const kind of ['events', 'sentiment', 'crm']) {
+      const path = `raw/${day}/${kind}-0000.jsonl`;
+      await t.lake.write(path, Buffer.concat([await t.lake.read(path), Buffer.from('{not json\n{"contact_id":""}\n')]));
+    }
+  }
+}
+
+describe('ingest over a range', () => {
+  test('one pass over raw/ writes the same bytes (partitions, reports, quarantine) as ingesting each date alone', async () => {
+    const [a, b] = [tempLake(), tempLake()];
+    try {
+      await history(a);
+      await history(b);
+      const from = '2026-03-25';
+      const to = '2026-04-19';
+      const range = await ingestRange(a.lake, from, to);
+      const single = [];
+      for (let d = from; d <= to; d = addDays(d, 1)) single.push(await ingestDate(b.lake, d));
+      expect(range.map((r) => [r.date, r.status, r.rows, r.eventsRead, r.rawRejected])).toEqual(single.map((r) => [r.date, r.status, r.rows, r.eventsRead, r.rawRejected]));
+      expect(range.some((r) => r.rawRejected > 0)).toBe(true);
+      for (const prefix of ['processed', 'quarantine']) {
+        const [fa, fb] = [await files(a, prefix), await files(b, prefix)];
+        expect([...fa.keys()].sort()).toEqual([...fb.keys()].sort());
+        for (const [path, text] of fa) expect({ path, text }).toEqual({ path, text: fb.get(path) });
+      }
+    } finally {
+      [a, b].forEach((t) => t.cleanup());
+    }
+  }, 120_000);
+});
