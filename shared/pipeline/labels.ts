@@ -152,3 +152,27 @@ export async function collectLabelsRange(lake: Lake, from: string, to: string, o
   for (const d of dates) out.push(await collectLabelsForDate(lake, d, opts, index));
   return out;
 }
+
+/**
+ * Catch-up for the daily timer: labels every mature send date (window closed against the newest complete
+ * raw day) that holds raw data and has no labels partition yet, oldest first. A day that landed late,
+ * or a timer run that was missed, is labelled on the next run instead of being left out for good.
+ */
+export async function collectPendingLabels(lake: Lake, opts: LabelOptions): Promise<LabelResult[]> {
+  const index = await indexRaw(lake);
+  if (index.newestComplete === null) return [];
+  const newest = newestLabelableDate(index.newestComplete, opts.windowDays);
+  const done = new Set<string>();
+  for (const e of await lake.list('labels')) {
+    const m = LABEL_PATH_RE.exec(e.path);
+    if (m) done.add(`${m[1]}-${m[2]}-${m[3]}`);
+  }
+  const out: LabelResult[] = [];
+  for (const day of index.sortedDays) {
+    if (day > newest || done.has(day)) continue;
+    out.push(await collectLabelsForDate(lake, day, opts, index));
+  }
+  return out;
+}
+
+const LABEL_PATH_RE = /^labels\/(\d{4})\/(\d{2})\/(\d{2})\/part-0\.csv$/;

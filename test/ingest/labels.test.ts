@@ -1,4 +1,4 @@
-import { collectLabelsForDate, collectLabelsRange } from '../../shared/pipeline/labels';
+import { collectLabelsForDate, collectLabelsRange, collectPendingLabels } from '../../shared/pipeline/labels';
 import { ingestRange } from '../../shared/pipeline/ingest';
 import { partitionPath } from '../../shared/pipeline/partitions';
 import { buildTrainingSet } from '../../shared/pipeline/trainingSet';
@@ -111,5 +111,27 @@ describe('label collection', () => {
     ]);
     expect(set.partitions.every((p) => /^[0-9a-f]{64}$/.test(p.contentHash) && p.ok)).toBe(true);
     expect(set.missingFeatures).toEqual([]);
+  });
+
+  test('catch-up labels every mature send date not labelled yet, oldest first, and nothing twice', async () => {
+    for (let d = 1; d <= 12; d++) {
+      const day = `2026-03-${String(d).padStart(2, '0')}`;
+      await rawDay(t.lake, day, { events: [ev({ id: `s${d}`, c: 'c1', type: 'send', ts: `${day}T09:00:00Z` })] });
+    }
+    // Newest complete day 03-12 → send dates up to 03-05 are mature; 03-02 was labelled before.
+    await collectLabelsForDate(t.lake, '2026-03-02', W);
+    const before = (await t.lake.read(partitionPath('labels', '2026-03-02'))).toString();
+    const first = await collectPendingLabels(t.lake, W);
+    expect(first.map((r) => [r.date, r.status])).toEqual([
+      ['2026-03-01', 'written'],
+      ['2026-03-03', 'written'],
+      ['2026-03-04', 'written'],
+      ['2026-03-05', 'written'],
+    ]);
+    expect((await t.lake.read(partitionPath('labels', '2026-03-02'))).toString()).toBe(before);
+    expect(await collectPendingLabels(t.lake, W)).toEqual([]);
+    // A new day lands: only the date it makes mature is labelled.
+    await rawDay(t.lake, '2026-03-13', { events: [] });
+    expect((await collectPendingLabels(t.lake, W)).map((r) => r.date)).toEqual(['2026-03-06']);
   });
 });
