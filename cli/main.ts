@@ -9,6 +9,8 @@ import { registerSimulate } from './commands/simulate';
 import { registerIngest } from './commands/ingest';
 import { registerLabels } from './commands/labels';
 import { registerOps } from './commands/ops';
+import { registerStart } from './commands/start';
+import { registerConfig } from './commands/config';
 
 /** A failure the user can act on: printed without a stack trace. */
 export class UsageError extends Error {
@@ -34,6 +36,8 @@ export function buildProgram(): Command {
   registerVersions(program);
   registerScore(program);
   registerOps(program);
+  registerStart(program);
+  registerConfig(program);
   return program;
 }
 

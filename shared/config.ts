@@ -88,3 +88,12 @@ export function telemetryFile(config: Config): string {
 export function lakeRoot(config: Config): string {
   return path.resolve(config.LEADSCORE_HOME, 'lake');
 }
+
+/** The README's configuration table, rendered from the schema so the two never disagree. */
+export function configTableMarkdown(): string {
+  const rows = configDescriptions().map(({ name, default: d, meaning }) => {
+    const shown = d === undefined ? '(unset)' : `\`${String(d)}\``;
+    return `| \`${name}\` | ${shown} | ${meaning.replaceAll('|', '\\|')} |`;
+  });
+  return ['| setting | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FEATURES, FEATURE_RANGES } from '../features/schema';
-import { dayStartMs, isoSeconds, DAY_MS } from './days';
+import { dayStartMs, DAY_MS } from './days';
 import { parseCsv, parseNumber } from './csv';
 
 /**
@@ -116,7 +116,8 @@ export function validateFeatures(text: string, date: string, partition: string, 
   const b = new CheckBuilder();
   const table = parseTable(text, b);
   const rows = header(table, FEATURE_COLUMNS, b);
-  const asOf = isoSeconds(dayStartMs(date));
+  // as_of is the partition's date: the features hold as of 00:00 UTC that day (section 4).
+  const asOf = date;
   const seen = new Set<string>();
   rows.forEach((r, i) => {
     const at = `row ${i + 1}`;

@@ -18,6 +18,7 @@ import {
   type GateOutcome,
   type GateThresholds,
 } from './gates';
+import { populationPsiBaseline } from './population';
 import { buildTrainingSet, type TrainingSet } from './trainingSet';
 import { weightsCsv } from './trainingOutputs';
 import { deployVersion, registerVersion, type RegisterInput } from './versions';
@@ -197,6 +198,8 @@ async function retrainLocked(
   }
 
   const result = trainModel(set.train, set.valid, { C: settings.C, brierThreshold: settings.brierThreshold });
+  const population = await populationPsiBaseline(deps.lake, set.window.trainFrom, set.window.trainTo, result.artifact.raw_weights, result.artifact.offset);
+  if (population) result.artifact.psi_baseline = population.baseline;
   const { calibration_curve: _curve, ...metrics } = result.metrics;
   details.metrics = metrics;
   const production = await productionOnSameRows(deps.warehouse, set);
@@ -214,7 +217,20 @@ async function retrainLocked(
     trigger: request.trigger,
     window: { start: set.window.trainFrom, end: set.window.validTo },
     status: rejected.length ? 'rejected' : 'staged',
-    modelJsonExtra: { run: { id: run.id, trigger: request.trigger, reason: run.reason ?? null, codeVersion: details.codeVersion, window: set.window, partitions: details.partitions, gates: details.gates } },
+    modelJsonExtra: {
+      psi_baseline_population: population
+        ? `every eligible contact in the features partitions ${set.window.trainFrom}..${set.window.trainTo} (${population.rows} rows)`
+        : 'training rows',
+      run: {
+        id: run.id,
+        trigger: request.trigger,
+        reason: run.reason ?? null,
+        codeVersion: details.codeVersion,
+        window: set.window,
+        partitions: details.partitions,
+        gates: details.gates,
+      },
+    },
   });
   details.version = registered.version;
   details.reportPath = `${registered.artifactPath}report.html`;

@@ -38,9 +38,9 @@ describe('ingest', () => {
     const f7 = 1 - Math.exp(-1 / 7);
     expect(csv).toBe(
       'contact_id,as_of,recency_days,fatigue_score,sentiment_score,engagement_rate_30d,reply_rate_90d,opt_out_risk,mms_affinity\n' +
-        `c1,2026-03-01T00:00:00Z,1,${Number(f7.toFixed(12))},0,1,0,0.25,0.666666666667\n` +
-        `c2,2026-03-01T00:00:00Z,1,${Number(f7.toFixed(12))},1.5,1,1,0.75,0.5\n` +
-        `c3,2026-03-01T00:00:00Z,60,${Number(f7.toFixed(12))},0,0,0,0.5,0.5\n`,
+        `c1,2026-03-01,1,${Number(f7.toFixed(12))},0,1,0,0.25,0.666666666667\n` +
+        `c2,2026-03-01,1,${Number(f7.toFixed(12))},1.5,1,1,0.75,0.5\n` +
+        `c3,2026-03-01,60,${Number(f7.toFixed(12))},0,0,0,0.5,0.5\n`,
     );
     expect(csv).not.toMatch(/555|Ana|Silva/);
     const report = JSON.parse((await t.lake.read(reportPath('features', '2026-03-01'))).toString()) as ValidationReport;

@@ -4,7 +4,7 @@ import { DataQualityError } from '../../shared/pipeline/quality';
 import { tempLake } from './helpers';
 
 const HEADER = 'contact_id,as_of,recency_days,fatigue_score,sentiment_score,engagement_rate_30d,reply_rate_90d,opt_out_risk,mms_affinity\n';
-const GOOD = HEADER + 'c1,2026-03-01T00:00:00Z,3,0.1,0.5,0.2,0.1,0.3,0.5\nc2,2026-03-01T00:00:00Z,60,0,0,0,0,0.25,0.5\n';
+const GOOD = HEADER + 'c1,2026-03-01,3,0.1,0.5,0.2,0.1,0.3,0.5\nc2,2026-03-01,60,0,0,0,0,0.25,0.5\n';
 const gate = (csv: string, prev?: number) => validateFeatures(csv, '2026-03-01', 'p.csv', { previousRows: prev ?? null });
 const failed = (r: ValidationReport) => r.checks.filter((c) => !c.ok).map((c) => c.name);
 
@@ -18,10 +18,10 @@ describe('data-quality gate', () => {
 
   test.each([
     ['column order', GOOD.replace('fatigue_score,sentiment_score', 'sentiment_score,fatigue_score'), 'schema', /header is/],
-    ['missing column', HEADER + 'c1,2026-03-01T00:00:00Z,3,0.1,0.5,0.2,0.1,0.3\n', 'schema', /row 1: 8 columns, expected 9/],
+    ['missing column', HEADER + 'c1,2026-03-01,3,0.1,0.5,0.2,0.1,0.3\n', 'schema', /row 1: 8 columns, expected 9/],
     ['non-numeric value', GOOD.replace('0.3,0.5', 'high,0.5'), 'types', /row 1, column opt_out_risk: "high" is not a number/],
     ['fractional recency', GOOD.replace(',3,0.1', ',3.5,0.1'), 'types', /recency_days: 3.5 is not a whole number/],
-    ['wrong as_of', GOOD.replace('c1,2026-03-01T00:00:00Z', 'c1,2026-02-28T00:00:00Z'), 'types', /as_of: 2026-02-28T00:00:00Z, expected 2026-03-01T00:00:00Z/],
+    ['wrong as_of', GOOD.replace('c1,2026-03-01', 'c1,2026-02-28'), 'types', /as_of: 2026-02-28, expected 2026-03-01/],
     ['out of range', GOOD.replace(',60,0,', ',61,0,'), 'ranges', /row 2, column recency_days: 61 outside \[0, 60\]/],
     ['sentiment out of range', GOOD.replace('0.1,0.5,0.2', '0.1,-2.5,0.2'), 'ranges', /sentiment_score: -2.5 outside \[-2, 2\]/],
     ['null value', GOOD.replace('0.1,0.5,0.2', '0.1,,0.2'), 'nulls', /row 1, column sentiment_score: empty/],

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { configDescriptions, configTableMarkdown, loadConfig } from '../../shared/config';
+
+export function registerConfig(program: Command): void {
+  program
+    .command('config')
+    .description('Show every setting with its effective value (from the environment or its default)')
+    .option('--markdown', "print the README's table of settings, defaults and meanings instead")
+    .action((opts: { markdown?: boolean }) => {
+      if (opts.markdown) {
+        process.stdout.write(`${configTableMarkdown()}\n`);
+        return;
+      }
+      const config = loadConfig() as Record<string, unknown>;
+      const names = configDescriptions().map((d) => d.name);
+      const width = Math.max(...names.map((n) => n.length));
+      for (const name of names) {
+        const secret = /CONNECTION_STRING/.test(name) && config[name] !== undefined;
+        process.stdout.write(`${name.padEnd(width)}  ${secret ? '(set)' : String(config[name] ?? '(unset)')}\n`);
+      }
+    });
+}

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { runLocalPipeline, type LocalRunSummary } from '../../shared/pipeline/localRun';
+import { openServices } from '../../shared/services';
+import { cliLog } from './deploy';
+
+const f4 = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '   n/a');
+
+export function formatSummary(sum: LocalRunSummary): string {
+  const lines = ['', `local run finished in ${sum.seconds.toFixed(0)} s — ${sum.plan.contacts} contacts, ${sum.plan.days} days from ${sum.plan.start}`, ''];
+  lines.push('version  status    trigger   AUC-ROC  PR-AUC   Brier   window');
+  for (const v of sum.versions) {
+    lines.push(
+      `v${String(v.version).padEnd(7)} ${v.status.padEnd(9)} ${v.trigger.padEnd(9)} ${f4(v.metrics.auc)}   ${f4(v.metrics.pr_auc)}   ${f4(v.metrics.brier)}  ${v.windowStart ?? ''}..${v.windowEnd ?? ''}`,
+    );
+  }
+  lines.push('', `active version: ${sum.activeVersion === null ? 'none' : `v${sum.activeVersion}`}; lead scores in SQL: ${sum.rowsScored}`);
+  if (sum.drift) {
+    lines.push('', `drift as of ${sum.drift.date} against v${sum.drift.model_version} (${sum.drift.partition}):`);
+    for (const [name, v] of Object.entries(sum.drift.psi)) lines.push(`  ${name.padEnd(20)} PSI ${v.toFixed(4)}${sum.drift.drifted.includes(name as never) ? '  ← drift' : ''}`);
+    lines.push(`  AUC recent ${sum.drift.auc_recent === null ? 'n/a' : sum.drift.auc_recent.toFixed(4)} (validation ${sum.drift.auc_validation.toFixed(4)}); action: ${sum.drift.action}`);
+  }
+  for (const r of sum.runs) lines.push(`retrain ${r.trigger}: ${r.details.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
+  if (sum.reportPath) lines.push('', `report of the active version: ${sum.reportPath}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('Run the whole pipeline locally on the embedded defaults (what npm start does); continues from the current state')
+    .action(async () => {
+      const s = await openServices();
+      try {
+        process.stdout.write(`leadscore local run in ${s.lake.location}\n`);
+        process.stdout.write(formatSummary(await runLocalPipeline(s, cliLog)));
+      } finally {
+        await s.close();
+      }
+    });
+}

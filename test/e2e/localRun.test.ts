@@ -1,0 +1,66 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runLocalPipeline, type LocalRunPlan } from '../../shared/pipeline/localRun';
+import { openServices, type Services } from '../../shared/services';
+
+/**
+ * The end-to-end path of `npm start` on the embedded default (local lake folder, SQLite warehouse and
+ * ledger, JSON-lines telemetry), on a smaller simulation than the real run so CI stays quick.
+ */
+const PLAN: LocalRunPlan = { start: '2025-10-07', seed: 7, contacts: 1500, days: 135, warmupDays: 90, drift: null };
+let home: string;
+let s: Services;
+const progress: string[] = [];
+
+beforeAll(async () => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-e2e-'));
+  s = await openServices({ env: { LEADSCORE_HOME: home } });
+}, 60_000);
+afterAll(async () => {
+  await s.close();
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+describe('npm start on the embedded default', () => {
+  test('first run: v1 deployed, drift detected, drift retrain deploys v2, rollback and forward again', async () => {
+    const sum = await runLocalPipeline(s, (m) => progress.push(m), { firstPlan: PLAN, phaseDays: 14 });
+    expect(sum.plan.days).toBe(149);
+    expect(sum.versions.map((v) => [v.version, v.trigger])).toEqual([
+      [1, 'manual'],
+      [2, 'drift'],
+    ]);
+    expect(sum.activeVersion).toBe(2);
+    expect(sum.drift?.drifted).toContain('sentiment_score');
+    expect(sum.drift!.psi.sentiment_score).toBeGreaterThan(0.2);
+    // AUTO_DEPLOY is false by default: each version is staged, then approved by the local operator.
+    expect(sum.runs.map((r) => [r.trigger, r.details.outcome])).toEqual([
+      ['manual', 'staged'],
+      ['drift', 'staged'],
+    ]);
+    const log = await s.warehouse.listDeployments(10);
+    expect(log.map((d) => [d.action, d.fromVersion, d.toVersion]).reverse()).toEqual([
+      ['deploy', null, 1],
+      ['deploy', 1, 2],
+      ['rollback', 2, 1],
+      ['deploy', 1, 2],
+    ]);
+    expect(sum.rowsScored).toBeGreaterThan(500);
+    expect(sum.reportPath && fs.existsSync(sum.reportPath)).toBeTruthy();
+    expect(await s.lake.exists(`monitoring/drift/${sum.drift!.date.replaceAll('-', '/')}/drift.json`)).toBe(true);
+    // Every score row was produced by the active version after the final roll-forward.
+    const someScore = await s.warehouse.getLeadScore((await s.warehouse.runSeedScoringSelect())[0]!.contactId);
+    expect(someScore?.modelVersion).toBe(2);
+    expect(progress.some((m) => m.startsWith('▸ drift check'))).toBe(true);
+  }, 600_000);
+
+  test('a second run continues from the current state; the drift retrain is rate-limited', async () => {
+    const sum = await runLocalPipeline(s, () => undefined, { firstPlan: PLAN, phaseDays: 14 });
+    expect(sum.plan.days).toBe(163);
+    if (sum.drift?.action === 'retrain') {
+      expect(sum.runs.map((r) => r.status)).toEqual(['suppressed']);
+      expect(sum.runs[0]!.reason).toMatch(/rate-limited/);
+    }
+    expect(sum.versions.length).toBe(2);
+  }, 600_000);
+});
