@@ -6,6 +6,7 @@ import { scorePartition, rescoreNewest, type ScoringDeps } from '../../shared/pi
 import { deployVersion, rollback } from '../../shared/pipeline/versions';
 import { bandOf, toScore100 } from '../../shared/scoring/contact';
 import { NoActiveVersionError } from '../../shared/scoring/servingModel';
+import { splitCsvLine } from '../../shared/scoring/featureRows';
 import type { Lake } from '../../shared/ports/lake';
 import { env, featureRows, FEATURES_HEADER, register, W1, W2, type Env } from './fixtures';
 
@@ -198,5 +199,36 @@ describe('scorePartition', () => {
     // now hold v2 scores. The ledger is keyed by version, so v1's record must not short-circuit it.
     expect(rb.rescored.map((r) => r.modelVersion)).toEqual([1]);
     expect(await e.warehouse.getLeadScore('c0000000')).toMatchObject({ modelVersion: 1 });
+  });
+});
+
+describe('plain rows read from bytes and unusual rows read as text agree', () => {
+  test('values: same numbers as Number(text), same reasons; quoted, non-ASCII and padded rows still scored', async () => {
+    // 17 significant digits, exponents, signs, "5." and ".5" are plain decimals (byte path); a
+    // padded value, hex, a quoted or non-ASCII id go through the text path. Both must score alike.
+    const odd = [
+      'p0,2026-05-04,12,0.43528187799224071,-1.8405827302485704,0.743801222415641,0.48290468379855156,0.07366754091344774,0.75',
+      'p1,2026-05-04,1e1,1.,-.5,+0.25,2.5e-1,0.000000000000000000001,1',
+      'p2,2026-05-04,-0,0,0,0,0,0,0',
+      'p3,2026-05-04, 7 ,0.1,0.2,0.3,0.2,0.1,0.5',
+      'p4,2026-05-04,0x10,0.1,0.2,0.3,0.2,0.1,0.5',
+      '"p,5",2026-05-04,3,0.1,0.2,0.3,0.2,0.1,0.5',
+      'pé6,2026-05-04,3,0.1,0.2,0.3,0.2,0.1,0.5',
+      'p7,2026-05-04,60.000000000000001,1.0000000000000001,2,1,1,1,1',
+    ];
+    const bad = ['b0,2026-05-04,1e400,0,0,0,0,0,0.5', 'b1,2026-05-04,Infinity,0,0,0,0,0,0.5'];
+    const rows = [...featureRows(300), ...odd, ...bad];
+    await land(rows);
+    const r = await scorePartition(deps(), P);
+    expect(r).toMatchObject({ status: 'scored', rowsScored: 300 + odd.length, rowsRejected: 2 });
+    for (const line of [...odd, ...featureRows(300).slice(0, 5)]) {
+      const f = splitCsvLine(line);
+      const x = f.slice(2).map((v) => +v);
+      const got = await e.warehouse.getLeadScore(f[0]!);
+      expect(got?.leadScore).toBe(leadScore(W1, -0.3, x));
+    }
+    const q = (await e.lake.read('quarantine/scoring/2026/05/04/part-0.csv')).toString();
+    expect(q).toContain(`recency_days: '1e400' is not a finite number`);
+    expect(q).toContain(`recency_days: 'Infinity' is not a finite number`);
   });
 });

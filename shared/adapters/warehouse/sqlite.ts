@@ -309,7 +309,11 @@ interface RunStatements {
  */
 const WRITER_THREAD = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
+// The main thread has already shown node:sqlite's experimental warning once; not again per partition.
+const emitWarning = process.emitWarning;
+process.emitWarning = (w, ...rest) => (/SQLite is an experimental/.test(String(w)) ? undefined : emitWarning.call(process, w, ...rest));
 const { DatabaseSync } = require('node:sqlite');
+process.emitWarning = emitWarning;
 const { batch } = workerData;
 let db;
 let failed;
