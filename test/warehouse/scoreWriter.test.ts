@@ -22,7 +22,7 @@ function chunk(n: number, asOf: (i: number) => string, opts: Partial<ScoredChunk
     leadScore: Float64Array.from({ length: n }, (_, i) => i / 7 - 3),
     probability: Float64Array.from({ length: n }, (_, i) => (i % 1000) / 1000),
     score100: Uint8Array.from({ length: n }, (_, i) => i % 101),
-    band: Array.from({ length: n }, (_, i) => (['High', 'Medium', 'Low', 'Very low'] as const)[i % 4]),
+    band: Array.from({ length: n }, (_, i) => ['High', 'Medium', 'Low', 'Very low'][i % 4]!),
     topFactors: (i) => `[["row",${i}]]`,
     modelVersion: 3,
     scoredAt: "2026-05-05T01:02:03.456Z",
