@@ -175,9 +175,29 @@ function selectBySample(
   let inside = new Float64Array(Math.min(n, 1024 + (n >> 3)));
   let tag = new Uint8Array(inside.length);
   let stored = 0;
+  // Where to start looking for a value's bracket: equal-width cells over [lo_0, hi_last], each
+  // holding the first bracket that can contain a value of the cell before it. The one cell of slack
+  // covers rounding in the cell index (far below a cell's width), so the exact comparisons below
+  // decide as before; they just start near the answer instead of at the first bracket.
+  const cells = 1024;
+  const base = loA[0]!;
+  const scale = cells / (hiA[m - 1]! - base);
+  const useCells = Number.isFinite(scale) && scale > 0;
+  const firstBracket = new Uint8Array(cells + 1);
+  if (useCells) {
+    for (let c = 0, k = 0; c <= cells; c++) {
+      const previousCellStart = base + (c - 1) / scale;
+      while (k < m && hiA[k]! < previousCellStart) k++;
+      firstBracket[c] = k;
+    }
+  }
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
     let k = 0;
+    if (useCells) {
+      const c = (v - base) * scale;
+      if (c >= 1) k = firstBracket[c < cells ? c | 0 : cells]!;
+    }
     while (k < m && v > hiA[k]!) k++;
     if (k < m && v >= loA[k]!) {
       sizes[k]!++;
