@@ -1,4 +1,4 @@
-// leadscore on Azure: everything `azd up` provisions (docs/deploy.md is the guide).
+// leadscore on Azure: everything `azd up` provisions (README.md (Deploy to Azure) is the guide).
 // Subscription scope so that azd creates the resource group of the environment as well.
 targetScope = 'subscription'
 
@@ -29,7 +29,7 @@ param alertEmail string
 @description('Activate a version that passes every gate at once (app setting AUTO_DEPLOY).')
 param autoDeploy bool = false
 
-@description('Create the endpoints that need the deployed code: the Event Grid subscription to the blob extension and the retrain webhook. false on the first `azd up`; see docs/deploy.md.')
+@description('Create the endpoints that need the deployed code: the Event Grid subscription to the blob extension and the retrain webhook. false on the first `azd up`; see README.md (Deploy to Azure).')
 param wireRuntimeEndpoints bool = false
 
 @minValue(1)
@@ -242,7 +242,7 @@ module workbook 'modules/workbook.bicep' = {
   dependsOn: [monitoring]
 }
 
-// azd stores these in .azure/<env>/.env; the post-provision hook and docs/deploy.md read them.
+// azd stores these in .azure/<env>/.env; the post-provision hook and README.md (Deploy to Azure) read them.
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name

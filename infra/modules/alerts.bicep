@@ -1,4 +1,4 @@
-// Alert rules over the app's telemetry (Application Insights tables; names in docs/deploy.md):
+// Alert rules over the app's telemetry (Application Insights tables; names in README.md (Deploy to Azure)):
 // - PSI > 0.2 on any feature or the score -> the retrain webhook (POST /api/retrain, common alert
 //   schema) and the e-mail group;
 // - a retrain that failed a gate            -> e-mail;

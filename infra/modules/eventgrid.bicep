@@ -6,7 +6,7 @@
 // after code with a blob trigger has been deployed, and Event Grid validates the endpoint when the
 // subscription is created. So the subscription is created only when `createSubscription` is true:
 // the first `azd up` provisions without it, deploys the code, and the documented post-deploy step
-// (docs/deploy.md) sets WIRE_RUNTIME_ENDPOINTS=true and runs `azd provision` again.
+// (README.md (Deploy to Azure)) sets WIRE_RUNTIME_ENDPOINTS=true and runs `azd provision` again.
 
 param systemTopicName string
 param location string
