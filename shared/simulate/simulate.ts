@@ -102,6 +102,9 @@ export const TRUTH = {
   hot: 1.5,
   hotDays: 3,
   mmsLiftSd: 0.4,
+  /** Share of a contact's sends that are MMS, uniform between these. */
+  mmsShareMin: 0.05,
+  mmsShareMax: 0.45,
   /** Spread of one reply's sentiment around the contact's mood. */
   sentimentNoise: 0.5,
   /** Noise of the CRM's opt_out_risk around the true risk. */
@@ -110,8 +113,8 @@ export const TRUTH = {
   replyShareMin: 0.35,
   replyShareMax: 0.85,
   /** Sends a week, uniform between these per contact (before the day's campaign volume). */
-  cadenceMin: 1,
-  cadenceMax: 8,
+  cadenceMin: 2.5,
+  cadenceMax: 5.5,
   /**
    * Each contact's campaign load: uniform in [1 − volumeSpread/2, 1 + volumeSpread/2], drawn again on
    * average every `volumeDays` days (the contact joins or leaves campaigns); × 0.45 at weekends.
@@ -186,7 +189,7 @@ export async function simulate(lake: Lake, opts: SimulateOptions): Promise<Simul
     mood[c] = clip(T.moodMean + T.moodSd * normal(), -2, 2);
     risk[c] = clip(u() * u() * 1.6, 0, 1);
     mmsLift[c] = T.mmsLiftSd * normal();
-    mmsShare[c] = 0.05 + 0.4 * u();
+    mmsShare[c] = T.mmsShareMin + (T.mmsShareMax - T.mmsShareMin) * u();
     replyShare[c] = T.replyShareMin + (T.replyShareMax - T.replyShareMin) * u();
     cadence[c] = (T.cadenceMin + (T.cadenceMax - T.cadenceMin) * u()) / 7;
     load[c] = 1 - T.volumeSpread / 2 + T.volumeSpread * u();
