@@ -20,18 +20,28 @@ export interface LogisticOptions {
   C: number;
   gtol?: number;
   maxIterations?: number;
+  /**
+   * When given, `x` is the raw matrix and each value is standardized as the pass reads it, with the
+   * very arithmetic of standardize ((x − μ)/σ), so the fit is bit-identical to one on
+   * standardize(x) without holding that copy (56 MB on 1M rows). Not with `rows`.
+   */
+  scaler?: Scaler;
 }
 
-/** `x` is row-major and already standardized; `rows` optionally restricts the fit to a subset. */
+/** `x` is row-major and standardized (or raw, see `scaler`); `rows` optionally restricts the fit to a subset. */
 export function fitLogistic(x: Float64Array, y: Uint8Array, n: number, options: LogisticOptions, rows?: Uint32Array): LogisticFit {
   const d = N_FEATURES;
+  if (options.scaler && rows) throw new Error('fitLogistic: scaler and rows cannot be combined');
+  // (x − 0)/1 is x itself, so without a scaler the same loop reads standardized values unchanged.
+  const mean = new Float64Array(options.scaler ? options.scaler.mean : new Array<number>(d).fill(0));
+  const std = new Float64Array(options.scaler ? options.scaler.std : new Array<number>(d).fill(1));
   const count = rows ? rows.length : n;
   const invN = 1 / count;
   const lambda = 1 / (options.C * count);
   // Parameters: [β_1..β_d, β_0], intercept last as in scikit-learn.
   const objective = (w: Float64Array, g: Float64Array): number => {
     const sums = new Float64Array(d + 2); // loss, then Σ r·x_j, then Σ r
-    if (rows === undefined) accumulateAll(x, y, count, w, sums);
+    if (rows === undefined) accumulateAll(x, y, count, mean, std, w, sums);
     else accumulate(x, y, count, rows, w, sums);
     let penalty = 0;
     for (let j = 0; j < d; j++) {
@@ -105,12 +115,14 @@ function accumulate(x: Float64Array, y: Uint8Array, count: number, rows: Uint32A
 }
 
 /**
- * accumulate over every row, in order: the same arithmetic in the same order, but without the
- * per-row subset lookup, which V8 compiles to a noticeably faster loop (~45 vs ~85 ms per pass on
- * 1M rows). The full fit runs this one.
+ * accumulate over every row, in order, standardizing each value as it is read: the same arithmetic
+ * in the same order, but without the per-row subset lookup, which V8 compiles to a noticeably faster
+ * loop. Standardizing here costs ~9 ms per pass on 1M rows and saves the 56 MB scaled copy.
  */
-function accumulateAll(x: Float64Array, y: Uint8Array, count: number, w: Float64Array, sums: Float64Array): void {
+function accumulateAll(x: Float64Array, y: Uint8Array, count: number, mean: Float64Array, std: Float64Array, w: Float64Array, sums: Float64Array): void {
   const [w0, w1, w2, w3, w4, w5, w6, b] = w as unknown as number[] as [number, number, number, number, number, number, number, number];
+  const [m0, m1, m2, m3, m4, m5, m6] = mean as unknown as number[] as [number, number, number, number, number, number, number];
+  const [s0, s1, s2, s3, s4, s5, s6] = std as unknown as number[] as [number, number, number, number, number, number, number];
   let loss = 0;
   let g0 = 0;
   let g1 = 0;
@@ -121,13 +133,13 @@ function accumulateAll(x: Float64Array, y: Uint8Array, count: number, w: Float64
   let g6 = 0;
   let gb = 0;
   for (let i = 0, o = 0; i < count; i++, o += 7) {
-    const x0 = x[o]!;
-    const x1 = x[o + 1]!;
-    const x2 = x[o + 2]!;
-    const x3 = x[o + 3]!;
-    const x4 = x[o + 4]!;
-    const x5 = x[o + 5]!;
-    const x6 = x[o + 6]!;
+    const x0 = (x[o]! - m0) / s0;
+    const x1 = (x[o + 1]! - m1) / s1;
+    const x2 = (x[o + 2]! - m2) / s2;
+    const x3 = (x[o + 3]! - m3) / s3;
+    const x4 = (x[o + 4]! - m4) / s4;
+    const x5 = (x[o + 5]! - m5) / s5;
+    const x6 = (x[o + 6]! - m6) / s6;
     const z = b + w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3 + w4 * x4 + w5 * x5 + w6 * x6;
     const e = Math.exp(-Math.abs(z));
     const yi = y[i]!;
