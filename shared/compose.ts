@@ -1,22 +1,36 @@
-import { DefaultAzureCredential } from '@azure/identity';
+/* eslint-disable @typescript-eslint/no-require-imports -- see "Loaded on demand" below */
 import type { Config } from './config';
 import { lakeRoot, ledgerFile, telemetryFile, warehouseFile } from './config';
 import type { Lake } from './ports/lake';
 import { LocalLake } from './adapters/lake/local';
-import { AdlsLake } from './adapters/lake/adls';
 import type { Warehouse } from './ports/warehouse';
 import { SqliteWarehouse } from './adapters/warehouse/sqlite';
-import { MssqlWarehouse } from './adapters/warehouse/mssql';
-import { DEFAULT_RETRY } from './adapters/warehouse/retry';
 import type { Ledger } from './ports/ledger';
 import { SqliteLedger } from './adapters/ledger/sqlite';
-import { TableLedger } from './adapters/ledger/tables';
 import type { Telemetry } from './ports/telemetry';
 import { JsonlTelemetry } from './adapters/telemetry/jsonl';
-import { AppInsightsTelemetry } from './adapters/telemetry/appinsights';
 import type { MonitorQueries } from './ports/monitor';
 import { LedgerMonitor } from './adapters/monitor/ledger';
-import { LogAnalyticsMonitor } from './adapters/monitor/logAnalytics';
+
+/*
+ * Loaded on demand: the Azure adapters pull in their SDKs (applicationinsights alone costs ~2 s and
+ * ~80 MB to load), so they are required only when configuration picks them. The local CLI and
+ * npm start never load them.
+ */
+const azure = {
+  identity: () => require('@azure/identity') as typeof import('@azure/identity'),
+  adls: () => require('./adapters/lake/adls') as typeof import('./adapters/lake/adls'),
+  mssql: () => require('./adapters/warehouse/mssql') as typeof import('./adapters/warehouse/mssql'),
+  retry: () => require('./adapters/warehouse/retry') as typeof import('./adapters/warehouse/retry'),
+  tables: () => require('./adapters/ledger/tables') as typeof import('./adapters/ledger/tables'),
+  appInsights: () => require('./adapters/telemetry/appinsights') as typeof import('./adapters/telemetry/appinsights'),
+  logAnalytics: () => require('./adapters/monitor/logAnalytics') as typeof import('./adapters/monitor/logAnalytics'),
+};
+
+function credential(clientId: string | undefined) {
+  const { DefaultAzureCredential } = azure.identity();
+  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+}
 
 /**
  * The composition root: the one place that reads configuration and chooses adapters.
@@ -28,8 +42,7 @@ export function createLake(config: Config): Lake {
       return new LocalLake(lakeRoot(config));
     case 'adls': {
       if (!config.LAKE_ACCOUNT_URL) throw new Error('LAKE_KIND=adls needs LAKE_ACCOUNT_URL (https://<account>.dfs.core.windows.net)');
-      const credential = new DefaultAzureCredential(config.LAKE_CLIENT_ID ? { managedIdentityClientId: config.LAKE_CLIENT_ID } : {});
-      return AdlsLake.create(config.LAKE_ACCOUNT_URL, config.LAKE_FILESYSTEM, credential);
+      return azure.adls().AdlsLake.create(config.LAKE_ACCOUNT_URL, config.LAKE_FILESYSTEM, credential(config.LAKE_CLIENT_ID));
     }
   }
 }
@@ -40,12 +53,12 @@ export function createWarehouse(config: Config, log?: (message: string) => void)
       return new SqliteWarehouse(warehouseFile(config));
     case 'mssql':
       if (!config.SQL_SERVER || !config.SQL_DATABASE) throw new Error('WAREHOUSE_KIND=mssql needs SQL_SERVER and SQL_DATABASE');
-      return new MssqlWarehouse({
+      return new (azure.mssql().MssqlWarehouse)({
         server: config.SQL_SERVER,
         database: config.SQL_DATABASE,
         managedIdentityClientId: config.SQL_CLIENT_ID,
         poolMax: config.SQL_POOL_MAX,
-        retry: { ...DEFAULT_RETRY, attempts: config.SQL_RETRY_ATTEMPTS },
+        retry: { ...azure.retry().DEFAULT_RETRY, attempts: config.SQL_RETRY_ATTEMPTS },
         log,
       });
   }
@@ -57,13 +70,12 @@ export function createLedger(config: Config): Ledger {
       return new SqliteLedger(ledgerFile(config));
     case 'tables': {
       if (config.LEDGER_TABLES_CONNECTION_STRING) {
-        return TableLedger.fromConnectionString(config.LEDGER_TABLES_CONNECTION_STRING, config.LEDGER_TABLE);
+        return azure.tables().TableLedger.fromConnectionString(config.LEDGER_TABLES_CONNECTION_STRING, config.LEDGER_TABLE);
       }
       if (!config.LEDGER_TABLES_URL) {
         throw new Error('LEDGER_KIND=tables needs LEDGER_TABLES_URL (https://<account>.table.core.windows.net) or LEDGER_TABLES_CONNECTION_STRING');
       }
-      const credential = new DefaultAzureCredential(config.LEDGER_CLIENT_ID ? { managedIdentityClientId: config.LEDGER_CLIENT_ID } : {});
-      return TableLedger.fromUrl(config.LEDGER_TABLES_URL, config.LEDGER_TABLE, credential);
+      return azure.tables().TableLedger.fromUrl(config.LEDGER_TABLES_URL, config.LEDGER_TABLE, credential(config.LEDGER_CLIENT_ID));
     }
   }
 }
@@ -75,14 +87,14 @@ export function createTelemetry(config: Config): Telemetry {
     case 'appinsights': {
       if (!config.APPLICATIONINSIGHTS_CONNECTION_STRING) throw new Error('TELEMETRY_KIND=appinsights needs APPLICATIONINSIGHTS_CONNECTION_STRING');
       const auth = config.APPLICATIONINSIGHTS_AUTHENTICATION_STRING;
-      let credential: DefaultAzureCredential | undefined;
+      let entra: ReturnType<typeof credential> | undefined;
       if (auth) {
         // App Service's format: "Authorization=AAD" (system identity) or "Authorization=AAD;ClientId=<id>".
         const parts = Object.fromEntries(auth.split(';').filter(Boolean).map((kv) => kv.split('=').map((x) => x.trim()) as [string, string]));
         if (parts.Authorization !== 'AAD') throw new Error(`APPLICATIONINSIGHTS_AUTHENTICATION_STRING: expected Authorization=AAD, got "${auth}"`);
-        credential = new DefaultAzureCredential(parts.ClientId ? { managedIdentityClientId: parts.ClientId } : {});
+        entra = credential(parts.ClientId);
       }
-      return AppInsightsTelemetry.fromConnectionString(config.APPLICATIONINSIGHTS_CONNECTION_STRING, credential);
+      return azure.appInsights().AppInsightsTelemetry.fromConnectionString(config.APPLICATIONINSIGHTS_CONNECTION_STRING, entra);
     }
   }
 }
@@ -90,8 +102,7 @@ export function createTelemetry(config: Config): Telemetry {
 /** Where GET /api/status reads the latest drift numbers: Log Analytics when a workspace is set, else the ledger. */
 export function createMonitor(config: Config, ledger: Ledger): MonitorQueries {
   if (config.LOG_ANALYTICS_WORKSPACE_ID) {
-    const credential = new DefaultAzureCredential(config.AZURE_CLIENT_ID ? { managedIdentityClientId: config.AZURE_CLIENT_ID } : {});
-    return new LogAnalyticsMonitor(config.LOG_ANALYTICS_WORKSPACE_ID, credential, config.PSI_THRESHOLD);
+    return new (azure.logAnalytics().LogAnalyticsMonitor)(config.LOG_ANALYTICS_WORKSPACE_ID, credential(config.AZURE_CLIENT_ID), config.PSI_THRESHOLD);
   }
   return new LedgerMonitor(ledger);
 }
