@@ -42,7 +42,7 @@ export function createLake(config: Config): Lake {
       return new LocalLake(lakeRoot(config));
     case 'adls': {
       if (!config.LAKE_ACCOUNT_URL) throw new Error('LAKE_KIND=adls needs LAKE_ACCOUNT_URL (https://<account>.dfs.core.windows.net)');
-      return azure.adls().AdlsLake.create(config.LAKE_ACCOUNT_URL, config.LAKE_FILESYSTEM, credential(config.LAKE_CLIENT_ID));
+      return azure.adls().AdlsLake.create(config.LAKE_ACCOUNT_URL, config.LAKE_FILESYSTEM, credential(config.AZURE_CLIENT_ID));
     }
   }
 }
@@ -56,7 +56,7 @@ export function createWarehouse(config: Config, log?: (message: string) => void)
       return new (azure.mssql().MssqlWarehouse)({
         server: config.SQL_SERVER,
         database: config.SQL_DATABASE,
-        managedIdentityClientId: config.SQL_CLIENT_ID,
+        managedIdentityClientId: config.AZURE_CLIENT_ID,
         poolMax: config.SQL_POOL_MAX,
         retry: { ...azure.retry().DEFAULT_RETRY, attempts: config.SQL_RETRY_ATTEMPTS },
         log,
@@ -75,7 +75,7 @@ export function createLedger(config: Config): Ledger {
       if (!config.LEDGER_TABLES_URL) {
         throw new Error('LEDGER_KIND=tables needs LEDGER_TABLES_URL (https://<account>.table.core.windows.net) or LEDGER_TABLES_CONNECTION_STRING');
       }
-      return azure.tables().TableLedger.fromUrl(config.LEDGER_TABLES_URL, config.LEDGER_TABLE, credential(config.LEDGER_CLIENT_ID));
+      return azure.tables().TableLedger.fromUrl(config.LEDGER_TABLES_URL, config.LEDGER_TABLE, credential(config.AZURE_CLIENT_ID));
     }
   }
 }

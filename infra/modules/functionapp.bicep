@@ -93,10 +93,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         // ingestion also needs the Entra token that the authentication string asks for.
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identityClientId}' }
-        // What the app reads (shared/config.ts).
+        // What the app reads (shared/config.ts); every Azure adapter signs in as this one identity.
         { name: 'AZURE_CLIENT_ID', value: identityClientId }
-        { name: 'LAKE_CLIENT_ID', value: identityClientId }
-        { name: 'SQL_CLIENT_ID', value: identityClientId }
         { name: 'LAKE_KIND', value: 'adls' }
         { name: 'LAKE_ACCOUNT_URL', value: lakeAccountUrl }
         { name: 'LAKE_FILESYSTEM', value: lakeFilesystemName }
