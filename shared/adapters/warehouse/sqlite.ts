@@ -276,9 +276,13 @@ const SCORE_COLS = ['contact_id', 'model_version', 'lead_score', 'probability', 
 
 /** Rows per multi-row upsert of the score writer (features bind 8 values a row, scores 6). */
 const SCORE_BATCH = 256;
-/** Rows per message to the writer thread, and messages not yet written: what is held in flight. */
+/**
+ * Rows per message to the writer thread, and messages not yet written: at most 64k rows in flight,
+ * a little more than a default chunk, so the reading thread hands a whole chunk over and goes on
+ * reading the next one instead of waiting inside write() (3 messages measured about a third slower).
+ */
 const MESSAGE_ROWS = 8192;
-const MAX_IN_FLIGHT = 3;
+const MAX_IN_FLIGHT = 8;
 
 function sqlText(v: string): string {
   return `'${v.replaceAll("'", "''")}'`;
@@ -394,8 +398,8 @@ parentPort.on('message', (m) => {
 /**
  * All rows of a partition in one transaction on a connection of its own, driven from a second
  * thread: while SQLite binds and steps a chunk there, this thread reads and scores the next one.
- * write() returns once the chunk is handed over (at most two chunks in flight, so memory stays
- * bounded by a chunk); a failed step surfaces at the next write, or at commit, which waits for
+ * write() returns once the chunk is handed over (at most MAX_IN_FLIGHT messages of MESSAGE_ROWS rows
+ * in flight, so memory stays bounded by about a chunk); a failed step surfaces at the next write, or at commit, which waits for
  * every chunk. rollback() undoes everything, whatever state the thread is in.
  */
 class SqliteScoreWriter implements ScoreWriter {
