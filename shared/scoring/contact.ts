@@ -64,6 +64,32 @@ export function topFactorsColumn(idx: Int8Array, contrib: Float64Array): string 
 }
 
 /**
+ * String(Math.round(v · 1e4) / 1e4) without converting a double to text. With k = Math.round(v·1e4)
+ * and |k| < 1e15, the decimal k·10⁻⁴ (trailing zeros dropped) is exactly what String gives: the
+ * quotient is k·10⁻⁴ correctly rounded, and every other decimal with as few digits is a nonzero
+ * multiple of 10⁻⁴ away, far more than the spacing of doubles below 1e11, so it is the shortest
+ * round-trip text. Anything else takes String itself.
+ */
+export function round4(v: number): string {
+  const k = Math.round(v * 1e4);
+  if (!(Math.abs(k) < 1e15)) return String(k / 1e4);
+  if (k === 0) return '0';
+  const a = k < 0 ? -k : k;
+  const whole = Math.floor(a / 10000);
+  let frac = a - whole * 10000;
+  let s = k < 0 ? `-${whole}` : `${whole}`;
+  if (frac !== 0) {
+    let digits = 4;
+    while (frac % 10 === 0) {
+      frac /= 10;
+      digits--;
+    }
+    s += `.${String(frac).padStart(digits, '0')}`;
+  }
+  return s;
+}
+
+/**
  * The same column from `n` factor indexes top[at..at+n) and their contributions c[at..at+n) (what a
  * scored chunk keeps per row, so the string is made only when a row is written).
  */
@@ -71,7 +97,7 @@ export function topFactorsText(top: Int8Array, c: Float64Array, at: number, n = 
   let s = '[';
   for (let k = 0; k < n; k++) {
     if (k > 0) s += ',';
-    s += `["${FEATURES[top[at + k]!]}",${Math.round(c[at + k]! * 1e4) / 1e4}]`;
+    s += `["${FEATURES[top[at + k]!]}",${round4(c[at + k]!)}]`;
   }
   return `${s}]`;
 }

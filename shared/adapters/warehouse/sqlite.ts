@@ -398,9 +398,10 @@ parentPort.on('message', (m) => {
 /**
  * All rows of a partition in one transaction on a connection of its own, driven from a second
  * thread: while SQLite binds and steps a chunk there, this thread reads and scores the next one.
- * write() returns once the chunk is handed over (at most MAX_IN_FLIGHT messages of MESSAGE_ROWS rows
- * in flight, so memory stays bounded by about a chunk); a failed step surfaces at the next write, or at commit, which waits for
- * every chunk. rollback() undoes everything, whatever state the thread is in.
+ * write() returns once the chunk is handed over (at most MAX_IN_FLIGHT messages of MESSAGE_ROWS
+ * rows in flight, so memory stays bounded by about a chunk); a failed step surfaces at the next
+ * write, or at commit, which waits for every chunk. rollback() undoes everything, whatever state
+ * the thread is in.
  */
 class SqliteScoreWriter implements ScoreWriter {
   private done = false;
