@@ -102,15 +102,167 @@ export interface FeatureResult {
   };
 }
 
+/** Event kinds of the byte-level fast path (ingest's event reader). */
+export const EV_SEND = 0;
+export const EV_CLICK = 1;
+export const EV_REPLY = 2;
+export const EV_OPT_OUT = 3;
+
+/**
+ * Contact ids ↔ dense indexes, with each contact's state in typed arrays indexed by that number (no
+ * object per contact, nothing for the garbage collector to trace). Ids met as bytes are found through
+ * a byte-keyed hash table in front of the string map, so a known contact costs no string at all.
+ */
+class ContactTable {
+  readonly ids: string[] = [];
+  private readonly byId = new Map<string, number>();
+  private cap = 0;
+  seen: Uint8Array = new Uint8Array(0);
+  sends7d: Int32Array = new Int32Array(0);
+  sends30d: Int32Array = new Int32Array(0);
+  answered30d: Int32Array = new Int32Array(0);
+  sends90d: Int32Array = new Int32Array(0);
+  replied90d: Int32Array = new Int32Array(0);
+  mmsSends90d: Int32Array = new Int32Array(0);
+  mmsAnswered90d: Int32Array = new Int32Array(0);
+  sentimentCount: Int32Array = new Int32Array(0);
+  sentimentSum: Float64Array = new Float64Array(0);
+  lastPositive: Float64Array = new Float64Array(0);
+  optOutRisk: Float64Array = new Float64Array(0);
+  riskUpdatedAt: Float64Array = new Float64Array(0);
+  optedOut: Uint8Array = new Uint8Array(0);
+  // Byte-keyed open addressing: slot → index + 1 (0 = empty); key bytes in an arena.
+  private slots: Int32Array = new Int32Array(1 << 12);
+  private keyStart: Int32Array = new Int32Array(0);
+  private keyLen: Int32Array = new Int32Array(0);
+  private arena: Uint8Array = new Uint8Array(1 << 16);
+  private arenaUsed = 0;
+  private keys = 0;
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  private grow(): void {
+    const cap = Math.max(1024, this.cap * 2);
+    const g32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    const g64 = (a: Float64Array, fill: number): Float64Array => {
+      const b = new Float64Array(cap).fill(fill);
+      b.set(a);
+      return b;
+    };
+    const g8 = (a: Uint8Array): Uint8Array => {
+      const b = new Uint8Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.seen = g8(this.seen);
+    this.sends7d = g32(this.sends7d);
+    this.sends30d = g32(this.sends30d);
+    this.answered30d = g32(this.answered30d);
+    this.sends90d = g32(this.sends90d);
+    this.replied90d = g32(this.replied90d);
+    this.mmsSends90d = g32(this.mmsSends90d);
+    this.mmsAnswered90d = g32(this.mmsAnswered90d);
+    this.sentimentCount = g32(this.sentimentCount);
+    this.sentimentSum = g64(this.sentimentSum, 0);
+    this.lastPositive = g64(this.lastPositive, -Infinity);
+    this.optOutRisk = g64(this.optOutRisk, NaN);
+    this.riskUpdatedAt = g64(this.riskUpdatedAt, -Infinity);
+    this.optedOut = g8(this.optedOut);
+    this.keyStart = g32(this.keyStart);
+    this.keyLen = g32(this.keyLen);
+    this.cap = cap;
+  }
+
+  index(id: string): number {
+    let i = this.byId.get(id);
+    if (i === undefined) {
+      i = this.ids.length;
+      if (i === this.cap) this.grow();
+      this.ids.push(id);
+      this.byId.set(id, i);
+      this.keyLen[i] = -1; // not in the byte table (yet)
+    }
+    return i;
+  }
+
+  /** Index of the contact whose id is the ASCII bytes b[s..e). */
+  indexBytes(b: Uint8Array, s: number, e: number): number {
+    let h = 2166136261;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ b[k]!, 16777619);
+    const mask = this.slots.length - 1;
+    const len = e - s;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const v = this.slots[slot]!;
+      if (v === 0) break;
+      const i = v - 1;
+      if (this.keyLen[i] !== len) continue;
+      const at = this.keyStart[i]!;
+      let k = 0;
+      while (k < len && this.arena[at + k] === b[s + k]) k++;
+      if (k === len) return i;
+    }
+    let id = '';
+    for (let k = s; k < e; k++) id += String.fromCharCode(b[k]!);
+    const i = this.index(id);
+    if (this.keyLen[i] === -1) this.addKey(i, b, s, e, h);
+    return i;
+  }
+
+  private addKey(i: number, b: Uint8Array, s: number, e: number, h: number): void {
+    const len = e - s;
+    if (this.arenaUsed + len > this.arena.length) {
+      const a = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + len));
+      a.set(this.arena);
+      this.arena = a;
+    }
+    this.arena.set(b.subarray(s, e), this.arenaUsed);
+    this.keyStart[i] = this.arenaUsed;
+    this.keyLen[i] = len;
+    this.arenaUsed += len;
+    if (++this.keys * 2 > this.slots.length) this.rehash();
+    else this.insertSlot(i, h);
+  }
+
+  private insertSlot(i: number, h: number): void {
+    const mask = this.slots.length - 1;
+    let slot = h & mask;
+    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+    this.slots[slot] = i + 1;
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 4);
+    for (let i = 0; i < this.ids.length; i++) {
+      const len = this.keyLen[i]!;
+      if (len < 0) continue;
+      let h = 2166136261;
+      for (let k = this.keyStart[i]!, end = k + len; k < end; k++) h = Math.imul(h ^ this.arena[k]!, 16777619);
+      this.insertSlot(i, h);
+    }
+  }
+}
+
 export class FeatureAccumulator {
   readonly asOfMs: number;
   private readonly windowStart: number;
-  private readonly contacts = new Map<string, ContactState>();
+  private readonly engagementStart: number;
+  private readonly fatigueStart: number;
+  private readonly c = new ContactTable();
   /** send_id → CLICKED | REPLIED, for reactions whose send is not read yet. */
   private pendingAnswers = new Map<string, number>();
   /** reply_event_id → sentiment, for sentiment records whose reply is not read yet. */
   private pendingSentiment = new Map<string, number>();
-  private daySends: RawEvent[] = [];
+  // The current day's sends, as parallel arrays.
+  private sendContact: number[] = [];
+  private sendTs: number[] = [];
+  private sendMms: boolean[] = [];
+  private sendId: string[] = [];
   private currentDay: string | null = null;
   private lastDay: string | null = null;
   private inWindow = true;
@@ -118,6 +270,8 @@ export class FeatureAccumulator {
   constructor(readonly asOf: string) {
     this.asOfMs = dayStartMs(asOf);
     this.windowStart = this.asOfMs - HISTORY_DAYS * DAY_MS;
+    this.engagementStart = this.asOfMs - ENGAGEMENT_DAYS * DAY_MS;
+    this.fatigueStart = this.asOfMs - FATIGUE_DAYS * DAY_MS;
   }
 
   /** The days that carry features (the 90 before T); older days only matter for opt-outs and CRM. */
@@ -126,10 +280,10 @@ export class FeatureAccumulator {
     return ms >= this.windowStart && ms < this.asOfMs;
   }
 
-  private state(contact: string): ContactState {
-    let s = this.contacts.get(contact);
-    if (!s) this.contacts.set(contact, (s = newState()));
-    return s;
+  /** Marks a contact as met (counted in contactsSeen) and returns its index. */
+  private touch(i: number): number {
+    this.c.seen[i] = 1;
+    return i;
   }
 
   /** Starts a raw day; days must come newest first and before T. */
@@ -157,88 +311,162 @@ export class FeatureAccumulator {
 
   addCrm(r: RawCrm): void {
     if (r.updated_at >= this.asOfMs) return;
-    const s = this.state(r.contact_id);
-    if (r.updated_at > s.riskUpdatedAt) {
-      s.optOutRisk = r.opt_out_risk;
-      s.riskUpdatedAt = r.updated_at;
+    const i = this.touch(this.c.index(r.contact_id));
+    if (r.updated_at > this.c.riskUpdatedAt[i]!) {
+      this.c.optOutRisk[i] = r.opt_out_risk;
+      this.c.riskUpdatedAt[i] = r.updated_at;
+    }
+  }
+
+  /** addCrm for a record already validated by the caller, the contact id as ASCII bytes b[s..e). */
+  addCrmBytes(b: Uint8Array, s: number, e: number, risk: number, updatedAt: number): void {
+    if (updatedAt >= this.asOfMs) return;
+    const i = this.touch(this.c.indexBytes(b, s, e));
+    if (updatedAt > this.c.riskUpdatedAt[i]!) {
+      this.c.optOutRisk[i] = risk;
+      this.c.riskUpdatedAt[i] = updatedAt;
     }
   }
 
   addEvent(e: RawEvent): void {
     if (e.ts >= this.asOfMs) return;
     if (e.type === 'opt_out') {
-      this.state(e.contact_id).optedOut = true;
+      // The index first: creating a contact may replace the arrays.
+      const i = this.touch(this.c.index(e.contact_id));
+      this.c.optedOut[i] = 1;
       return;
     }
     if (!this.inWindow || e.ts < this.windowStart) return;
     if (e.type === 'send') {
-      this.daySends.push(e);
+      this.sendContact.push(this.c.index(e.contact_id));
+      this.sendTs.push(e.ts);
+      this.sendMms.push(e.channel === 'mms');
+      this.sendId.push(e.send_id);
       return;
     }
-    this.pendingAnswers.set(e.send_id, (this.pendingAnswers.get(e.send_id) ?? 0) | (e.type === 'click' ? CLICKED : REPLIED));
+    this.reaction(e.type === 'click' ? EV_CLICK : EV_REPLY, this.c.index(e.contact_id), e.ts, e.send_id, e.event_id);
+  }
+
+  /** Whether an event of this time can change anything (the fast path skips the rest of the line). */
+  wants(kind: number, ts: number): boolean {
+    if (ts >= this.asOfMs) return false;
+    return kind === EV_OPT_OUT || (this.inWindow && ts >= this.windowStart);
+  }
+
+  /**
+   * The byte-level fast path: the same rules as addEvent for an event already validated by the
+   * caller, with the contact id given as ASCII bytes b[s..e). `sendId` and `eventId` as addEvent uses
+   * them (eventId only matters for replies).
+   */
+  addEventBytes(kind: number, ts: number, b: Uint8Array, s: number, e: number, mms: boolean, sendId: string, eventId: string): void {
+    if (!this.wants(kind, ts)) return;
+    const i = this.c.indexBytes(b, s, e);
+    if (kind === EV_OPT_OUT) {
+      this.c.optedOut[this.touch(i)] = 1;
+      return;
+    }
+    if (kind === EV_SEND) {
+      this.sendContact.push(i);
+      this.sendTs.push(ts);
+      this.sendMms.push(mms);
+      this.sendId.push(sendId);
+      return;
+    }
+    this.reaction(kind, i, ts, sendId, eventId);
+  }
+
+  private reaction(kind: number, i: number, ts: number, sendId: string, eventId: string): void {
+    this.pendingAnswers.set(sendId, (this.pendingAnswers.get(sendId) ?? 0) | (kind === EV_CLICK ? CLICKED : REPLIED));
     let sentiment: number | undefined;
-    if (e.type === 'reply') {
-      sentiment = this.pendingSentiment.get(e.event_id);
+    if (kind === EV_REPLY) {
+      sentiment = this.pendingSentiment.get(eventId);
       if (sentiment !== undefined) {
-        this.pendingSentiment.delete(e.event_id);
-        const s = this.state(e.contact_id);
-        s.sentimentSum += sentiment;
-        s.sentimentCount++;
+        this.pendingSentiment.delete(eventId);
+        this.touch(i);
+        this.c.sentimentSum[i]! += sentiment;
+        this.c.sentimentCount[i]!++;
       }
     }
-    if (isPositiveReaction(e.type, sentiment)) {
-      const s = this.state(e.contact_id);
-      if (e.ts > s.lastPositive) s.lastPositive = e.ts;
+    if (isPositiveReaction(kind === EV_CLICK ? 'click' : 'reply', sentiment)) {
+      this.touch(i);
+      if (ts > this.c.lastPositive[i]!) this.c.lastPositive[i] = ts;
     }
   }
 
   /** Settles the day's sends against the reactions met so far (all of them later than the sends). */
   endDay(): void {
-    const t = this.asOfMs;
-    for (const send of this.daySends) {
-      const flags = this.pendingAnswers.get(send.send_id) ?? 0;
-      if (flags !== 0) this.pendingAnswers.delete(send.send_id);
-      const s = this.state(send.contact_id);
+    const c = this.c;
+    const n = this.sendId.length;
+    for (let k = 0; k < n; k++) {
+      const id = this.sendId[k]!;
+      const flags = this.pendingAnswers.get(id) ?? 0;
+      if (flags !== 0) this.pendingAnswers.delete(id);
+      const i = this.touch(this.sendContact[k]!);
+      const ts = this.sendTs[k]!;
       const answered = flags !== 0 ? 1 : 0;
-      s.sends90d++;
-      if (flags & REPLIED) s.replied90d++;
-      if (send.channel === 'mms') {
-        s.mmsSends90d++;
-        s.mmsAnswered90d += answered;
+      c.sends90d[i]!++;
+      if (flags & REPLIED) c.replied90d[i]!++;
+      if (this.sendMms[k]) {
+        c.mmsSends90d[i]!++;
+        c.mmsAnswered90d[i]! += answered;
       }
-      if (send.ts >= t - ENGAGEMENT_DAYS * DAY_MS) {
-        s.sends30d++;
-        s.answered30d += answered;
+      if (ts >= this.engagementStart) {
+        c.sends30d[i]!++;
+        c.answered30d[i]! += answered;
       }
-      if (send.ts >= t - FATIGUE_DAYS * DAY_MS) s.sends7d++;
+      if (ts >= this.fatigueStart) c.sends7d[i]!++;
     }
-    this.daySends = [];
+    this.sendContact = [];
+    this.sendTs = [];
+    this.sendMms = [];
+    this.sendId = [];
     this.currentDay = null;
   }
 
   /** Eligible contacts (a send in the last 90 days, no opt-out before T), sorted by contact id. */
   finish(): FeatureResult {
     if (this.currentDay !== null) this.endDay();
-    const eligible: [string, ContactState][] = [];
+    const c = this.c;
+    const eligible: number[] = [];
     let excludedOptedOut = 0;
-    for (const entry of this.contacts) {
-      const s = entry[1];
-      if (s.sends90d === 0) continue;
-      if (s.optedOut) {
+    let contactsSeen = 0;
+    for (let i = 0; i < c.size; i++) {
+      if (c.seen[i] === 0) continue;
+      contactsSeen++;
+      if (c.sends90d[i] === 0) continue;
+      if (c.optedOut[i]) {
         excludedOptedOut++;
         continue;
       }
-      eligible.push(entry);
+      eligible.push(i);
     }
-    eligible.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const known = eligible.filter(([, s]) => !Number.isNaN(s.optOutRisk)).map(([, s]) => s.optOutRisk);
+    const ids = c.ids;
+    eligible.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
+    const known: number[] = [];
+    for (const i of eligible) if (!Number.isNaN(c.optOutRisk[i]!)) known.push(c.optOutRisk[i]!);
     const med = median(known);
-    const rows = eligible.map(([contact_id, s]) => ({ contact_id, values: featureVector(s, this.asOfMs, med) }));
+    const s = newState();
+    const rows = eligible.map((i) => {
+      s.sends7d = c.sends7d[i]!;
+      s.sends30d = c.sends30d[i]!;
+      s.answered30d = c.answered30d[i]!;
+      s.sends90d = c.sends90d[i]!;
+      s.replied90d = c.replied90d[i]!;
+      s.mmsSends90d = c.mmsSends90d[i]!;
+      s.mmsAnswered90d = c.mmsAnswered90d[i]!;
+      s.sentimentSum = c.sentimentSum[i]!;
+      s.sentimentCount = c.sentimentCount[i]!;
+      s.lastPositive = c.lastPositive[i]!;
+      s.optOutRisk = c.optOutRisk[i]!;
+      s.riskUpdatedAt = c.riskUpdatedAt[i]!;
+      s.optedOut = c.optedOut[i] === 1;
+      return { contact_id: ids[i]!, values: featureVector(s, this.asOfMs, med) };
+    });
     return {
       asOf: this.asOf,
       rows,
       stats: {
-        contactsSeen: this.contacts.size,
+        contactsSeen,
         eligible: rows.length,
         excludedOptedOut,
         optOutRiskImputed: eligible.length - known.length,

@@ -246,19 +246,23 @@ export async function readRawFile<T>(
 ): Promise<void> {
   const ctx = dayContext(day);
   await forEachLine(lake, path, (line, lineNo) => {
-    if (line.trim().length === 0) return;
-    let rec: T;
-    try {
-      rec = parse(line, ctx);
-    } catch (err) {
-      if (err instanceof RecordError) {
-        rejects.add({ source: path, line: lineNo, reason: err.reason, detail: err.detail, record: line });
-        return;
-      }
-      throw err;
-    }
-    onRecord(rec);
+    const rec = parseOrReject(line, lineNo, path, ctx, parse, rejects);
+    if (rec !== undefined) onRecord(rec);
   });
+}
+
+/** One line of a raw file: its record, or undefined when it is blank or rejected (then counted in `rejects`). */
+export function parseOrReject<T>(line: string, lineNo: number, path: string, ctx: DayContext, parse: (line: string, ctx: DayContext) => T, rejects: RejectLog): T | undefined {
+  if (line.trim().length === 0) return undefined;
+  try {
+    return parse(line, ctx);
+  } catch (err) {
+    if (err instanceof RecordError) {
+      rejects.add({ source: path, line: lineNo, reason: err.reason, detail: err.detail, record: line });
+      return undefined;
+    }
+    throw err;
+  }
 }
 
 export interface RawDay {

@@ -1,0 +1,261 @@
+import type { Lake } from '../ports/lake';
+import { EV_CLICK, EV_OPT_OUT, EV_REPLY, EV_SEND, type FeatureAccumulator } from '../features/compute';
+import { dayContext, parseCrm, parseEvent, parseOrReject, type DayContext, type RejectLog } from './raw';
+
+/**
+ * The events files of ingestion, read as bytes. A line in the canonical serialization
+ * `{"event_id":"…","contact_id":"…","campaign_id":"…","channel":"…","type":"…","ts":"…","send_id":"…"}`
+ * (plain ASCII values, the partition day's `YYYY-MM-DDTHH:MM:SSZ`) goes straight to the accumulator:
+ * no line string, no object, the contact found by its bytes, strings only for the ids that are kept.
+ * Every other line — escapes, another key order, non-ASCII, anything invalid — takes the general path
+ * (parseEvent, which validates and quarantines), so the result is the same as reading with parseEvent.
+ */
+
+const enc = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+const SEPS = ['{"event_id":"', '","contact_id":"', '","campaign_id":"', '","channel":"', '","type":"', '","ts":"', '","send_id":"'].map(enc);
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+function ascii(b: Uint8Array, s: number, e: number): string {
+  let out = '';
+  for (let k = s; k < e; k++) out += String.fromCharCode(b[k]!);
+  return out;
+}
+
+function eq(b: Uint8Array, s: number, e: number, word: string): boolean {
+  if (e - s !== word.length) return false;
+  for (let k = 0; k < word.length; k++) if (b[s + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+function d2(b: Uint8Array, i: number): number {
+  const x = b[i]! - 48;
+  const y = b[i + 1]! - 48;
+  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
+}
+
+class LineReader {
+  readonly vs = new Int32Array(7);
+  readonly ve = new Int32Array(7);
+  readonly prefix: Uint8Array;
+  count = 0;
+
+  constructor(
+    private readonly acc: FeatureAccumulator,
+    private readonly path: string,
+    private readonly ctx: DayContext,
+    private readonly rejects: RejectLog,
+  ) {
+    this.prefix = enc(ctx.prefix);
+  }
+
+  /** The fast path; false when the line needs the general one. */
+  private fast(b: Uint8Array, s: number, e: number): boolean {
+    const { vs, ve } = this;
+    let p = s;
+    for (let f = 0; f < 7; f++) {
+      const sep = SEPS[f]!;
+      if (p + sep.length > e) return false;
+      for (let k = 0; k < sep.length; k++) if (b[p + k] !== sep[k]) return false;
+      p += sep.length;
+      vs[f] = p;
+      let c: number;
+      while (p < e && (c = b[p]!) !== QUOTE) {
+        if (c === BACKSLASH || c >= 0x80) return false;
+        p++;
+      }
+      if (p >= e) return false;
+      ve[f] = p;
+    }
+    if (p + 2 !== e || b[p + 1] !== 125) return false;
+    // event_id, contact_id non-empty.
+    if (ve[0] === vs[0] || ve[1] === vs[1]) return false;
+    const ts = canonicalTime(b, vs[5]!, ve[5]!, this.prefix, this.ctx.dayStart);
+    if (ts < 0) return false;
+    const ch = vs[3]!;
+    let mms: boolean;
+    if (eq(b, ch, ve[3]!, 'mms')) mms = true;
+    else if (eq(b, ch, ve[3]!, 'sms')) mms = false;
+    else return false;
+    const t0 = vs[4]!;
+    const t1 = ve[4]!;
+    let kind: number;
+    if (eq(b, t0, t1, 'send')) {
+      kind = EV_SEND;
+      if (ve[2] === vs[2]) return false; // a send needs its campaign
+    } else if (eq(b, t0, t1, 'click')) kind = EV_CLICK;
+    else if (eq(b, t0, t1, 'reply')) kind = EV_REPLY;
+    else if (eq(b, t0, t1, 'opt_out')) kind = EV_OPT_OUT;
+    else return false;
+    const sendEmpty = ve[6] === vs[6];
+    if (sendEmpty && (kind === EV_CLICK || kind === EV_REPLY)) return false;
+    this.count++;
+    if (!this.acc.wants(kind, ts)) return true;
+    let sendId = '';
+    if (kind === EV_SEND) sendId = sendEmpty ? ascii(b, vs[0]!, ve[0]!) : ascii(b, vs[6]!, ve[6]!);
+    else if (kind !== EV_OPT_OUT) sendId = ascii(b, vs[6]!, ve[6]!);
+    const eventId = kind === EV_REPLY ? ascii(b, vs[0]!, ve[0]!) : '';
+    this.acc.addEventBytes(kind, ts, b, vs[1]!, ve[1]!, mms, sendId, eventId);
+    return true;
+  }
+
+  line(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    if (this.fast(b, s, e)) return;
+    this.slow(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'), lineNo);
+  }
+
+  slow(line: string, lineNo: number): void {
+    const rec = parseOrReject(line, lineNo, this.path, this.ctx, parseEvent, this.rejects);
+    if (rec === undefined) return;
+    this.count++;
+    this.acc.addEvent(rec);
+  }
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DDTHH:MM:SS.fffZ` (1 to 3 fraction digits) of the context's day
+ * in b[p..e): its time in ms, as Date.parse gives it; -1 for any other form (the general path decides).
+ */
+function canonicalTime(b: Uint8Array, p: number, e: number, pre: Uint8Array, dayStart: number): number {
+  const len = e - p;
+  if (len < 20 || len > 24 || len === 21 || b[e - 1] !== 90 || b[p + 13] !== 58 || b[p + 16] !== 58) return -1;
+  for (let k = 0; k < 11; k++) if (b[p + k] !== pre[k]) return -1;
+  const h = d2(b, p + 11);
+  const m = d2(b, p + 14);
+  const sec = d2(b, p + 17);
+  if (!(h >= 0 && h < 24 && m >= 0 && m < 60 && sec >= 0 && sec < 60)) return -1;
+  let ms = 0;
+  if (len > 20) {
+    if (b[p + 19] !== 46) return -1;
+    let scale = 100;
+    for (let k = p + 20; k < e - 1; k++, scale /= 10) {
+      const dgt = b[k]! - 48;
+      if (dgt < 0 || dgt > 9) return -1;
+      ms += dgt * scale;
+    }
+  }
+  return dayStart + ((h * 60 + m) * 60 + sec) * 1000 + ms;
+}
+
+/** End of a JSON string body starting at p (the closing quote), or -1 for anything but plain printable ASCII. */
+function plainString(b: Uint8Array, p: number, e: number): number {
+  let c: number;
+  while (p < e && (c = b[p]!) !== QUOTE) {
+    if (c === BACKSLASH || c >= 0x80 || c < 0x20) return -1;
+    p++;
+  }
+  return p < e ? p : -1;
+}
+
+function expect(b: Uint8Array, p: number, e: number, word: Uint8Array): boolean {
+  if (p + word.length > e) return false;
+  for (let k = 0; k < word.length; k++) if (b[p + k] !== word[k]) return false;
+  return true;
+}
+
+const CRM_HEAD = enc('{"contact_id":"');
+const CRM_RISK = enc('","opt_out_risk":');
+const CRM_AT = enc(',"updated_at":"');
+const CRM_PHONE = enc('","phone":"');
+const CRM_NAME = enc('","name":"');
+const NUMBER_RE = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/**
+ * CRM lines `{"contact_id":"…","opt_out_risk":<number>,"updated_at":"…"[,"phone":"…","name":"…"]}` with
+ * plain printable ASCII strings: exactly what JSON.parse and parseCrm would make of them. Anything else
+ * takes the general path.
+ */
+class CrmReader {
+  readonly prefix: Uint8Array;
+  count = 0;
+
+  constructor(
+    private readonly acc: FeatureAccumulator,
+    private readonly path: string,
+    private readonly ctx: DayContext,
+    private readonly rejects: RejectLog,
+  ) {
+    this.prefix = enc(ctx.prefix);
+  }
+
+  private fast(b: Uint8Array, s: number, e: number): boolean {
+    if (!expect(b, s, e, CRM_HEAD)) return false;
+    const c0 = s + CRM_HEAD.length;
+    const c1 = plainString(b, c0, e);
+    if (c1 <= c0) return false;
+    if (!expect(b, c1, e, CRM_RISK)) return false;
+    const n0 = c1 + CRM_RISK.length;
+    let n1 = n0;
+    while (n1 < e && b[n1] !== 44) n1++;
+    if (n1 === n0 || n1 - n0 > 32 || !expect(b, n1, e, CRM_AT)) return false;
+    const token = ascii(b, n0, n1);
+    if (!NUMBER_RE.test(token)) return false;
+    const risk = Number(token);
+    if (!Number.isFinite(risk) || risk < 0 || risk > 1) return false;
+    const t0 = n1 + CRM_AT.length;
+    let p = plainString(b, t0, e);
+    if (p < 0) return false;
+    const at = canonicalTime(b, t0, p, this.prefix, this.ctx.dayStart);
+    if (at < 0) return false;
+    if (!(p + 2 === e && b[p + 1] === 125)) {
+      if (!expect(b, p, e, CRM_PHONE)) return false;
+      p = plainString(b, p + CRM_PHONE.length, e);
+      if (p < 0 || !expect(b, p, e, CRM_NAME)) return false;
+      p = plainString(b, p + CRM_NAME.length, e);
+      if (p < 0 || p + 2 !== e || b[p + 1] !== 125) return false;
+    }
+    this.count++;
+    this.acc.addCrmBytes(b, c0, c1, risk, at);
+    return true;
+  }
+
+  line(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    if (this.fast(b, s, e)) return;
+    this.slow(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'), lineNo);
+  }
+
+  slow(line: string, lineNo: number): void {
+    const rec = parseOrReject(line, lineNo, this.path, this.ctx, parseCrm, this.rejects);
+    if (rec === undefined) return;
+    this.count++;
+    this.acc.addCrm(rec);
+  }
+}
+
+/** Lines of a lake file as byte ranges, split exactly as forEachLine splits them. */
+async function forEachByteLine(lake: Lake, path: string, reader: { line(b: Uint8Array, s: number, e: number, lineNo: number): void; slow(line: string, lineNo: number): void }): Promise<void> {
+  let carry: Buffer | null = null;
+  let lineNo = 0;
+  for await (const chunk of lake.readStream(path)) {
+    const b: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    let start = 0;
+    let nl: number;
+    while ((nl = b.indexOf(10, start)) !== -1) {
+      const end = nl > start && b[nl - 1] === 13 ? nl - 1 : nl;
+      lineNo++;
+      if (end > start) reader.line(b, start, end, lineNo);
+      start = nl + 1;
+    }
+    carry = start < b.length ? b.subarray(start) : null;
+  }
+  // The last line without a newline: as forEachLine treats it.
+  const rest = carry ? carry.toString('utf8') : '';
+  if (rest.trim().length > 0) reader.slow(rest.endsWith('\r') ? rest.slice(0, -1) : rest, lineNo + 1);
+}
+
+/** Streams one CRM file of `day` into the accumulator, as readRawFile(…, parseCrm, …) would. Returns the valid records. */
+export async function readCrmInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog): Promise<number> {
+  const reader = new CrmReader(acc, path, dayContext(day), rejects);
+  await forEachByteLine(lake, path, reader);
+  return reader.count;
+}
+
+/**
+ * Streams one events file of `day` into the accumulator; rejected lines go to `rejects` exactly as
+ * readRawFile(…, parseEvent, …) would put them. Returns the number of valid event records.
+ */
+export async function readEventsInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog): Promise<number> {
+  const reader = new LineReader(acc, path, dayContext(day), rejects);
+  await forEachByteLine(lake, path, reader);
+  return reader.count;
+}
