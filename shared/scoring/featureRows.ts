@@ -1,5 +1,4 @@
 import { FEATURES, FEATURE_RANGES, N_FEATURES } from '../features/schema';
-import { parseDecimal } from '../io/numericCsv';
 
 /**
  * Row validation for a features partition (ARCHITECTURE.md section 3: `contact_id, as_of, <7 features>`),
@@ -146,6 +145,38 @@ const LO = new Float64Array(FEATURES.map((f) => FEATURE_RANGES[f][0]));
 const HI = new Float64Array(FEATURES.map((f) => FEATURE_RANGES[f][1]));
 const MAX_FIELDS = 256;
 
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+const TWO_53 = 2 ** 53;
+
+/**
+ * buf[a, b) as `[-+]digits[.digits]` when all its digits, as one integer M, stay below 2^53 and there
+ * are at most 22 after the point: then M and 10^e are exact doubles and M / 10^e is the correctly
+ * rounded value, i.e. exactly Number(text) (Clinger's fast path; it covers 16-digit fractions that
+ * a 15-significant-digit bound would send to the string parser). NaN for anything else.
+ */
+export function plainDecimal(buf: Uint8Array, a: number, b: number): number {
+  let i = a;
+  let negative = false;
+  if (i < b && (buf[i] === 45 || buf[i] === 43)) negative = buf[i++] === 45;
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < b; i++) {
+    const c = buf[i]!;
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && frac < 0) frac = digits;
+    else return NaN;
+  }
+  // Strictly below 2^53: every partial value was then an exact integer (2^53 + 1 would round to 2^53).
+  if (digits === 0 || !(m < TWO_53)) return NaN;
+  const e = frac < 0 ? 0 : digits - frac;
+  if (e > 22) return NaN;
+  const v = e === 0 ? m : m / POW10[e]!;
+  return negative ? -v : v;
+}
+
 /**
  * The byte-level fast path of validateRow for a plain line (no quotes, ASCII contact id, every value a
  * plain decimal inside its range, as_of equal to the partition date): values go straight from the
@@ -197,9 +228,10 @@ export class FastRowReader {
       const f = index[j + 2]!;
       const a = commas[f]! + 1;
       const b = commas[f + 1]!;
-      // Up to 16 characters (≤ 15 digits) parseDecimal is exact without allocating; longer text
-      // (17 significant digits are common) goes to V8's parser, as validateRow's +raw would.
-      const v = b - a <= 16 ? parseDecimal(buf, a, b) : b > a ? +buf.toString('latin1', a, b) : NaN;
+      // A plain decimal whose digits fit in 2^53 is exact without allocating; anything else goes to
+      // V8's parser, as validateRow's +raw would (the empty field stays NaN, as there).
+      let v = plainDecimal(buf, a, b);
+      if (v !== v) v = b > a ? +buf.toString('latin1', a, b) : NaN;
       // NaN fails both comparisons' negation: any non-plain or out-of-range value takes the slow path.
       if (!(v >= LO[j]! && v <= HI[j]!)) return undefined;
       x[at + j] = v;
