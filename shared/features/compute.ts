@@ -132,7 +132,7 @@ class ContactTable {
   riskUpdatedAt: Float64Array = new Float64Array(0);
   optedOut: Uint8Array = new Uint8Array(0);
   // Byte-keyed open addressing: slot → index + 1 (0 = empty); key bytes in an arena.
-  private slots: Int32Array = new Int32Array(1 << 12);
+  private slots: Int32Array = new Int32Array(1 << 13);
   private keyStart: Int32Array = new Int32Array(0);
   private keyLen: Int32Array = new Int32Array(0);
   private arena: Uint8Array = new Uint8Array(1 << 16);
@@ -195,16 +195,21 @@ class ContactTable {
   indexBytes(b: Uint8Array, s: number, e: number): number {
     let h = 2166136261;
     for (let k = s; k < e; k++) h = Math.imul(h ^ b[k]!, 16777619);
-    const mask = this.slots.length - 1;
+    h |= 0;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     const len = e - s;
+    // Slots hold (hash, index + 1) pairs: a probe that meets another hash never touches the keys.
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const v = this.slots[slot]!;
+      const v = slots[2 * slot + 1]!;
       if (v === 0) break;
+      if (slots[2 * slot] !== h) continue;
       const i = v - 1;
       if (this.keyLen[i] !== len) continue;
       const at = this.keyStart[i]!;
+      const arena = this.arena;
       let k = 0;
-      while (k < len && this.arena[at + k] === b[s + k]) k++;
+      while (k < len && arena[at + k] === b[s + k]) k++;
       if (k === len) return i;
     }
     let id = '';
@@ -225,15 +230,16 @@ class ContactTable {
     this.keyStart[i] = this.arenaUsed;
     this.keyLen[i] = len;
     this.arenaUsed += len;
-    if (++this.keys * 2 > this.slots.length) this.rehash();
+    if (++this.keys * 2 > this.slots.length >> 1) this.rehash();
     else this.insertSlot(i, h);
   }
 
   private insertSlot(i: number, h: number): void {
-    const mask = this.slots.length - 1;
+    const mask = (this.slots.length >> 1) - 1;
     let slot = h & mask;
-    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
-    this.slots[slot] = i + 1;
+    while (this.slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+    this.slots[2 * slot] = h;
+    this.slots[2 * slot + 1] = i + 1;
   }
 
   private rehash(): void {
@@ -243,7 +249,7 @@ class ContactTable {
       if (len < 0) continue;
       let h = 2166136261;
       for (let k = this.keyStart[i]!, end = k + len; k < end; k++) h = Math.imul(h ^ this.arena[k]!, 16777619);
-      this.insertSlot(i, h);
+      this.insertSlot(i, h | 0);
     }
   }
 }

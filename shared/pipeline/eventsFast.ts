@@ -1,6 +1,6 @@
 import type { Lake } from '../ports/lake';
 import { EV_CLICK, EV_OPT_OUT, EV_REPLY, EV_SEND, type FeatureAccumulator } from '../features/compute';
-import { dayContext, parseCrm, parseEvent, parseOrReject, type DayContext, type RejectLog } from './raw';
+import { dayContext, parseCrm, parseEvent, parseOrReject, parseSentiment, type DayContext, type RejectLog } from './raw';
 
 /**
  * The events files of ingestion, read as bytes. A line in the canonical serialization
@@ -220,6 +220,73 @@ class CrmReader {
     this.count++;
     this.acc.addCrm(rec);
   }
+}
+
+const S_HEAD = enc('{"reply_event_id":"');
+const S_CONTACT = enc('","contact_id":"');
+const S_TS = enc('","ts":"');
+const S_VALUE = enc('","sentiment":');
+
+/**
+ * Sentiment lines `{"reply_event_id":"…","contact_id":"…","ts":"…","sentiment":<number>}` with plain
+ * printable ASCII strings: what JSON.parse and parseSentiment would make of them. Anything else takes
+ * the general path.
+ */
+class SentimentReader {
+  readonly prefix: Uint8Array;
+  count = 0;
+
+  constructor(
+    private readonly acc: FeatureAccumulator,
+    private readonly path: string,
+    private readonly ctx: DayContext,
+    private readonly rejects: RejectLog,
+  ) {
+    this.prefix = enc(ctx.prefix);
+  }
+
+  private fast(b: Uint8Array, s: number, e: number): boolean {
+    if (!expect(b, s, e, S_HEAD)) return false;
+    const r0 = s + S_HEAD.length;
+    const r1 = plainString(b, r0, e);
+    if (r1 <= r0 || !expect(b, r1, e, S_CONTACT)) return false;
+    const c0 = r1 + S_CONTACT.length;
+    const c1 = plainString(b, c0, e);
+    if (c1 <= c0 || !expect(b, c1, e, S_TS)) return false;
+    const t0 = c1 + S_TS.length;
+    const t1 = plainString(b, t0, e);
+    if (t1 < 0 || !expect(b, t1, e, S_VALUE)) return false;
+    const ts = canonicalTime(b, t0, t1, this.prefix, this.ctx.dayStart);
+    if (ts < 0) return false;
+    const n0 = t1 + S_VALUE.length;
+    if (e - 1 - n0 < 1 || e - 1 - n0 > 32 || b[e - 1] !== 125) return false;
+    const token = ascii(b, n0, e - 1);
+    if (!NUMBER_RE.test(token)) return false;
+    const sentiment = Number(token);
+    if (!Number.isFinite(sentiment) || sentiment < -2 || sentiment > 2) return false;
+    this.count++;
+    this.acc.addSentiment({ reply_event_id: ascii(b, r0, r1), contact_id: ascii(b, c0, c1), ts, sentiment });
+    return true;
+  }
+
+  line(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    if (this.fast(b, s, e)) return;
+    this.slow(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'), lineNo);
+  }
+
+  slow(line: string, lineNo: number): void {
+    const rec = parseOrReject(line, lineNo, this.path, this.ctx, parseSentiment, this.rejects);
+    if (rec === undefined) return;
+    this.count++;
+    this.acc.addSentiment(rec);
+  }
+}
+
+/** Streams one sentiment file of `day` into the accumulator, as readRawFile(…, parseSentiment, …) would. Returns the valid records. */
+export async function readSentimentInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog): Promise<number> {
+  const reader = new SentimentReader(acc, path, dayContext(day), rejects);
+  await forEachByteLine(lake, path, reader);
+  return reader.count;
 }
 
 /** Lines of a lake file as byte ranges, split exactly as forEachLine splits them. */

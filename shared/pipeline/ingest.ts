@@ -19,7 +19,7 @@ import {
   writeQuarantine,
 } from './raw';
 import { partitionPath, writePartition } from './partitions';
-import { readCrmInto, readEventsInto } from './eventsFast';
+import { readCrmInto, readEventsInto, readSentimentInto } from './eventsFast';
 import type { ValidationReport } from './quality';
 
 /**
@@ -75,9 +75,7 @@ function streamingSource(lake: Lake, raw: RawIndex): RawDaySource {
     async feed(day, inWindow, acc, counts, rejects) {
       // Sentiment before events: a reply must find its score already waiting (see compute.ts).
       if (inWindow) {
-        for (const f of rawFiles(raw, day, 'sentiment')) {
-          await readRawFile(lake, f, day, parseSentiment, (r) => (counts.sentiment++, acc.addSentiment(r)), rejects);
-        }
+        for (const f of rawFiles(raw, day, 'sentiment')) counts.sentiment += await readSentimentInto(lake, f, day, acc, rejects);
       }
       // Events, the bulk of raw/, through the byte-level reader (same records, same rejects).
       for (const f of rawFiles(raw, day, 'events')) counts.events += await readEventsInto(lake, f, day, acc, rejects);

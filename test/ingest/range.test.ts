@@ -52,9 +52,9 @@ describe('byte-level readers', () => {
     try {
       await simulate(a.lake, { contacts: 120, days: 20, start: '2026-01-01', seed: 4 });
       await simulate(b.lake, { contacts: 120, days: 20, start: '2026-01-01', seed: 4 });
-      // Lake b: every events and CRM line re-serialized with its keys reversed and spaces (no longer canonical).
+      // Lake b: every events, CRM and sentiment line re-serialized with its keys reversed and spaces (no longer canonical).
       for (const e of await b.lake.list('raw')) {
-        if (!/\/(events|crm)-/.test(e.path)) continue;
+        if (!/\/(events|crm|sentiment)-/.test(e.path)) continue;
         const lines = (await b.lake.read(e.path)).toString().split('\n').filter(Boolean);
         const odd = lines.map((l) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(l) as object).reverse()), null, 1).replaceAll('\n', ''));
         await b.lake.write(e.path, odd.map((l) => l + '\r\n').join(''));
