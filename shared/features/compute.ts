@@ -131,8 +131,8 @@ class ContactTable {
   optOutRisk: Float64Array = new Float64Array(0);
   riskUpdatedAt: Float64Array = new Float64Array(0);
   optedOut: Uint8Array = new Uint8Array(0);
-  // Byte-keyed open addressing: slot → index + 1 (0 = empty); key bytes in an arena.
-  private slots: Int32Array = new Int32Array(1 << 13);
+  // Byte-keyed open addressing (see indexBytes); key bytes in an arena.
+  private slots: Int32Array = new Int32Array(1 << 15);
   private keyStart: Int32Array = new Int32Array(0);
   private keyLen: Int32Array = new Int32Array(0);
   private arena: Uint8Array = new Uint8Array(1 << 16);
@@ -193,33 +193,42 @@ class ContactTable {
 
   /** Index of the contact whose id is the ASCII bytes b[s..e). */
   indexBytes(b: Uint8Array, s: number, e: number): number {
+    const len = e - s;
     let h = 2166136261;
-    for (let k = s; k < e; k++) h = Math.imul(h ^ b[k]!, 16777619);
+    let w0 = 0;
+    let w1 = 0;
+    for (let k = 0; k < len; k++) {
+      const x = b[s + k]!;
+      h = Math.imul(h ^ x, 16777619);
+      if (k < 4) w0 |= x << (8 * k);
+      else if (k < 8) w1 |= x << (8 * (k - 4));
+    }
     h |= 0;
     const slots = this.slots;
-    const mask = (slots.length >> 1) - 1;
-    const len = e - s;
-    // Slots hold (hash, index + 1) pairs: a probe that meets another hash never touches the keys.
+    const mask = (slots.length >> 3) - 1;
+    // A slot is 8 int32: hash, index + 1, length, the first 8 key bytes. Keys of up to 8 bytes (contact
+    // ids usually are) are compared inside the slot, so a lookup touches one cache line.
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const v = slots[2 * slot + 1]!;
+      const o = slot << 3;
+      const v = slots[o + 1]!;
       if (v === 0) break;
-      if (slots[2 * slot] !== h) continue;
+      if (slots[o] !== h || slots[o + 2] !== len || slots[o + 3] !== w0 || slots[o + 4] !== w1) continue;
       const i = v - 1;
-      if (this.keyLen[i] !== len) continue;
+      if (len <= 8) return i;
       const at = this.keyStart[i]!;
       const arena = this.arena;
-      let k = 0;
+      let k = 8;
       while (k < len && arena[at + k] === b[s + k]) k++;
       if (k === len) return i;
     }
     let id = '';
     for (let k = s; k < e; k++) id += String.fromCharCode(b[k]!);
     const i = this.index(id);
-    if (this.keyLen[i] === -1) this.addKey(i, b, s, e, h);
+    if (this.keyLen[i] === -1) this.addKey(i, b, s, e);
     return i;
   }
 
-  private addKey(i: number, b: Uint8Array, s: number, e: number, h: number): void {
+  private addKey(i: number, b: Uint8Array, s: number, e: number): void {
     const len = e - s;
     if (this.arenaUsed + len > this.arena.length) {
       const a = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + len));
@@ -230,27 +239,37 @@ class ContactTable {
     this.keyStart[i] = this.arenaUsed;
     this.keyLen[i] = len;
     this.arenaUsed += len;
-    if (++this.keys * 2 > this.slots.length >> 1) this.rehash();
-    else this.insertSlot(i, h);
+    if (++this.keys * 2 > this.slots.length >> 3) this.rehash();
+    else this.insertSlot(i);
   }
 
-  private insertSlot(i: number, h: number): void {
-    const mask = (this.slots.length >> 1) - 1;
+  private insertSlot(i: number): void {
+    const at = this.keyStart[i]!;
+    const len = this.keyLen[i]!;
+    let h = 2166136261;
+    let w0 = 0;
+    let w1 = 0;
+    for (let k = 0; k < len; k++) {
+      const x = this.arena[at + k]!;
+      h = Math.imul(h ^ x, 16777619);
+      if (k < 4) w0 |= x << (8 * k);
+      else if (k < 8) w1 |= x << (8 * (k - 4));
+    }
+    h |= 0;
+    const mask = (this.slots.length >> 3) - 1;
     let slot = h & mask;
-    while (this.slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-    this.slots[2 * slot] = h;
-    this.slots[2 * slot + 1] = i + 1;
+    while (this.slots[(slot << 3) + 1] !== 0) slot = (slot + 1) & mask;
+    const o = slot << 3;
+    this.slots[o] = h;
+    this.slots[o + 1] = i + 1;
+    this.slots[o + 2] = len;
+    this.slots[o + 3] = w0;
+    this.slots[o + 4] = w1;
   }
 
   private rehash(): void {
     this.slots = new Int32Array(this.slots.length * 4);
-    for (let i = 0; i < this.ids.length; i++) {
-      const len = this.keyLen[i]!;
-      if (len < 0) continue;
-      let h = 2166136261;
-      for (let k = this.keyStart[i]!, end = k + len; k < end; k++) h = Math.imul(h ^ this.arena[k]!, 16777619);
-      this.insertSlot(i, h | 0);
-    }
+    for (let i = 0; i < this.ids.length; i++) if (this.keyLen[i]! >= 0) this.insertSlot(i);
   }
 }
 
