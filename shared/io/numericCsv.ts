@@ -120,6 +120,8 @@ export interface ReadOptions {
   file: string;
   /** Require and read the `label` column (0 or 1). */
   labelled: boolean;
+  /** A header without rows is an empty dataset rather than an error (a day with no eligible contact). */
+  allowEmpty?: boolean;
 }
 
 /** Where the wanted columns sit in a file, from its header line. */
@@ -344,6 +346,6 @@ export function parseNumericCsv(buf: Uint8Array, options: ReadOptions): Dataset 
   const x = new Float64Array(capacity * N_FEATURES);
   const y = new Uint8Array(capacity);
   const { n } = parseRows(buf, layout.dataStart, buf.length, layout, options.file, 2, x, y, 0);
-  if (n === 0) throw new CsvInputError(options.file, 2, null, 'no data rows after the header');
+  if (n === 0 && !options.allowEmpty) throw new CsvInputError(options.file, 2, null, 'no data rows after the header');
   return { n, x: x.subarray(0, n * N_FEATURES), y: y.subarray(0, n) };
 }

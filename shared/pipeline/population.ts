@@ -27,7 +27,7 @@ export async function populationPsiBaseline(
   for (const day of dayRange(from, to)) {
     const file = partitionPath('features', day);
     if (!(await lake.exists(file))) continue;
-    parts.push(parseNumericCsv(await lake.read(file), { file, labelled: false }));
+    parts.push(parseNumericCsv(await lake.read(file), { file, labelled: false, allowEmpty: true }));
   }
   const n = parts.reduce((s, p) => s + p.n, 0);
   if (n === 0) return null;
