@@ -2,7 +2,20 @@ import type { Lake } from '../ports/lake';
 import { isPositiveReaction } from '../features/compute';
 import { addDays, DAY_MS, dayRange, dayStartMs, isoSeconds } from './days';
 import { csvLine } from './csv';
-import { indexRaw, parseEvent, parseSentiment, rawFiles, readRawFile, RejectLog, type RawEvent, type RawIndex, writeQuarantine } from './raw';
+import {
+  indexRaw,
+  parseEvent,
+  parseSentiment,
+  rawFiles,
+  readRawFile,
+  RejectLog,
+  type DayContext,
+  type RawEvent,
+  type RawIndex,
+  type RawSentiment,
+  type Rejected,
+  writeQuarantine,
+} from './raw';
 import { partitionPath, writePartition } from './partitions';
 import { LABEL_COLUMNS, type ValidationReport } from './quality';
 
@@ -44,7 +57,50 @@ export function newestLabelableDate(newestComplete: string, windowDays: number):
   return addDays(newestComplete, -windowDays);
 }
 
-export async function collectLabelsForDate(lake: Lake, date: string, opts: LabelOptions, index?: RawIndex): Promise<LabelResult> {
+/** Parsed records of one raw day and the lines rejected on the way, kept while a range needs the day. */
+interface ParsedFile<T> {
+  records: T[];
+  rejected: Rejected[];
+}
+
+/**
+ * Reads a day's files of one kind once per range: a label reads the raw days date … date + window, so
+ * consecutive dates share all but one of them.
+ */
+export class RawDayCache {
+  private readonly events = new Map<string, ParsedFile<RawEvent>>();
+  private readonly sentiment = new Map<string, ParsedFile<RawSentiment>>();
+
+  constructor(
+    private readonly lake: Lake,
+    private readonly raw: RawIndex,
+  ) {}
+
+  private async load<T>(map: Map<string, ParsedFile<T>>, day: string, kind: 'events' | 'sentiment', parse: (line: string, ctx: DayContext) => T): Promise<ParsedFile<T>> {
+    let p = map.get(day);
+    if (!p) {
+      const q: ParsedFile<T> = { records: [], rejected: [] };
+      const rejects = new RejectLog();
+      for (const f of rawFiles(this.raw, day, kind)) await readRawFile(this.lake, f, day, parse, (r) => q.records.push(r), rejects);
+      for (const list of rejects.bySource.values()) q.rejected.push(...list);
+      map.set(day, (p = q));
+    }
+    return p;
+  }
+
+  async forEach<K extends 'events' | 'sentiment'>(kind: K, day: string, onRecord: (r: K extends 'events' ? RawEvent : RawSentiment) => void, rejects: RejectLog | null): Promise<void> {
+    const p = kind === 'events' ? await this.load(this.events, day, 'events', parseEvent) : await this.load(this.sentiment, day, 'sentiment', parseSentiment);
+    if (rejects) for (const r of p.rejected) rejects.add(r);
+    for (const r of p.records) onRecord(r as K extends 'events' ? RawEvent : RawSentiment);
+  }
+
+  /** Drops the days before `day`. */
+  forget(day: string): void {
+    for (const m of [this.events, this.sentiment] as Map<string, unknown>[]) for (const d of [...m.keys()]) if (d < day) m.delete(d);
+  }
+}
+
+export async function collectLabelsForDate(lake: Lake, date: string, opts: LabelOptions, index?: RawIndex, cache?: RawDayCache): Promise<LabelResult> {
   dayStartMs(date);
   const w = opts.windowDays;
   const log = opts.log ?? (() => {});
@@ -61,26 +117,24 @@ export async function collectLabelsForDate(lake: Lake, date: string, opts: Label
 
   const rejects = new RejectLog();
   const windowMs = w * DAY_MS;
+  const days = dayRange(date, last);
+  const source = cache ?? new RawDayCache(lake, raw);
   // Pass 1: the day's sends (a reaction may come before its send in file order, so sends are read first).
   const sends = new Map<string, PendingSend>();
   let duplicateSends = 0;
-  for (const f of rawFiles(raw, date, 'events')) {
-    await readRawFile(lake, f, date, parseEvent, (e) => {
-      if (e.type !== 'send') return;
-      if (sends.has(e.send_id)) duplicateSends++;
-      else sends.set(e.send_id, { event: e, clicked: false, replies: [] });
-    }, new RejectLog());
-  }
+  await source.forEach('events', date, (e) => {
+    if (e.type !== 'send') return;
+    if (sends.has(e.send_id)) duplicateSends++;
+    else sends.set(e.send_id, { event: e, clicked: false, replies: [] });
+  }, null);
   const contacts = new Set<string>();
   for (const s of sends.values()) contacts.add(s.event.contact_id);
 
   // Pass 2: reactions and opt-outs in date … date + window.
   const optOuts = new Map<string, number[]>();
   const replyOwner = new Map<string, PendingSend>();
-  const days = dayRange(date, last);
   for (const day of days) {
-    for (const f of rawFiles(raw, day, 'events')) {
-      await readRawFile(lake, f, day, parseEvent, (e) => {
+    await source.forEach('events', day, (e) => {
         if (e.type === 'send') return;
         if (e.type === 'opt_out') {
           if (!contacts.has(e.contact_id)) return;
@@ -97,18 +151,15 @@ export async function collectLabelsForDate(lake: Lake, date: string, opts: Label
           replyOwner.set(e.event_id, s);
         }
       }, rejects);
-    }
   }
   // Pass 3: sentiment of those replies, as known by the end of the window (latest score wins).
   const sentiment = new Map<string, { ts: number; value: number }>();
   for (const day of days) {
-    for (const f of rawFiles(raw, day, 'sentiment')) {
-      await readRawFile(lake, f, day, parseSentiment, (r) => {
-        if (!replyOwner.has(r.reply_event_id)) return;
-        const known = sentiment.get(r.reply_event_id);
-        if (!known || r.ts >= known.ts) sentiment.set(r.reply_event_id, { ts: r.ts, value: r.sentiment });
-      }, rejects);
-    }
+    await source.forEach('sentiment', day, (r) => {
+      if (!replyOwner.has(r.reply_event_id)) return;
+      const known = sentiment.get(r.reply_event_id);
+      if (!known || r.ts >= known.ts) sentiment.set(r.reply_event_id, { ts: r.ts, value: r.sentiment });
+    }, rejects);
   }
 
   const ordered = [...sends.values()].sort((a, b) => a.event.ts - b.event.ts || (a.event.send_id < b.event.send_id ? -1 : a.event.send_id > b.event.send_id ? 1 : 0));
@@ -148,8 +199,12 @@ export async function collectLabelsForDate(lake: Lake, date: string, opts: Label
 export async function collectLabelsRange(lake: Lake, from: string, to: string, opts: LabelOptions): Promise<LabelResult[]> {
   const dates = dayRange(from, to);
   const index = await indexRaw(lake);
+  const cache = new RawDayCache(lake, index);
   const out: LabelResult[] = [];
-  for (const d of dates) out.push(await collectLabelsForDate(lake, d, opts, index));
+  for (const d of dates) {
+    cache.forget(d);
+    out.push(await collectLabelsForDate(lake, d, opts, index, cache));
+  }
   return out;
 }
 
@@ -167,10 +222,12 @@ export async function collectPendingLabels(lake: Lake, opts: LabelOptions): Prom
     const m = LABEL_PATH_RE.exec(e.path);
     if (m) done.add(`${m[1]}-${m[2]}-${m[3]}`);
   }
+  const cache = new RawDayCache(lake, index);
   const out: LabelResult[] = [];
   for (const day of index.sortedDays) {
     if (day > newest || done.has(day)) continue;
-    out.push(await collectLabelsForDate(lake, day, opts, index));
+    cache.forget(day);
+    out.push(await collectLabelsForDate(lake, day, opts, index, cache));
   }
   return out;
 }

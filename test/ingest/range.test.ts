@@ -1,4 +1,5 @@
 import { ingestDate, ingestRange } from '../../shared/pipeline/ingest';
+import { collectLabelsForDate, collectLabelsRange } from '../../shared/pipeline/labels';
 import { addDays } from '../../shared/pipeline/days';
 import { simulate } from '../../shared/simulate/simulate';
 import { tempLake } from './helpers';
@@ -23,7 +24,7 @@ async function history(t: TempLake): Promise<void> {
 }
 
 describe('ingest over a range', () => {
-  test('one pass over raw/ writes the same bytes (partitions, reports, quarantine) as ingesting each date alone', async () => {
+  test('one pass over raw/ writes the same bytes (features, labels, reports, quarantine) as doing each date alone', async () => {
     const [a, b] = [tempLake(), tempLake()];
     try {
       await history(a);
@@ -35,7 +36,13 @@ describe('ingest over a range', () => {
       for (let d = from; d <= to; d = addDays(d, 1)) single.push(await ingestDate(b.lake, d));
       expect(range.map((r) => [r.date, r.status, r.rows, r.eventsRead, r.rawRejected])).toEqual(single.map((r) => [r.date, r.status, r.rows, r.eventsRead, r.rawRejected]));
       expect(range.some((r) => r.rawRejected > 0)).toBe(true);
-      for (const prefix of ['processed', 'quarantine']) {
+      // Labels too: one range (each raw day parsed once) against one date at a time.
+      const labelsRange = await collectLabelsRange(a.lake, '2026-03-30', '2026-04-12', { windowDays: 7 });
+      const labelsSingle = [];
+      for (let d = '2026-03-30'; d <= '2026-04-12'; d = addDays(d, 1)) labelsSingle.push(await collectLabelsForDate(b.lake, d, { windowDays: 7 }));
+      expect(labelsRange.map((r) => [r.date, r.status, r.rows, r.positives, r.rawRejected])).toEqual(labelsSingle.map((r) => [r.date, r.status, r.rows, r.positives, r.rawRejected]));
+      expect(labelsRange.some((r) => r.rawRejected > 0)).toBe(true);
+      for (const prefix of ['processed', 'labels', 'quarantine']) {
         const [fa, fb] = [await files(a, prefix), await files(b, prefix)];
         expect([...fa.keys()].sort()).toEqual([...fb.keys()].sort());
         for (const [path, text] of fa) expect({ path, text }).toEqual({ path, text: fb.get(path) });
