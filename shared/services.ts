@@ -42,10 +42,9 @@ export async function openServices(options: { log?: (message: string) => void; e
     ledger,
     maxBadFraction: config.SCORE_MAX_BAD_FRACTION,
     chunkRows: config.SCORE_CHUNK_ROWS,
-    alert: (name, properties) => {
-      log?.(`ALERT ${name}: ${JSON.stringify(properties)}`);
-      telemetry.trackEvent('ScoringFailed', { alert: name, ...flatten(properties) });
-    },
+    // The step emits ScoringFailed itself; the alert callback only makes it loud in the log.
+    alert: (name, properties) => log?.(`ALERT ${name}: ${JSON.stringify(properties)}`),
+    telemetry,
     ...(log ? { log } : {}),
   };
   const retrain: RetrainDeps = {
@@ -99,14 +98,6 @@ export async function openServices(options: { log?: (message: string) => void; e
       await ledger.close?.();
     },
   };
-}
-
-function flatten(properties: Record<string, unknown>): Record<string, string | number | boolean | null> {
-  const out: Record<string, string | number | boolean | null> = {};
-  for (const [k, v] of Object.entries(properties)) {
-    out[k] = v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
-  }
-  return out;
 }
 
 let processServices: Promise<Services> | undefined;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { FEATURES, N_FEATURES } from '../features/schema';
 import { sigmoid } from '../model/score';
 import type { Lake } from '../ports/lake';
+import type { Telemetry } from '../ports/telemetry';
 import type { Ledger } from '../ports/ledger';
 import type { ScoredChunk, Warehouse } from '../ports/warehouse';
 import { bandOf, toScore100, topFactorIndexes, topFactorsText, TOP_FACTORS, type ServingModel } from '../scoring/contact';
@@ -24,6 +25,8 @@ export interface ScoringDeps {
   log?: (message: string) => void;
   /** Raised when a partition is not scored because too many rows are invalid. */
   alert?: (name: string, properties: Record<string, unknown>) => void;
+  /** PartitionScored / ScoringFailed events and the rows_scored / rows_rejected metrics. */
+  telemetry?: Telemetry;
   /** Largest share of invalid rows that still gets scored (default 0.01). */
   maxBadFraction?: number;
   /** Rows per chunk: bounds memory, one scores file per chunk (default 100,000). */
@@ -347,6 +350,9 @@ export async function scorePartition(deps: ScoringDeps, path: string, options: S
     await deps.lake.write(quarantineFile, quarantineCsv(bad, badCount - bad.length));
     const props = { path: pp.path, modelVersion: active.version, rowsRejected: badCount, rowsTotal: total, maxBadFraction: maxBad, quarantineFile };
     deps.alert?.('PartitionRejected', props);
+    deps.telemetry?.trackEvent('ScoringFailed', { partition: pp.path, modelVersion: active.version, reason: `${badCount} of ${total} rows invalid`, quarantineFile });
+    deps.telemetry?.trackMetric('rows_rejected', badCount, { partition: pp.path });
+    await deps.telemetry?.flush();
     log(`score ${pp.path}: REJECTED, ${badCount} of ${total} rows invalid (> ${(maxBad * 100).toFixed(2)} %); reasons in ${quarantineFile}; nothing written`);
     return { status: 'rejected', path: pp.path, modelVersion: active.version, contentHash, rowsRejected: badCount, rowsTotal: total, quarantineFile };
   }
@@ -367,6 +373,10 @@ export async function scorePartition(deps: ScoringDeps, path: string, options: S
     rowsRejected: badCount,
     scoredAt,
   });
+  deps.telemetry?.trackEvent('PartitionScored', { partition: pp.path, modelVersion: active.version, rowsScored: good, rowsRejected: badCount });
+  deps.telemetry?.trackMetric('rows_scored', good, { partition: pp.path });
+  deps.telemetry?.trackMetric('rows_rejected', badCount, { partition: pp.path });
+  await deps.telemetry?.flush();
   log(`score ${pp.path}: ${good} contacts scored with v${active.version}, ${badCount} rows quarantined`);
   return {
     status: 'scored',

@@ -52,6 +52,18 @@ describe('npm start on the embedded default', () => {
     const someScore = await s.warehouse.getLeadScore((await s.warehouse.runSeedScoringSelect())[0]!.contactId);
     expect(someScore?.modelVersion).toBe(2);
     expect(progress.some((m) => m.startsWith('▸ drift check'))).toBe(true);
+    // Telemetry, as JSON lines locally: what App Insights receives in Azure.
+    const lines = fs
+      .readFileSync(path.join(home, 'telemetry.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; name: string; dimensions?: Record<string, string> });
+    const events = new Set(lines.filter((l) => l.type === 'event').map((l) => l.name));
+    for (const name of ['RetrainRun', 'Deploy', 'Rollback', 'PartitionScored', 'DriftChecked']) expect(events).toContain(name);
+    const psiFeatures = new Set(lines.filter((l) => l.name === 'psi').map((l) => l.dimensions?.feature));
+    expect(psiFeatures).toEqual(new Set([...Object.keys(sum.drift!.psi)]));
+    expect(lines.some((l) => l.type === 'metric' && l.name === 'rows_scored')).toBe(true);
+    expect(lines.some((l) => l.type === 'metric' && l.name === 'auc_recent')).toBe(true);
   }, 600_000);
 
   test('a second run continues from the current state; the drift retrain is rate-limited', async () => {
