@@ -49,9 +49,30 @@ export interface IngestResult {
 
 /** The header and rows of a features partition, exactly as written. */
 export function featuresCsv(asOf: string, rows: { contact_id: string; values: number[] }[]): string {
-  const parts = [csvLine(['contact_id', 'as_of', ...FEATURES])];
-  for (const r of rows) parts.push(csvLine([r.contact_id, asOf, ...r.values.map(formatNumber)]));
-  return parts.join('');
+  return featuresTable(asOf, rows).csv;
+}
+
+/**
+ * The partition's text and its cells (header first), the cells being exactly what parseCsv(csv) gives
+ * back: csvLine quotes every field that needs it, and no line is empty. The gate checks the cells.
+ * formatNumber is pure, so a value met again (ratios of small counts, the imputed median...) reuses its text.
+ */
+export function featuresTable(asOf: string, rows: { contact_id: string; values: number[] }[]): { csv: string; table: string[][] } {
+  const head = ['contact_id', 'as_of', ...FEATURES];
+  const table: string[][] = [head];
+  const parts = [csvLine(head)];
+  const formatted = new Map<number, string>();
+  for (const r of rows) {
+    const cells = [r.contact_id, asOf];
+    for (const v of r.values) {
+      let t = formatted.get(v);
+      if (t === undefined) formatted.set(v, (t = formatNumber(v)));
+      cells.push(t);
+    }
+    table.push(cells);
+    parts.push(csvLine(cells));
+  }
+  return { csv: parts.join(''), table };
 }
 
 interface RecordCounts {
@@ -165,7 +186,7 @@ async function ingestFrom(lake: Lake, date: string, opts: IngestOptions, raw: Ra
     acc.endDay();
   }
   const result = acc.finish();
-  const csv = featuresCsv(date, result.rows);
+  const { csv, table } = featuresTable(date, result.rows);
   const quarantined = await writeQuarantine(lake, rejects);
   const report = await writePartition(
     lake,
@@ -181,6 +202,7 @@ async function ingestFrom(lake: Lake, date: string, opts: IngestOptions, raw: Ra
       rawRejected: { total: rejects.total, byReason: rejects.counts },
     },
     opts.maxRowCountChange,
+    table,
   );
   const path = partitionPath('features', date);
   log(`ingest ${date}: ${result.rows.length} contacts → ${path} (${counts.events} events read, ${rejects.total} raw records quarantined)`);

@@ -30,10 +30,10 @@ export function rejectedReportPath(kind: PartitionKind, date: string): string {
   return `quarantine/${partitionFolder(kind, date)}/${REPORT_FILE}`;
 }
 
-function validate(kind: PartitionKind, text: string, date: string, previousRows: number | null, maxRowCountChange?: number): ValidationReport {
+function validate(kind: PartitionKind, text: string, date: string, previousRows: number | null, maxRowCountChange?: number, parsed?: string[][]): ValidationReport {
   const path = partitionPath(kind, date);
   const opts = { previousRows, maxRowCountChange };
-  return kind === 'features' ? validateFeatures(text, date, path, opts) : validateLabels(text, date, path, opts);
+  return kind === 'features' ? validateFeatures(text, date, path, opts, parsed) : validateLabels(text, date, path, opts);
 }
 
 /** Data rows of a partition CSV (lines after the header), without parsing it. */
@@ -61,8 +61,14 @@ export async function writePartition(
   csv: string,
   stats: Record<string, unknown>,
   maxRowCountChange?: number,
+  /**
+   * The cells of `csv` exactly as parseCsv(csv) returns them, when the writer has them in memory (a
+   * features partition just formatted): the gate checks them instead of parsing the text again. The
+   * checks and the report are the same; a partition read from the lake is always parsed (readPartition).
+   */
+  parsed?: string[][],
 ): Promise<ValidationReport> {
-  const report: ValidationReport = { ...validate(kind, csv, date, await previousRowCount(lake, kind, date), maxRowCountChange), stats };
+  const report: ValidationReport = { ...validate(kind, csv, date, await previousRowCount(lake, kind, date), maxRowCountChange, parsed), stats };
   const body = JSON.stringify(report, null, 2) + '\n';
   if (!report.ok) {
     await lake.write(rejectedReportPath(kind, date), body);

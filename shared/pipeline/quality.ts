@@ -112,9 +112,11 @@ function parseTable(text: string, b: CheckBuilder): string[][] {
 }
 
 /** The gate for processed/features/yyyy/mm/dd: header, as_of, the ranges of section 4, nulls, duplicate contacts. */
-export function validateFeatures(text: string, date: string, partition: string, opts: GateOptions = {}): ValidationReport {
+export function validateFeatures(text: string, date: string, partition: string, opts: GateOptions = {}, parsed?: string[][]): ValidationReport {
   const b = new CheckBuilder();
-  const table = parseTable(text, b);
+  // `parsed`, when given, is what parseCsv(text) returns (the writer's own cells, see featuresTable):
+  // the same checks on the same cells, without reading back the text just formatted.
+  const table = parsed ?? parseTable(text, b);
   const rows = header(table, FEATURE_COLUMNS, b);
   // as_of is the partition's date: the features hold as of 00:00 UTC that day (section 4).
   const asOf = date;
