@@ -102,6 +102,21 @@ export interface FeatureResult {
   };
 }
 
+/** FNV-1a of a string's char codes: for an ASCII id, the same number as idHashBytes of its bytes. */
+function idHash(id: string): number {
+  let h = 2166136261;
+  for (let k = 0; k < id.length; k++) h = Math.imul(h ^ id.charCodeAt(k), 16777619);
+  return h | 0;
+}
+
+function idHashBytes(b: Uint8Array, s: number, e: number): number {
+  let h = 2166136261;
+  for (let k = s; k < e; k++) h = Math.imul(h ^ b[k]!, 16777619);
+  return h | 0;
+}
+
+const FILTER_BITS = 22;
+
 /** Event kinds of the byte-level fast path (ingest's event reader). */
 export const EV_SEND = 0;
 export const EV_CLICK = 1;
@@ -281,13 +296,28 @@ export class FeatureAccumulator {
   private readonly c = new ContactTable();
   /** send_id → CLICKED | REPLIED, for reactions whose send is not read yet. */
   private pendingAnswers = new Map<string, number>();
+  /**
+   * A bit per idHash of every key put in pendingAnswers (bits are only cleared by a rebuild from the
+   * keys): a send whose bit is clear has no pending answer, and needs neither its id as a string nor a
+   * map lookup. Most sends are never answered.
+   */
+  private answerFilter = new Int32Array(1 << (FILTER_BITS - 5));
+  private filterAdds = 0;
   /** reply_event_id → sentiment, for sentiment records whose reply is not read yet. */
   private pendingSentiment = new Map<string, number>();
   // The current day's sends, as parallel arrays.
-  private sendContact: number[] = [];
-  private sendTs: number[] = [];
-  private sendMms: boolean[] = [];
-  private sendId: string[] = [];
+  // Typed arrays reused from day to day; nSends of them in use.
+  private nSends = 0;
+  private sendContact: Int32Array = new Int32Array(1024);
+  private sendTs: Float64Array = new Float64Array(1024);
+  private sendMms: Uint8Array = new Uint8Array(1024);
+  /** idHash of the send's id. */
+  private sendHash: Int32Array = new Int32Array(1024);
+  /** Where the send's id is: at ≥ 0, its length byte then its bytes in sendIdBytes; -1 - k (= -length after the push), sendIdStr[k]. */
+  private sendIdAt: Int32Array = new Int32Array(1024);
+  private sendIdStr: string[] = [];
+  private sendIdBytes: Uint8Array = new Uint8Array(1 << 16);
+  private sendIdUsed = 0;
   private currentDay: string | null = null;
   private lastDay: string | null = null;
   private inWindow = true;
@@ -322,6 +352,8 @@ export class FeatureAccumulator {
     if (!inWindow && this.inWindow) {
       // Reactions and sentiment still waiting here answer sends outside the window: they no longer count.
       this.pendingAnswers = new Map();
+      this.answerFilter.fill(0);
+      this.filterAdds = 0;
       this.pendingSentiment = new Map();
     }
     this.inWindow = inWindow;
@@ -363,10 +395,7 @@ export class FeatureAccumulator {
     }
     if (!this.inWindow || e.ts < this.windowStart) return;
     if (e.type === 'send') {
-      this.sendContact.push(this.c.index(e.contact_id));
-      this.sendTs.push(e.ts);
-      this.sendMms.push(e.channel === 'mms');
-      this.sendId.push(e.send_id);
+      this.pushSend(this.c.index(e.contact_id), e.ts, e.channel === 'mms', idHash(e.send_id), -this.sendIdStr.push(e.send_id));
       return;
     }
     this.reaction(e.type === 'click' ? EV_CLICK : EV_REPLY, this.c.index(e.contact_id), e.ts, e.send_id, e.event_id);
@@ -391,17 +420,74 @@ export class FeatureAccumulator {
       return;
     }
     if (kind === EV_SEND) {
-      this.sendContact.push(i);
-      this.sendTs.push(ts);
-      this.sendMms.push(mms);
-      this.sendId.push(sendId);
+      this.pushSend(i, ts, mms, idHash(sendId), -this.sendIdStr.push(sendId));
       return;
     }
     this.reaction(kind, i, ts, sendId, eventId);
   }
 
+  /**
+   * A send on the byte-level path, already validated by the caller: the contact id is b[s..e), the
+   * send's own id (send_id, or event_id when absent) b[idS..idE), both ASCII. The id's bytes are kept
+   * until endDay, which makes a string of them only when the filter says an answer may be waiting.
+   */
+  addSendBytes(ts: number, b: Uint8Array, s: number, e: number, mms: boolean, idS: number, idE: number): void {
+    if (!this.wants(EV_SEND, ts)) return;
+    const len = idE - idS;
+    if (len > 255) throw new Error('internal: addSendBytes takes ids of up to 255 bytes');
+    if (this.sendIdUsed + len + 1 > this.sendIdBytes.length) {
+      const a = new Uint8Array(Math.max(this.sendIdBytes.length * 2, this.sendIdUsed + len + 1));
+      a.set(this.sendIdBytes.subarray(0, this.sendIdUsed));
+      this.sendIdBytes = a;
+    }
+    const at = this.sendIdUsed;
+    const bytes = this.sendIdBytes;
+    bytes[at] = len;
+    for (let k = 0; k < len; k++) bytes[at + 1 + k] = b[idS + k]!;
+    this.sendIdUsed = at + 1 + len;
+    this.pushSend(this.c.indexBytes(b, s, e), ts, mms, idHashBytes(b, idS, idE), at);
+  }
+
+  private pushSend(contact: number, ts: number, mms: boolean, hash: number, idAt: number): void {
+    const n = this.nSends;
+    if (n === this.sendContact.length) {
+      const cap = n * 2;
+      const g32 = (a: Int32Array): Int32Array => {
+        const x = new Int32Array(cap);
+        x.set(a);
+        return x;
+      };
+      this.sendContact = g32(this.sendContact);
+      this.sendHash = g32(this.sendHash);
+      this.sendIdAt = g32(this.sendIdAt);
+      const ts2 = new Float64Array(cap);
+      ts2.set(this.sendTs);
+      this.sendTs = ts2;
+      const mms2 = new Uint8Array(cap);
+      mms2.set(this.sendMms);
+      this.sendMms = mms2;
+    }
+    this.sendContact[n] = contact;
+    this.sendTs[n] = ts;
+    this.sendMms[n] = mms ? 1 : 0;
+    this.sendHash[n] = hash;
+    this.sendIdAt[n] = idAt;
+    this.nSends = n + 1;
+  }
+
+  private mayBePending(h: number): boolean {
+    return (this.answerFilter[(h >>> 5) & ((1 << (FILTER_BITS - 5)) - 1)]! & (1 << (h & 31))) !== 0;
+  }
+
+  private markPending(h: number): void {
+    this.answerFilter[(h >>> 5) & ((1 << (FILTER_BITS - 5)) - 1)]! |= 1 << (h & 31);
+    this.filterAdds++;
+  }
+
   private reaction(kind: number, i: number, ts: number, sendId: string, eventId: string): void {
-    this.pendingAnswers.set(sendId, (this.pendingAnswers.get(sendId) ?? 0) | (kind === EV_CLICK ? CLICKED : REPLIED));
+    const prev = this.pendingAnswers.get(sendId);
+    this.pendingAnswers.set(sendId, (prev ?? 0) | (kind === EV_CLICK ? CLICKED : REPLIED));
+    if (prev === undefined) this.markPending(idHash(sendId));
     let sentiment: number | undefined;
     if (kind === EV_REPLY) {
       sentiment = this.pendingSentiment.get(eventId);
@@ -421,11 +507,21 @@ export class FeatureAccumulator {
   /** Settles the day's sends against the reactions met so far (all of them later than the sends). */
   endDay(): void {
     const c = this.c;
-    const n = this.sendId.length;
+    const n = this.nSends;
     for (let k = 0; k < n; k++) {
-      const id = this.sendId[k]!;
-      const flags = this.pendingAnswers.get(id) ?? 0;
-      if (flags !== 0) this.pendingAnswers.delete(id);
+      let flags = 0;
+      if (this.mayBePending(this.sendHash[k]!)) {
+        const at = this.sendIdAt[k]!;
+        let id: string;
+        if (at < 0) id = this.sendIdStr[-1 - at]!;
+        else {
+          const bytes = this.sendIdBytes;
+          id = '';
+          for (let q = at + 1, end = at + 1 + bytes[at]!; q < end; q++) id += String.fromCharCode(bytes[q]!);
+        }
+        flags = this.pendingAnswers.get(id) ?? 0;
+        if (flags !== 0) this.pendingAnswers.delete(id);
+      }
       const i = this.touch(this.sendContact[k]!);
       const ts = this.sendTs[k]!;
       const answered = flags !== 0 ? 1 : 0;
@@ -441,11 +537,16 @@ export class FeatureAccumulator {
       }
       if (ts >= this.fatigueStart) c.sends7d[i]!++;
     }
-    this.sendContact = [];
-    this.sendTs = [];
-    this.sendMms = [];
-    this.sendId = [];
+    this.nSends = 0;
+    this.sendIdStr = [];
+    this.sendIdUsed = 0;
     this.currentDay = null;
+    // Keys settled today leave their bits behind: rebuild once stale bits outnumber live keys.
+    if (this.filterAdds > 2 * this.pendingAnswers.size + 4096) {
+      this.answerFilter.fill(0);
+      this.filterAdds = 0;
+      for (const id of this.pendingAnswers.keys()) this.markPending(idHash(id));
+    }
   }
 
   /** Eligible contacts (a send in the last 90 days, no opt-out before T), sorted by contact id. */

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { Lake } from '../ports/lake';
 import { EV_CLICK, EV_OPT_OUT, EV_REPLY, EV_SEND, type FeatureAccumulator } from '../features/compute';
 import { dayContext, parseCrm, parseEvent, parseOrReject, parseSentiment, type DayContext, type RejectLog } from './raw';
@@ -39,6 +40,8 @@ class LineReader {
   readonly ve = new Int32Array(7);
   readonly prefix: Uint8Array;
   count = 0;
+  /** Set per buffer by forEachByteLine: no byte of the buffer is a backslash or above 0x7f. */
+  plain = false;
 
   constructor(
     private readonly acc: FeatureAccumulator,
@@ -52,6 +55,7 @@ class LineReader {
   /** The fast path; false when the line needs the general one. */
   private fast(b: Uint8Array, s: number, e: number): boolean {
     const { vs, ve } = this;
+    const plain = this.plain;
     let p = s;
     for (let f = 0; f < 7; f++) {
       const sep = SEPS[f]!;
@@ -59,10 +63,15 @@ class LineReader {
       for (let k = 0; k < sep.length; k++) if (b[p + k] !== sep[k]) return false;
       p += sep.length;
       vs[f] = p;
-      let c: number;
-      while (p < e && (c = b[p]!) !== QUOTE) {
-        if (c === BACKSLASH || c >= 0x80) return false;
-        p++;
+      if (plain) {
+        // The buffer was checked as a whole (one native pass): only the closing quote is left to find.
+        while (p < e && b[p] !== QUOTE) p++;
+      } else {
+        let c: number;
+        while (p < e && (c = b[p]!) !== QUOTE) {
+          if (c === BACKSLASH || c >= 0x80) return false;
+          p++;
+        }
       }
       if (p >= e) return false;
       ve[f] = p;
@@ -91,6 +100,15 @@ class LineReader {
     if (sendEmpty && (kind === EV_CLICK || kind === EV_REPLY)) return false;
     this.count++;
     if (!this.acc.wants(kind, ts)) return true;
+    if (kind === EV_SEND) {
+      const idS = sendEmpty ? vs[0]! : vs[6]!;
+      const idE = sendEmpty ? ve[0]! : ve[6]!;
+      // The send's id as bytes (a string only if an answer may be waiting); very long ids as a string.
+      if (idE - idS <= 255) {
+        this.acc.addSendBytes(ts, b, vs[1]!, ve[1]!, mms, idS, idE);
+        return true;
+      }
+    }
     let sendId = '';
     if (kind === EV_SEND) sendId = sendEmpty ? ascii(b, vs[0]!, ve[0]!) : ascii(b, vs[6]!, ve[6]!);
     else if (kind !== EV_OPT_OUT) sendId = ascii(b, vs[6]!, ve[6]!);
@@ -290,11 +308,16 @@ export async function readSentimentInto(lake: Lake, path: string, day: string, a
 }
 
 /** Lines of a lake file as byte ranges, split exactly as forEachLine splits them. */
-async function forEachByteLine(lake: Lake, path: string, reader: { line(b: Uint8Array, s: number, e: number, lineNo: number): void; slow(line: string, lineNo: number): void }): Promise<void> {
+async function forEachByteLine(
+  lake: Lake,
+  path: string,
+  reader: { plain?: boolean; line(b: Uint8Array, s: number, e: number, lineNo: number): void; slow(line: string, lineNo: number): void },
+): Promise<void> {
   let carry: Buffer | null = null;
   let lineNo = 0;
   for await (const chunk of lake.readStream(path)) {
     const b: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    if (reader.plain !== undefined) reader.plain = isAscii(b) && b.indexOf(BACKSLASH) === -1;
     let start = 0;
     let nl: number;
     while ((nl = b.indexOf(10, start)) !== -1) {
