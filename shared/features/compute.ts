@@ -117,6 +117,11 @@ function idHashBytes(b: Uint8Array, s: number, e: number): number {
 
 const FILTER_BITS = 22;
 
+/** A contact slot's first word: the hash's high 24 bits and the key's length (255 for 255 and more). */
+function slotTag(h: number, len: number): number {
+  return (h & ~255) | (len < 255 ? len : 255);
+}
+
 /** Event kinds of the byte-level fast path (ingest's event reader). */
 export const EV_SEND = 0;
 export const EV_CLICK = 1;
@@ -219,17 +224,20 @@ class ContactTable {
       else if (k < 8) w1 |= x << (8 * (k - 4));
     }
     h |= 0;
+    const tag = slotTag(h, len);
     const slots = this.slots;
-    const mask = (slots.length >> 3) - 1;
-    // A slot is 8 int32: hash, index + 1, length, the first 8 key bytes. Keys of up to 8 bytes (contact
-    // ids usually are) are compared inside the slot, so a lookup touches one cache line.
+    const mask = (slots.length >> 2) - 1;
+    // A slot is 4 int32 (16 bytes, so the table of 100,000 contacts stays small in cache): the hash with
+    // the key's length (up to 255) in its low byte, index + 1, the first 8 key bytes. Keys of up to
+    // 8 bytes (contact ids usually are) are decided inside the slot.
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const o = slot << 3;
+      const o = slot << 2;
       const v = slots[o + 1]!;
       if (v === 0) break;
-      if (slots[o] !== h || slots[o + 2] !== len || slots[o + 3] !== w0 || slots[o + 4] !== w1) continue;
+      if (slots[o] !== tag || slots[o + 2] !== w0 || slots[o + 3] !== w1) continue;
       const i = v - 1;
       if (len <= 8) return i;
+      if (this.keyLen[i] !== len) continue;
       const at = this.keyStart[i]!;
       const arena = this.arena;
       let k = 8;
@@ -254,7 +262,7 @@ class ContactTable {
     this.keyStart[i] = this.arenaUsed;
     this.keyLen[i] = len;
     this.arenaUsed += len;
-    if (++this.keys * 2 > this.slots.length >> 3) this.rehash();
+    if (++this.keys * 2 > this.slots.length >> 2) this.rehash();
     else this.insertSlot(i);
   }
 
@@ -271,15 +279,14 @@ class ContactTable {
       else if (k < 8) w1 |= x << (8 * (k - 4));
     }
     h |= 0;
-    const mask = (this.slots.length >> 3) - 1;
+    const mask = (this.slots.length >> 2) - 1;
     let slot = h & mask;
-    while (this.slots[(slot << 3) + 1] !== 0) slot = (slot + 1) & mask;
-    const o = slot << 3;
-    this.slots[o] = h;
+    while (this.slots[(slot << 2) + 1] !== 0) slot = (slot + 1) & mask;
+    const o = slot << 2;
+    this.slots[o] = slotTag(h, len);
     this.slots[o + 1] = i + 1;
-    this.slots[o + 2] = len;
-    this.slots[o + 3] = w0;
-    this.slots[o + 4] = w1;
+    this.slots[o + 2] = w0;
+    this.slots[o + 3] = w1;
   }
 
   private rehash(): void {

@@ -308,29 +308,42 @@ export async function readSentimentInto(lake: Lake, path: string, day: string, a
 }
 
 /** Lines of a lake file as byte ranges, split exactly as forEachLine splits them. */
-async function forEachByteLine(
-  lake: Lake,
-  path: string,
-  reader: { plain?: boolean; line(b: Uint8Array, s: number, e: number, lineNo: number): void; slow(line: string, lineNo: number): void },
-): Promise<void> {
+type ByteLineReader = { plain?: boolean; line(b: Uint8Array, s: number, e: number, lineNo: number): void; slow(line: string, lineNo: number): void };
+
+/** The complete lines of b from `start`, numbered after lineNo; returns where the unfinished tail starts. */
+function byteLines(b: Buffer, start: number, reader: ByteLineReader, counter: { lineNo: number }): number {
+  if (reader.plain !== undefined) reader.plain = isAscii(b) && b.indexOf(BACKSLASH) === -1;
+  let nl: number;
+  while ((nl = b.indexOf(10, start)) !== -1) {
+    const end = nl > start && b[nl - 1] === 13 ? nl - 1 : nl;
+    counter.lineNo++;
+    if (end > start) reader.line(b, start, end, counter.lineNo);
+    start = nl + 1;
+  }
+  return start;
+}
+
+async function forEachByteLine(lake: Lake, path: string, reader: ByteLineReader): Promise<void> {
   let carry: Buffer | null = null;
-  let lineNo = 0;
+  const counter = { lineNo: 0 };
   for await (const chunk of lake.readStream(path)) {
-    const b: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-    if (reader.plain !== undefined) reader.plain = isAscii(b) && b.indexOf(BACKSLASH) === -1;
     let start = 0;
-    let nl: number;
-    while ((nl = b.indexOf(10, start)) !== -1) {
-      const end = nl > start && b[nl - 1] === 13 ? nl - 1 : nl;
-      lineNo++;
-      if (end > start) reader.line(b, start, end, lineNo);
+    if (carry) {
+      // Only the line cut by the chunk boundary is copied; the rest is read where it lies.
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
+      }
+      byteLines(Buffer.concat([carry, chunk.subarray(0, nl + 1)]), 0, reader, counter);
       start = nl + 1;
     }
-    carry = start < b.length ? b.subarray(start) : null;
+    start = byteLines(chunk, start, reader, counter);
+    carry = start < chunk.length ? chunk.subarray(start) : null;
   }
   // The last line without a newline: as forEachLine treats it.
   const rest = carry ? carry.toString('utf8') : '';
-  if (rest.trim().length > 0) reader.slow(rest.endsWith('\r') ? rest.slice(0, -1) : rest, lineNo + 1);
+  if (rest.trim().length > 0) reader.slow(rest.endsWith('\r') ? rest.slice(0, -1) : rest, counter.lineNo + 1);
 }
 
 /** Streams one CRM file of `day` into the accumulator, as readRawFile(…, parseCrm, …) would. Returns the valid records. */
