@@ -228,7 +228,10 @@ async function retrainLocked(
         codeVersion: details.codeVersion,
         window: set.window,
         partitions: details.partitions,
+        metrics: details.metrics,
         gates: details.gates,
+        // Up to registration: the deploy that may follow is in the ledger's run record.
+        durationMs: (deps.now ?? (() => new Date()))().getTime() - new Date(run.startedAt).getTime(),
       },
     },
   });

@@ -48,6 +48,10 @@ describe('retrain', () => {
     const model = JSON.parse((await deps.lake.read('models/v1/model.json')).toString());
     expect(model.run).toMatchObject({ id: run.id, trigger: 'manual', codeVersion: run.details.codeVersion });
     expect(model.run.partitions).toEqual(run.details.partitions);
+    expect(model.run.metrics.auc_roc).toBe(run.details.metrics!.auc_roc);
+    expect(model.run.durationMs).toBeGreaterThan(0);
+    expect(model.run.gates.map((g: { name: string }) => g.name)).toEqual(['data_sufficiency', 'data_quality', 'learns_something', 'safety', 'approval']);
+    expect(run.details.durationMs).toBeGreaterThanOrEqual(model.run.durationMs);
     const report = (await deps.lake.read('models/v1/report.html')).toString();
     expect(report).toContain('<svg');
     const events = telemetryLines(telemetryFile).map((l) => l.name);
