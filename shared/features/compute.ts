@@ -440,8 +440,17 @@ export class FeatureAccumulator {
    */
   addSendBytes(ts: number, b: Uint8Array, s: number, e: number, mms: boolean, idS: number, idE: number): void {
     if (!this.wants(EV_SEND, ts)) return;
-    const len = idE - idS;
-    if (len > 255) throw new Error('internal: addSendBytes takes ids of up to 255 bytes');
+    if (idE - idS > 255) throw new Error('internal: addSendBytes takes ids of up to 255 bytes');
+    const at = this.keepBytes(b, idS, idE);
+    // The contact is looked up in endDay, all of the day's sends in one tight loop, where the CPU
+    // overlaps the cache misses of several lookups (here each would wait alone, between two lines).
+    const contact = e - s <= 255 ? -1 - this.keepBytes(b, s, e) : this.c.indexBytes(b, s, e);
+    this.pushSend(contact, ts, mms, idHashBytes(b, idS, idE), at);
+  }
+
+  /** Copies b[s..e) (at most 255 bytes) into sendIdBytes as a length byte and the bytes; returns where. */
+  private keepBytes(b: Uint8Array, s: number, e: number): number {
+    const len = e - s;
     if (this.sendIdUsed + len + 1 > this.sendIdBytes.length) {
       const a = new Uint8Array(Math.max(this.sendIdBytes.length * 2, this.sendIdUsed + len + 1));
       a.set(this.sendIdBytes.subarray(0, this.sendIdUsed));
@@ -450,11 +459,12 @@ export class FeatureAccumulator {
     const at = this.sendIdUsed;
     const bytes = this.sendIdBytes;
     bytes[at] = len;
-    for (let k = 0; k < len; k++) bytes[at + 1 + k] = b[idS + k]!;
+    for (let k = 0; k < len; k++) bytes[at + 1 + k] = b[s + k]!;
     this.sendIdUsed = at + 1 + len;
-    this.pushSend(this.c.indexBytes(b, s, e), ts, mms, idHashBytes(b, idS, idE), at);
+    return at;
   }
 
+  /** `contact`: the contact's index, or -1 - at when its id is still bytes at sendIdBytes[at] (see keepBytes). */
   private pushSend(contact: number, ts: number, mms: boolean, hash: number, idAt: number): void {
     const n = this.nSends;
     if (n === this.sendContact.length) {
@@ -515,6 +525,11 @@ export class FeatureAccumulator {
   endDay(): void {
     const c = this.c;
     const n = this.nSends;
+    const kept = this.sendIdBytes;
+    for (let k = 0; k < n; k++) {
+      const v = this.sendContact[k]!;
+      if (v < 0) this.sendContact[k] = c.indexBytes(kept, -v, -v + kept[-1 - v]!);
+    }
     for (let k = 0; k < n; k++) {
       let flags = 0;
       if (this.mayBePending(this.sendHash[k]!)) {
