@@ -301,9 +301,9 @@ class SentimentReader {
 }
 
 /** Streams one sentiment file of `day` into the accumulator, as readRawFile(…, parseSentiment, …) would. Returns the valid records. */
-export async function readSentimentInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog): Promise<number> {
+export async function readSentimentInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog, chunks?: AsyncIterable<Buffer>): Promise<number> {
   const reader = new SentimentReader(acc, path, dayContext(day), rejects);
-  await forEachByteLine(lake, path, reader);
+  await forEachByteLine(chunks ?? lake.readStream(path), reader);
   return reader.count;
 }
 
@@ -323,10 +323,11 @@ function byteLines(b: Buffer, start: number, reader: ByteLineReader, counter: { 
   return start;
 }
 
-async function forEachByteLine(lake: Lake, path: string, reader: ByteLineReader): Promise<void> {
+/** `chunks`: the file's content, lake.readStream(path) or the same started ahead of time (see ingest.ts). */
+async function forEachByteLine(chunks: AsyncIterable<Buffer>, reader: ByteLineReader): Promise<void> {
   let carry: Buffer | null = null;
   const counter = { lineNo: 0 };
-  for await (const chunk of lake.readStream(path)) {
+  for await (const chunk of chunks) {
     let start = 0;
     if (carry) {
       // Only the line cut by the chunk boundary is copied; the rest is read where it lies.
@@ -347,9 +348,9 @@ async function forEachByteLine(lake: Lake, path: string, reader: ByteLineReader)
 }
 
 /** Streams one CRM file of `day` into the accumulator, as readRawFile(…, parseCrm, …) would. Returns the valid records. */
-export async function readCrmInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog): Promise<number> {
+export async function readCrmInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog, chunks?: AsyncIterable<Buffer>): Promise<number> {
   const reader = new CrmReader(acc, path, dayContext(day), rejects);
-  await forEachByteLine(lake, path, reader);
+  await forEachByteLine(chunks ?? lake.readStream(path), reader);
   return reader.count;
 }
 
@@ -357,8 +358,8 @@ export async function readCrmInto(lake: Lake, path: string, day: string, acc: Fe
  * Streams one events file of `day` into the accumulator; rejected lines go to `rejects` exactly as
  * readRawFile(…, parseEvent, …) would put them. Returns the number of valid event records.
  */
-export async function readEventsInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog): Promise<number> {
+export async function readEventsInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog, chunks?: AsyncIterable<Buffer>): Promise<number> {
   const reader = new LineReader(acc, path, dayContext(day), rejects);
-  await forEachByteLine(lake, path, reader);
+  await forEachByteLine(chunks ?? lake.readStream(path), reader);
   return reader.count;
 }

@@ -1,7 +1,7 @@
 import type { Lake } from '../ports/lake';
 import { FEATURES } from '../features/schema';
 import { FeatureAccumulator, HISTORY_DAYS } from '../features/compute';
-import { addDays, dayRange, dayStartMs } from './days';
+import { addDays, DAY_MS, dayRange, dayStartMs } from './days';
 import { csvLine, formatNumber } from './csv';
 import {
   indexRaw,
@@ -90,17 +90,61 @@ interface RawDaySource {
   feed(day: string, inWindow: boolean, acc: FeatureAccumulator, counts: RecordCounts, rejects: RejectLog): Promise<void>;
 }
 
-/** Streams the day's files from the lake: memory holds one chunk and the accumulator's state. */
-function streamingSource(lake: Lake, raw: RawIndex): RawDaySource {
+/**
+ * A lake file read ahead: its first chunk is asked for now (opening the file and reading it take the
+ * I/O threads while this thread parses the file before), the rest as it is consumed. An error surfaces
+ * when the content is read, as it would without the head start.
+ */
+function readAhead(lake: Lake, path: string): AsyncIterable<Buffer> {
+  const it = lake.readStream(path)[Symbol.asyncIterator]();
+  let first: Promise<IteratorResult<Buffer>> | null = it.next();
+  first.catch(() => {});
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        const f = first;
+        first = null;
+        return f ?? it.next();
+      },
+      return: async (value?: unknown) => (it.return ? it.return(value) : { done: true as const, value: undefined }),
+    }),
+  };
+}
+
+/**
+ * Streams the day's files from the lake: memory holds one chunk (and the first chunk of the next file,
+ * read ahead) and the accumulator's state. `date`'s files come in a known order, so the next one is
+ * opened while the current one is parsed.
+ */
+function streamingSource(lake: Lake, raw: RawIndex, date: string): RawDaySource {
+  const windowStart = dayStartMs(date) - HISTORY_DAYS * DAY_MS;
+  const plan: string[] = [];
+  for (const day of raw.sortedDays.filter((d) => d < date).reverse()) {
+    if (dayStartMs(day) >= windowStart) plan.push(...rawFiles(raw, day, 'sentiment'));
+    plan.push(...rawFiles(raw, day, 'events'), ...rawFiles(raw, day, 'crm'));
+  }
+  let cursor = 0;
+  let ahead: { path: string; chunks: AsyncIterable<Buffer> } | null = null;
+  const open = (path: string): AsyncIterable<Buffer> => {
+    const chunks = ahead?.path === path ? ahead.chunks : lake.readStream(path);
+    ahead = null;
+    const at = plan[cursor] === path ? cursor : plan.indexOf(path);
+    if (at >= 0) {
+      cursor = at + 1;
+      const next = plan[cursor];
+      if (next !== undefined) ahead = { path: next, chunks: readAhead(lake, next) };
+    }
+    return chunks;
+  };
   return {
     async feed(day, inWindow, acc, counts, rejects) {
       // Sentiment before events: a reply must find its score already waiting (see compute.ts).
       if (inWindow) {
-        for (const f of rawFiles(raw, day, 'sentiment')) counts.sentiment += await readSentimentInto(lake, f, day, acc, rejects);
+        for (const f of rawFiles(raw, day, 'sentiment')) counts.sentiment += await readSentimentInto(lake, f, day, acc, rejects, open(f));
       }
       // Events, the bulk of raw/, through the byte-level reader (same records, same rejects).
-      for (const f of rawFiles(raw, day, 'events')) counts.events += await readEventsInto(lake, f, day, acc, rejects);
-      for (const f of rawFiles(raw, day, 'crm')) counts.crm += await readCrmInto(lake, f, day, acc, rejects);
+      for (const f of rawFiles(raw, day, 'events')) counts.events += await readEventsInto(lake, f, day, acc, rejects, open(f));
+      for (const f of rawFiles(raw, day, 'crm')) counts.crm += await readCrmInto(lake, f, day, acc, rejects, open(f));
     },
   };
 }
@@ -164,7 +208,7 @@ function cachingSource(lake: Lake, raw: RawIndex): RawDaySource & { forget(befor
 export async function ingestDate(lake: Lake, date: string, opts: IngestOptions = {}, index?: RawIndex): Promise<IngestResult> {
   dayStartMs(date);
   const raw = index ?? (await indexRaw(lake));
-  return ingestFrom(lake, date, opts, raw, streamingSource(lake, raw));
+  return ingestFrom(lake, date, opts, raw, streamingSource(lake, raw, date));
 }
 
 async function ingestFrom(lake: Lake, date: string, opts: IngestOptions, raw: RawIndex, source: RawDaySource): Promise<IngestResult> {
