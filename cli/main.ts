@@ -12,14 +12,6 @@ import { registerOps } from './commands/ops';
 import { registerStart } from './commands/start';
 import { registerConfig } from './commands/config';
 
-/** A failure the user can act on: printed without a stack trace. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
 export function buildProgram(): Command {
   const program = new Command('leadscore')
     .description('Learns lead-scoring weights from SMS/MMS campaign outcomes and serves them to SQL.')

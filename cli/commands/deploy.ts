@@ -1,22 +1,7 @@
-import { userInfo } from 'node:os';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { deployVersion, type ChangeResult } from '../../shared/pipeline/versions';
 import { openServices } from '../../shared/services';
-
-export function versionArg(value: string): number {
-  const v = Number(value);
-  if (!Number.isInteger(v) || v <= 0) throw new InvalidArgumentError(`'${value}' is not a version number`);
-  return v;
-}
-
-export function cliActor(): string {
-  return `cli:${process.env.LEADSCORE_USER ?? userInfo().username}`;
-}
-
-/** Progress lines of a command go to stdout. */
-export function cliLog(message: string): void {
-  process.stdout.write(`${message}\n`);
-}
+import { cliActor, cliLog, versionArg } from '../options';
 
 export function printChange(r: ChangeResult): void {
   const d = r.deployment;

@@ -1,14 +1,9 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { checkDriftAndRespond } from '../../shared/pipeline/driftCheck';
-import { isDay, todayUtc } from '../../shared/pipeline/days';
+import { todayUtc } from '../../shared/pipeline/days';
 import { retrain, type RetrainRun } from '../../shared/pipeline/retrain';
 import { openServices } from '../../shared/services';
-import { cliActor, cliLog } from './deploy';
-
-function day(value: string): string {
-  if (!isDay(value)) throw new InvalidArgumentError('must be a date YYYY-MM-DD');
-  return value;
-}
+import { cliActor, cliLog, dayArg } from '../options';
 
 export function describeRun(run: RetrainRun): string {
   const d = run.details;
@@ -24,7 +19,7 @@ export function registerOps(program: Command): void {
   program
     .command('retrain')
     .description('Build the training set from the lake, train, apply every gate, register, deploy when allowed (AUTO_DEPLOY), record the run')
-    .option('--as-of <date>', 'use labelled send dates up to this day (default today, UTC)', day)
+    .option('--as-of <date>', 'use labelled send dates up to this day (default today, UTC)', dayArg)
     .option('--reason <text>', 'why, for the run record', 'manual retrain from the CLI')
     .action(async (opts: { asOf?: string; reason: string }) => {
       const s = await openServices({ log: cliLog });
@@ -40,7 +35,7 @@ export function registerOps(program: Command): void {
   program
     .command('drift')
     .description('PSI of every feature and the score against the active version, AUC on recent labels; writes monitoring/drift/yyyy/mm/dd/drift.json and retrains when a trigger fires')
-    .option('--date <date>', 'check as of this day (default today, UTC)', day)
+    .option('--date <date>', 'check as of this day (default today, UTC)', dayArg)
     .action(async (opts: { date?: string }) => {
       const s = await openServices({ log: cliLog });
       try {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { rollback } from '../../shared/pipeline/versions';
 import { openServices } from '../../shared/services';
-import { cliActor, printChange, cliLog, versionArg } from './deploy';
+import { printChange } from './deploy';
+import { cliActor, cliLog, versionArg } from '../options';
 
 export function registerRollback(program: Command): void {
   program

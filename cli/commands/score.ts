@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { scorePartition } from '../../shared/pipeline/scorePartition';
 import { openServices } from '../../shared/services';
-import { cliLog } from './deploy';
+import { cliLog } from '../options';
 
 export function registerScore(program: Command): void {
   program

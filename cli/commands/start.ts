@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runLocalPipeline, type LocalRunSummary } from '../../shared/pipeline/localRun';
 import { openServices } from '../../shared/services';
-import { cliLog } from './deploy';
+import { cliLog } from '../options';
 
 const f4 = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '   n/a');
 

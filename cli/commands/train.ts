@@ -1,23 +1,12 @@
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { loadConfig } from '../../shared/config';
 import type { TrainResult } from '../../shared/model/train';
-import { isDay } from '../../shared/pipeline/days';
 import { trainFromFiles, writeFilesAtomically } from '../../shared/pipeline/trainFiles';
 import { trainFromLake } from '../../shared/pipeline/trainFromLake';
 import { formatMetricsTable, renderTrainingFiles, weightsCsv } from '../../shared/pipeline/trainingOutputs';
 import { registerVersion } from '../../shared/pipeline/versions';
 import { openServices } from '../../shared/services';
-
-function positiveNumber(value: string): number {
-  const v = Number(value);
-  if (!Number.isFinite(v) || v <= 0) throw new InvalidArgumentError('must be a positive number');
-  return v;
-}
-
-function day(value: string): string {
-  if (!isDay(value)) throw new InvalidArgumentError('must be a date YYYY-MM-DD');
-  return value;
-}
+import { dayArg, positiveNumberArg } from '../options';
 
 interface TrainOpts {
   train?: string;
@@ -35,8 +24,8 @@ export function registerTrain(program: Command): void {
     .option('--train <csv>', 'training CSV: the 7 feature columns (any order) and label')
     .option('--valid <csv>', 'validation CSV, same columns')
     .option('--out <dir>', 'folder for weights.csv, metrics.json and model.json (required with --train/--valid)')
-    .option('--C <float>', 'inverse L2 regularisation strength', positiveNumber)
-    .option('--as-of <date>', 'lake mode: use labelled send dates up to this day (default today, UTC)', day)
+    .option('--C <float>', 'inverse L2 regularisation strength', positiveNumberArg)
+    .option('--as-of <date>', 'lake mode: use labelled send dates up to this day (default today, UTC)', dayArg)
     .option('--register', 'store the result as the next model version: models/v{N}/ in the lake and model_versions + scoring_weights in SQL, inactive (staged)')
     .action(async (opts: TrainOpts) => {
       const config = loadConfig();

@@ -1,0 +1,32 @@
+import { userInfo } from 'node:os';
+import { InvalidArgumentError } from 'commander';
+import { isDay } from '../shared/pipeline/days';
+
+/** Option parsers and output helpers every command shares. */
+
+export function versionArg(value: string): number {
+  const v = Number(value);
+  if (!Number.isInteger(v) || v <= 0) throw new InvalidArgumentError(`'${value}' is not a version number`);
+  return v;
+}
+
+export function dayArg(value: string): string {
+  if (!isDay(value)) throw new InvalidArgumentError('must be a date YYYY-MM-DD');
+  return value;
+}
+
+export function positiveNumberArg(value: string): number {
+  const v = Number(value);
+  if (!Number.isFinite(v) || v <= 0) throw new InvalidArgumentError('must be a positive number');
+  return v;
+}
+
+/** Who is acting, for the deployment log and run records. */
+export function cliActor(): string {
+  return `cli:${process.env.LEADSCORE_USER ?? userInfo().username}`;
+}
+
+/** Progress lines of a command go to stdout. */
+export function cliLog(message: string): void {
+  process.stdout.write(`${message}\n`);
+}
