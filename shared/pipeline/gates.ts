@@ -31,6 +31,8 @@ export type GateName = 'data_sufficiency' | 'data_quality' | 'learns_something' 
 export interface GateOutcome {
   name: GateName;
   passed: boolean;
+  /** Waiting rather than failed: approval of a staged version. */
+  pending?: boolean;
   detail: string;
 }
 
@@ -93,6 +95,7 @@ export function approvalGate(autoDeploy: boolean): GateOutcome {
   return {
     name: 'approval',
     passed: autoDeploy,
+    pending: !autoDeploy,
     detail: autoDeploy ? 'AUTO_DEPLOY=true: activated at once' : 'AUTO_DEPLOY=false: staged, waiting for POST /api/weights/{version}/deploy',
   };
 }

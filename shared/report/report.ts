@@ -10,6 +10,8 @@ import type { CalibrationBin, CurvePoint, Evaluation } from '../model/metrics';
 export interface GateOutcome {
   name: string;
   passed: boolean;
+  /** Not failed, waiting: the approval gate of a staged version. */
+  pending?: boolean;
   detail: string;
 }
 
@@ -302,7 +304,7 @@ function summaryTable(input: ReportInput): string {
 function gateTable(gates: GateOutcome[]): string {
   if (gates.length === 0) return '<p class="muted">No gates were evaluated.</p>';
   const rows = gates
-    .map((g) => `<tr><td>${escapeHtml(g.name)}</td><td><span class="badge ${g.passed ? 'pass' : 'fail'}">${g.passed ? 'passed' : 'failed'}</span></td><td>${escapeHtml(g.detail)}</td></tr>`)
+    .map((g) => `<tr><td>${escapeHtml(g.name)}</td><td><span class="badge ${g.passed ? 'pass' : g.pending ? 'wait' : 'fail'}">${g.passed ? 'passed' : g.pending ? 'waiting' : 'failed'}</span></td><td>${escapeHtml(g.detail)}</td></tr>`)
     .join('');
   return `<table><tr><th>Gate</th><th>Outcome</th><th>Detail</th></tr>${rows}</table>`;
 }
@@ -345,6 +347,7 @@ const CSS = `
   .badge { display: inline-block; padding: 2px 10px; border-radius: 999px; font-size: 13px; font-weight: 600; }
   .badge.pass { background: #dcfce7; color: #166534; }
   .badge.fail { background: #fee2e2; color: #991b1b; }
+  .badge.wait { background: #fef9c3; color: #854d0e; }
   .badge.neutral { background: #e0e7ff; color: #3730a3; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; }
   dt { color: #6b7280; } dd { margin: 0; }
@@ -356,7 +359,7 @@ export function renderReport(input: ReportInput): string {
   if (a.raw_weights.length !== a.features.length || a.standard_errors.raw_weights.length !== a.features.length) {
     throw new Error('renderReport: artifact weights, standard errors and features differ in length');
   }
-  const allPassed = input.gates.every((g) => g.passed);
+  const allPassed = input.gates.every((g) => g.passed || g.pending);
   const status = input.status ?? (allPassed ? 'passed every gate' : 'blocked by a gate');
   const facts: [string, string][] = [
     ['Trained', input.createdAt],

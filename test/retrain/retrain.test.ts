@@ -74,7 +74,7 @@ describe('retrain', () => {
     expect(run.details.outcome).toBe('staged');
     expect((await deps.warehouse.getVersion(1))?.status).toBe('staged');
     expect(await deps.warehouse.getActiveWeights()).toBeUndefined();
-    expect(run.details.gates.find((g) => g.name === 'approval')).toMatchObject({ passed: false });
+    expect(run.details.gates.find((g) => g.name === 'approval')).toMatchObject({ passed: false, pending: true });
   });
 
   test('data sufficiency: too few rows block the run before training and nothing is registered', async () => {
