@@ -77,7 +77,7 @@ export function lbfgs(objective: Objective, x0: Float64Array, options: LbfgsOpti
       slope = dot(g, d);
     }
     const step0 = S.length === 0 ? Math.min(1, 1 / Math.sqrt(-slope)) : 1;
-    const ls = wolfeLineSearch(objective, x, f, g, d, slope, step0, gtol);
+    const ls = wolfeLineSearch(objective, x, f, d, slope, step0, gtol);
     if (!ls) {
       // No step lowers f any more: we are at the floor of floating-point precision.
       const gm = maxAbs(g);
@@ -121,7 +121,6 @@ function wolfeLineSearch(
   objective: Objective,
   x: Float64Array,
   f0: number,
-  g0: Float64Array,
   d: Float64Array,
   slope0: number,
   step0: number,

@@ -20,6 +20,11 @@ export interface TrainOptions {
   /** Platt scaling is fitted when validation Brier exceeds this (section 5.5). */
   brierThreshold?: number;
   folds?: number;
+  /**
+   * The rows the PSI baseline describes (section 8); default the training rows. The retrain passes
+   * the population the drift check watches (every eligible contact of the training window).
+   */
+  psiRows?: Dataset;
 }
 
 export interface Metrics extends Evaluation {
@@ -167,7 +172,8 @@ export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions
   checkTwoClasses(valid, 'validation rows');
 
   // Started first so that another thread can do them while this one fits.
-  const featurePsi = offload.featurePsi(train);
+  const psiRows = options.psiRows ?? train;
+  const featurePsi = offload.featurePsi(psiRows);
   const baselineJob = offload.baseline(train, valid);
 
   const scaler = fitScaler(train.x, train.n);
@@ -199,7 +205,7 @@ export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions
     model = evaluate(finalProbs, valid.y);
   }
 
-  const scorePsi = psiBaseline(scoresOf(train, weights, offset));
+  const scorePsi = psiBaseline(scoresOf(psiRows, weights, offset));
 
   // Equal-weights baseline on the same validation rows.
   const { signs, detail: baseline } = baselineJob();

@@ -1,28 +1,19 @@
-import { FEATURES, N_FEATURES, type FeatureName } from '../features/schema';
+import { N_FEATURES } from '../features/schema';
 import { parseNumericCsv } from '../io/numericCsv';
-import type { PsiBaseline } from '../model/artifact';
 import type { Dataset } from '../model/dataset';
-import { psiBaseline } from '../model/psi';
-import { leadScore } from '../model/score';
-import { featurePsiBaselines } from '../model/trainJobs';
 import type { Lake } from '../ports/lake';
 import { dayRange } from './days';
 import { partitionPath } from './partitions';
 
 /**
- * The PSI baseline of the population the drift check watches. The drift check compares a features
- * partition (every eligible contact on one day) with the baseline, so the baseline must describe
- * the same population: every eligible contact on the days of the training window. The training
- * rows themselves are sends, which over-represent heavily messaged contacts (higher fatigue, more
- * history) and would show "drift" on a perfectly stable day.
+ * The population the drift check watches, as rows for the PSI baseline (TrainOptions.psiRows). The
+ * drift check compares a features partition (every eligible contact on one day) with the baseline,
+ * so the baseline must describe the same population: every eligible contact on the days of the
+ * training window. The training rows themselves are sends, which over-represent heavily messaged
+ * contacts (higher fatigue, more history) and would show "drift" on a perfectly stable day.
+ * Null when the window holds no features partition.
  */
-export async function populationPsiBaseline(
-  lake: Lake,
-  from: string,
-  to: string,
-  weights: readonly number[],
-  offset: number,
-): Promise<{ baseline: Record<FeatureName | 'score', PsiBaseline>; rows: number; partitions: number } | null> {
+export async function featurePopulation(lake: Lake, from: string, to: string): Promise<Dataset | null> {
   const parts: Dataset[] = [];
   for (const day of dayRange(from, to)) {
     const file = partitionPath('features', day);
@@ -37,11 +28,5 @@ export async function populationPsiBaseline(
     all.x.set(p.x, at);
     at += p.x.length;
   }
-  const scores = new Float64Array(n);
-  for (let i = 0; i < n; i++) scores[i] = leadScore(weights, offset, all.x, i * N_FEATURES);
-  const perFeature = featurePsiBaselines(all);
-  const baseline = {} as Record<FeatureName | 'score', PsiBaseline>;
-  FEATURES.forEach((f, j) => (baseline[f] = perFeature[j]!));
-  baseline.score = psiBaseline(scores);
-  return { baseline, rows: n, partitions: parts.length };
+  return all;
 }

@@ -18,7 +18,7 @@ import {
   type GateOutcome,
   type GateThresholds,
 } from './gates';
-import { populationPsiBaseline } from './population';
+import { featurePopulation } from './population';
 import { buildTrainingSet, type TrainingSet } from './trainingSet';
 import { weightsCsv } from './trainingOutputs';
 import { deployVersion, registerVersion, type RegisterInput } from './versions';
@@ -197,9 +197,8 @@ async function retrainLocked(
     return finish('failed', 'blocked', `gate ${blocked.map((g) => g.name).join(', ')} failed: ${blocked.map((g) => g.detail).join('; ')}`);
   }
 
-  const result = trainModel(set.train, set.valid, { C: settings.C, brierThreshold: settings.brierThreshold });
-  const population = await populationPsiBaseline(deps.lake, set.window.trainFrom, set.window.trainTo, result.artifact.raw_weights, result.artifact.offset);
-  if (population) result.artifact.psi_baseline = population.baseline;
+  const population = await featurePopulation(deps.lake, set.window.trainFrom, set.window.trainTo);
+  const result = trainModel(set.train, set.valid, { C: settings.C, brierThreshold: settings.brierThreshold, ...(population ? { psiRows: population } : {}) });
   const { calibration_curve: _curve, ...metrics } = result.metrics;
   details.metrics = metrics;
   const production = await productionOnSameRows(deps.warehouse, set);
@@ -219,7 +218,7 @@ async function retrainLocked(
     status: rejected.length ? 'rejected' : 'staged',
     modelJsonExtra: {
       psi_baseline_population: population
-        ? `every eligible contact in the features partitions ${set.window.trainFrom}..${set.window.trainTo} (${population.rows} rows)`
+        ? `every eligible contact in the features partitions ${set.window.trainFrom}..${set.window.trainTo} (${population.n} rows)`
         : 'training rows',
       run: {
         id: run.id,

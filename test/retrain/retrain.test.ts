@@ -3,6 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_GATES } from '../../shared/pipeline/gates';
 import { partitionPath } from '../../shared/pipeline/partitions';
+import { featurePopulation } from '../../shared/pipeline/population';
+import { psiBaseline } from '../../shared/model/psi';
 import { retrain } from '../../shared/pipeline/retrain';
 import { buildLake, LAST_DAY, openEnv, telemetryLines, type Env } from './fixture';
 
@@ -52,6 +54,12 @@ describe('retrain', () => {
     expect(model.run.durationMs).toBeGreaterThan(0);
     expect(model.run.gates.map((g: { name: string }) => g.name)).toEqual(['data_sufficiency', 'data_quality', 'learns_something', 'safety', 'approval']);
     expect(run.details.durationMs).toBeGreaterThanOrEqual(model.run.durationMs);
+    // The PSI baseline describes every eligible contact of the training window, not the sends.
+    const population = (await featurePopulation(deps.lake, run.details.window!.trainFrom, run.details.window!.trainTo))!;
+    const recency = Float64Array.from({ length: population.n }, (_, i) => population.x[i * 7]!);
+    expect(model.psi_baseline.recency_days).toEqual(psiBaseline(recency));
+    expect(model.psi_baseline_population).toContain(`(${population.n} rows)`);
+    expect(population.n).not.toBe(run.details.metrics!.n_train);
     const report = (await deps.lake.read('models/v1/report.html')).toString();
     expect(report).toContain('<svg');
     const events = telemetryLines(telemetryFile).map((l) => l.name);
