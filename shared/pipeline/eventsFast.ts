@@ -35,16 +35,24 @@ function d2(b: Uint8Array, i: number): number {
   return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
 }
 
-class LineReader {
+/**
+ * The byte-level reader of an events file. `scan` checks a line's form and finds its values; `emit`
+ * hands a scanned event to the accumulator. Both run here for a file read on one thread; with a
+ * parsing thread (eventsParallel.ts) that thread scans and this one emits, from the scanned ranges.
+ */
+export class EventLineReader {
+  /** Set by scan: where each of the 7 values starts and ends, the event's time and channel (see ranges). */
   readonly vs = new Int32Array(7);
   readonly ve = new Int32Array(7);
+  ts = 0;
+  mms = false;
   readonly prefix: Uint8Array;
   count = 0;
-  /** Set per buffer by forEachByteLine: no byte of the buffer is a backslash or above 0x7f. */
+  /** Set per buffer by ByteLineSplitter: no byte of the buffer is a backslash or above 0x7f. */
   plain = false;
 
   constructor(
-    private readonly acc: FeatureAccumulator,
+    private readonly acc: FeatureAccumulator | null,
     private readonly path: string,
     private readonly ctx: DayContext,
     private readonly rejects: RejectLog,
@@ -52,15 +60,15 @@ class LineReader {
     this.prefix = enc(ctx.prefix);
   }
 
-  /** The fast path; false when the line needs the general one. */
-  private fast(b: Uint8Array, s: number, e: number): boolean {
+  /** The fast path's checks: the event's kind (EV_*), or -1 when the line needs the general path. */
+  scan(b: Uint8Array, s: number, e: number): number {
     const { vs, ve } = this;
     const plain = this.plain;
     let p = s;
     for (let f = 0; f < 7; f++) {
       const sep = SEPS[f]!;
-      if (p + sep.length > e) return false;
-      for (let k = 0; k < sep.length; k++) if (b[p + k] !== sep[k]) return false;
+      if (p + sep.length > e) return -1;
+      for (let k = 0; k < sep.length; k++) if (b[p + k] !== sep[k]) return -1;
       p += sep.length;
       vs[f] = p;
       if (plain) {
@@ -69,64 +77,82 @@ class LineReader {
       } else {
         let c: number;
         while (p < e && (c = b[p]!) !== QUOTE) {
-          if (c === BACKSLASH || c >= 0x80) return false;
+          if (c === BACKSLASH || c >= 0x80) return -1;
           p++;
         }
       }
-      if (p >= e) return false;
+      if (p >= e) return -1;
       ve[f] = p;
     }
-    if (p + 2 !== e || b[p + 1] !== 125) return false;
+    if (p + 2 !== e || b[p + 1] !== 125) return -1;
     // event_id, contact_id non-empty.
-    if (ve[0] === vs[0] || ve[1] === vs[1]) return false;
+    if (ve[0] === vs[0] || ve[1] === vs[1]) return -1;
     const ts = canonicalTime(b, vs[5]!, ve[5]!, this.prefix, this.ctx.dayStart);
-    if (ts < 0) return false;
+    if (ts < 0) return -1;
     const ch = vs[3]!;
-    let mms: boolean;
-    if (eq(b, ch, ve[3]!, 'mms')) mms = true;
-    else if (eq(b, ch, ve[3]!, 'sms')) mms = false;
-    else return false;
+    if (eq(b, ch, ve[3]!, 'mms')) this.mms = true;
+    else if (eq(b, ch, ve[3]!, 'sms')) this.mms = false;
+    else return -1;
     const t0 = vs[4]!;
     const t1 = ve[4]!;
     let kind: number;
     if (eq(b, t0, t1, 'send')) {
       kind = EV_SEND;
-      if (ve[2] === vs[2]) return false; // a send needs its campaign
+      if (ve[2] === vs[2]) return -1; // a send needs its campaign
     } else if (eq(b, t0, t1, 'click')) kind = EV_CLICK;
     else if (eq(b, t0, t1, 'reply')) kind = EV_REPLY;
     else if (eq(b, t0, t1, 'opt_out')) kind = EV_OPT_OUT;
-    else return false;
-    const sendEmpty = ve[6] === vs[6];
-    if (sendEmpty && (kind === EV_CLICK || kind === EV_REPLY)) return false;
-    this.count++;
-    if (!this.acc.wants(kind, ts)) return true;
-    if (kind === EV_SEND) {
-      const idS = sendEmpty ? vs[0]! : vs[6]!;
-      const idE = sendEmpty ? ve[0]! : ve[6]!;
-      // The send's id as bytes (a string only if an answer may be waiting); very long ids as a string.
-      if (idE - idS <= 255) {
-        this.acc.addSendBytes(ts, b, vs[1]!, ve[1]!, mms, idS, idE);
-        return true;
-      }
-    }
-    let sendId = '';
-    if (kind === EV_SEND) sendId = sendEmpty ? ascii(b, vs[0]!, ve[0]!) : ascii(b, vs[6]!, ve[6]!);
-    else if (kind !== EV_OPT_OUT) sendId = ascii(b, vs[6]!, ve[6]!);
-    const eventId = kind === EV_REPLY ? ascii(b, vs[0]!, ve[0]!) : '';
-    this.acc.addEventBytes(kind, ts, b, vs[1]!, ve[1]!, mms, sendId, eventId);
-    return true;
+    else return -1;
+    if (ve[6] === vs[6] && (kind === EV_CLICK || kind === EV_REPLY)) return -1;
+    this.ts = ts;
+    return kind;
   }
+
+  /**
+   * Where scan found what emit needs: [contact start, end, the send's own id (send_id, or event_id
+   * when absent) for a send and the answered send_id for a click or reply start, end, the reply's
+   * event_id start, end] (an unused range is empty).
+   */
+  ranges(out: Int32Array, at: number, kind: number): void {
+    const { vs, ve } = this;
+    const sendEmpty = ve[6] === vs[6];
+    out[at] = vs[1]!;
+    out[at + 1] = ve[1]!;
+    const idField = kind === EV_SEND && sendEmpty ? 0 : 6;
+    out[at + 2] = kind === EV_OPT_OUT ? 0 : vs[idField]!;
+    out[at + 3] = kind === EV_OPT_OUT ? 0 : ve[idField]!;
+    out[at + 4] = kind === EV_REPLY ? vs[0]! : 0;
+    out[at + 5] = kind === EV_REPLY ? ve[0]! : 0;
+  }
+
+  /** Counts and accumulates a scanned event of b: r holds its ranges (see ranges) from r[at]. */
+  emit(b: Uint8Array, kind: number, ts: number, mms: boolean, r: Int32Array, at: number): void {
+    const acc = this.acc!;
+    this.count++;
+    if (!acc.wants(kind, ts)) return;
+    const idS = r[at + 2]!;
+    const idE = r[at + 3]!;
+    // The send's id as bytes (a string only if an answer may be waiting); very long ids as a string.
+    if (kind === EV_SEND && idE - idS <= 255) acc.addSendBytes(ts, b, r[at]!, r[at + 1]!, mms, idS, idE);
+    else acc.addEventBytes(kind, ts, b, r[at]!, r[at + 1]!, mms, ascii(b, idS, idE), ascii(b, r[at + 4]!, r[at + 5]!));
+  }
+
+  private readonly own = new Int32Array(6);
 
   line(b: Uint8Array, s: number, e: number, lineNo: number): void {
-    if (this.fast(b, s, e)) return;
-    this.slow(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'), lineNo);
+    const kind = this.scan(b, s, e);
+    if (kind >= 0) {
+      this.ranges(this.own, 0, kind);
+      this.emit(b, kind, this.ts, this.mms, this.own, 0);
+    } else this.slow(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'), lineNo);
   }
 
+  /** The general path: validate, quarantine or add. Only ever runs where the accumulator is. */
   slow(line: string, lineNo: number): void {
     const rec = parseOrReject(line, lineNo, this.path, this.ctx, parseEvent, this.rejects);
     if (rec === undefined) return;
     this.count++;
-    this.acc.addEvent(rec);
+    this.acc!.addEvent(rec);
   }
 }
 
@@ -308,7 +334,7 @@ export async function readSentimentInto(lake: Lake, path: string, day: string, a
 }
 
 /** Lines of a lake file as byte ranges, split exactly as forEachLine splits them. */
-type ByteLineReader = { plain?: boolean; line(b: Uint8Array, s: number, e: number, lineNo: number): void; slow(line: string, lineNo: number): void };
+export type ByteLineReader = { plain?: boolean; line(b: Uint8Array, s: number, e: number, lineNo: number): void; slow(line: string, lineNo: number): void };
 
 /** The complete lines of b from `start`, numbered after lineNo; returns where the unfinished tail starts. */
 function byteLines(b: Buffer, start: number, reader: ByteLineReader, counter: { lineNo: number }): number {
@@ -323,43 +349,48 @@ function byteLines(b: Buffer, start: number, reader: ByteLineReader, counter: { 
   return start;
 }
 
-/** `chunks`: the file's content, lake.readStream(path) or the same started ahead of time (see ingest.ts). */
-async function forEachByteLine(chunks: AsyncIterable<Buffer>, reader: ByteLineReader): Promise<void> {
-  let carry: Buffer | null = null;
-  const counter = { lineNo: 0 };
-  for await (const chunk of chunks) {
+/** A file's chunks in, its lines out to the reader, in order: push each chunk, then end. */
+export class ByteLineSplitter {
+  private carry: Buffer | null = null;
+  private readonly counter = { lineNo: 0 };
+
+  constructor(private readonly reader: ByteLineReader) {}
+
+  push(chunk: Buffer): void {
     let start = 0;
-    if (carry) {
+    if (this.carry) {
       // Only the line cut by the chunk boundary is copied; the rest is read where it lies.
       const nl = chunk.indexOf(10);
       if (nl === -1) {
-        carry = Buffer.concat([carry, chunk]);
-        continue;
+        this.carry = Buffer.concat([this.carry, chunk]);
+        return;
       }
-      byteLines(Buffer.concat([carry, chunk.subarray(0, nl + 1)]), 0, reader, counter);
+      byteLines(Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]), 0, this.reader, this.counter);
       start = nl + 1;
     }
-    start = byteLines(chunk, start, reader, counter);
-    carry = start < chunk.length ? chunk.subarray(start) : null;
+    start = byteLines(chunk, start, this.reader, this.counter);
+    // A copy: the chunk may be handed on (to another thread) once pushed.
+    this.carry = start < chunk.length ? Buffer.from(chunk.subarray(start)) : null;
   }
-  // The last line without a newline: as forEachLine treats it.
-  const rest = carry ? carry.toString('utf8') : '';
-  if (rest.trim().length > 0) reader.slow(rest.endsWith('\r') ? rest.slice(0, -1) : rest, counter.lineNo + 1);
+
+  /** The last line without a newline: as forEachLine treats it. */
+  end(): void {
+    const rest = this.carry ? this.carry.toString('utf8') : '';
+    this.carry = null;
+    if (rest.trim().length > 0) this.reader.slow(rest.endsWith('\r') ? rest.slice(0, -1) : rest, this.counter.lineNo + 1);
+  }
+}
+
+/** `chunks`: the file's content, lake.readStream(path) or the same started ahead of time (see ingest.ts). */
+async function forEachByteLine(chunks: AsyncIterable<Buffer>, reader: ByteLineReader): Promise<void> {
+  const lines = new ByteLineSplitter(reader);
+  for await (const chunk of chunks) lines.push(chunk);
+  lines.end();
 }
 
 /** Streams one CRM file of `day` into the accumulator, as readRawFile(…, parseCrm, …) would. Returns the valid records. */
 export async function readCrmInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog, chunks?: AsyncIterable<Buffer>): Promise<number> {
   const reader = new CrmReader(acc, path, dayContext(day), rejects);
-  await forEachByteLine(chunks ?? lake.readStream(path), reader);
-  return reader.count;
-}
-
-/**
- * Streams one events file of `day` into the accumulator; rejected lines go to `rejects` exactly as
- * readRawFile(…, parseEvent, …) would put them. Returns the number of valid event records.
- */
-export async function readEventsInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog, chunks?: AsyncIterable<Buffer>): Promise<number> {
-  const reader = new LineReader(acc, path, dayContext(day), rejects);
   await forEachByteLine(chunks ?? lake.readStream(path), reader);
   return reader.count;
 }

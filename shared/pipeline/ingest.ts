@@ -19,7 +19,8 @@ import {
   writeQuarantine,
 } from './raw';
 import { partitionPath, writePartition } from './partitions';
-import { readCrmInto, readEventsInto, readSentimentInto } from './eventsFast';
+import { readCrmInto, readSentimentInto } from './eventsFast';
+import { openEventsReader, type EventsFile, type EventsReader } from './eventsParallel';
 import type { ValidationReport } from './quality';
 
 /**
@@ -112,17 +113,22 @@ function readAhead(lake: Lake, path: string): AsyncIterable<Buffer> {
 }
 
 /**
- * Streams the day's files from the lake: memory holds one chunk (and the first chunk of the next file,
- * read ahead) and the accumulator's state. `date`'s files come in a known order, so the next one is
- * opened while the current one is parsed.
+ * Streams the day's files from the lake: memory holds a few chunks and the accumulator's state.
+ * `date`'s files come in a known order: the events files (the bulk of raw/) are read and parsed ahead
+ * on a second thread (eventsParallel.ts), and the next sentiment or CRM file is opened while the
+ * current one is parsed.
  */
-function streamingSource(lake: Lake, raw: RawIndex, date: string): RawDaySource {
+function streamingSource(lake: Lake, raw: RawIndex, date: string): RawDaySource & { close(): Promise<void> } {
   const windowStart = dayStartMs(date) - HISTORY_DAYS * DAY_MS;
   const plan: string[] = [];
+  const eventsPlan: EventsFile[] = [];
   for (const day of raw.sortedDays.filter((d) => d < date).reverse()) {
     if (dayStartMs(day) >= windowStart) plan.push(...rawFiles(raw, day, 'sentiment'));
-    plan.push(...rawFiles(raw, day, 'events'), ...rawFiles(raw, day, 'crm'));
+    eventsPlan.push(...rawFiles(raw, day, 'events').map((path) => ({ path, day })));
+    plan.push(...rawFiles(raw, day, 'crm'));
   }
+  // Opened at the first feed: a skipped date reads nothing.
+  let events: EventsReader | null = null;
   let cursor = 0;
   let ahead: { path: string; chunks: AsyncIterable<Buffer> } | null = null;
   const open = (path: string): AsyncIterable<Buffer> => {
@@ -142,10 +148,11 @@ function streamingSource(lake: Lake, raw: RawIndex, date: string): RawDaySource 
       if (inWindow) {
         for (const f of rawFiles(raw, day, 'sentiment')) counts.sentiment += await readSentimentInto(lake, f, day, acc, rejects, open(f));
       }
-      // Events, the bulk of raw/, through the byte-level reader (same records, same rejects).
-      for (const f of rawFiles(raw, day, 'events')) counts.events += await readEventsInto(lake, f, day, acc, rejects, open(f));
+      // Events through the byte-level reader (same records, same rejects), parsed ahead.
+      for (const path of rawFiles(raw, day, 'events')) counts.events += await (events ??= openEventsReader(lake, eventsPlan)).readInto({ path, day }, acc, rejects);
       for (const f of rawFiles(raw, day, 'crm')) counts.crm += await readCrmInto(lake, f, day, acc, rejects, open(f));
     },
+    close: async () => events?.close(),
   };
 }
 
@@ -208,7 +215,12 @@ function cachingSource(lake: Lake, raw: RawIndex): RawDaySource & { forget(befor
 export async function ingestDate(lake: Lake, date: string, opts: IngestOptions = {}, index?: RawIndex): Promise<IngestResult> {
   dayStartMs(date);
   const raw = index ?? (await indexRaw(lake));
-  return ingestFrom(lake, date, opts, raw, streamingSource(lake, raw, date));
+  const source = streamingSource(lake, raw, date);
+  try {
+    return await ingestFrom(lake, date, opts, raw, source);
+  } finally {
+    await source.close();
+  }
 }
 
 async function ingestFrom(lake: Lake, date: string, opts: IngestOptions, raw: RawIndex, source: RawDaySource): Promise<IngestResult> {

@@ -11,6 +11,11 @@ export interface Lake {
   /** Human-readable location for messages (a folder or an account URL). */
   readonly location: string;
   /**
+   * The folder, when the lake is a local one: another thread may then read it directly (the ingest's
+   * events parsing thread does, so its reads do not wait on this thread's event loop).
+   */
+  readonly localRoot?: string;
+  /**
    * Writes a whole file atomically: a reader sees the previous content or the new one, never a part.
    * (temp + rename locally; create/append/flush with close: true on ADLS.)
    */

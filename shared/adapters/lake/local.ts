@@ -12,6 +12,10 @@ export class LocalLake implements Lake {
     return this.root;
   }
 
+  get localRoot(): string {
+    return this.root;
+  }
+
   private resolve(p: string): string {
     const full = path.resolve(this.root, p);
     if (full !== this.root && !full.startsWith(this.root + path.sep)) {
