@@ -9,8 +9,8 @@ import { dayContext, RejectLog } from './raw';
  * The events files of an ingest, scanned on a second thread while this one accumulates.
  *
  * Scanning the JSON lines needs nothing of the accumulator, so the parsing thread runs the byte-level
- * reader's scan (eventsFast.ts) and records, per line, the event's kind, time, channel and where its 7
- * values lie in the chunk; lines the fast path declines are recorded as such. The chunk comes back
+ * reader's scan (eventsFast.ts) and records, per line, the event's kind, time, channel and where its
+ * ids lie in the chunk; lines the fast path declines are recorded as such. The chunk comes back
  * with its records, and this thread replays them in file order through the same reader's emit — and
  * its general path (validation, quarantine) for declined lines — so features, counts and rejects are
  * the ones a single-threaded read gives.
