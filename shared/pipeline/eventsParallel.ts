@@ -192,15 +192,15 @@ class InThreadEventsReader implements EventsReader {
   async close(): Promise<void> {}
 }
 
-type Queued = ParserReply | { file: number; error: string };
-
 /** The parsing thread, reading the plan's files (or fed their chunks) ahead of the replay. */
 class WorkerEventsReader implements EventsReader {
   private readonly worker: Worker;
-  private readonly replies: Queued[] = [];
+  private readonly replies: ParserReply[] = [];
   private wake: (() => void) | null = null;
   private room: (() => void) | null = null;
-  /** Chunks (and file ends) sent whose batch has not been replayed yet. */
+  /** The parsing thread reads the lake folder itself (and keeps its own count of batches ahead). */
+  private readonly readsItself: boolean;
+  /** When this thread sends the chunks: chunks (and file ends) sent whose batch is not replayed yet. */
   private ahead = 0;
   private next = 0;
   private closed = false;
@@ -218,11 +218,12 @@ class WorkerEventsReader implements EventsReader {
     this.worker.on('exit', (code) => {
       if (!this.closed) this.fail(new Error(`events parsing thread exited (code ${code})`));
     });
+    this.readsItself = lake.localRoot !== undefined;
     if (lake.localRoot !== undefined) this.worker.postMessage({ op: 'read', root: lake.localRoot, files, maxAhead: MAX_AHEAD } satisfies ParserRequest);
     else void this.produce();
   }
 
-  private push(m: Queued): void {
+  private push(m: ParserReply): void {
     this.replies.push(m);
     const w = this.wake;
     this.wake = null;
@@ -262,7 +263,7 @@ class WorkerEventsReader implements EventsReader {
     }
   }
 
-  private async reply(): Promise<Queued> {
+  private async reply(): Promise<ParserReply> {
     for (;;) {
       const m = this.replies.shift();
       if (m) return m;
@@ -280,11 +281,13 @@ class WorkerEventsReader implements EventsReader {
       if (m.file !== k) throw new Error(`internal: events parsing thread answered for file ${m.file} while file ${k} was read`);
       if ('error' in m) throw new Error(m.error);
       replayEvents(m.batch, reader);
-      if (this.lake.localRoot !== undefined) this.worker.postMessage({ op: 'consumed' } satisfies ParserRequest);
-      this.ahead--;
-      const r = this.room;
-      this.room = null;
-      r?.();
+      if (this.readsItself) this.worker.postMessage({ op: 'consumed' } satisfies ParserRequest);
+      else {
+        this.ahead--;
+        const r = this.room;
+        this.room = null;
+        r?.();
+      }
       if (m.last) break;
     }
     return reader.count;
