@@ -146,34 +146,83 @@ const HI = new Float64Array(FEATURES.map((f) => FEATURE_RANGES[f][1]));
 const MAX_FIELDS = 256;
 
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
-const TWO_53 = 2 ** 53;
+/** Dekker's splitter 2^27 + 1: splits a double into two 26-bit halves whose products are exact. */
+const SPLITTER = 134217729;
+/** How far the double-double quotient may be from a rounding boundary, relative to it: 2^-90. */
+const MARGIN = 2 ** -90;
+let productLow = 0;
+
+/** a·b = result + productLow exactly (Dekker's TwoProduct; JavaScript has no fused multiply-add). */
+function twoProduct(a: number, b: number): number {
+  const p = a * b;
+  const ca = SPLITTER * a;
+  const ah = ca - (ca - a);
+  const al = a - ah;
+  const cb = SPLITTER * b;
+  const bh = cb - (cb - b);
+  const bl = b - bh;
+  productLow = ah * bh - p + ah * bl + al * bh + al * bl;
+  return p;
+}
 
 /**
- * buf[a, b) as `[-+]digits[.digits]` when all its digits, as one integer M, stay below 2^53 and there
- * are at most 22 after the point: then M and 10^e are exact doubles and M / 10^e is the correctly
- * rounded value, i.e. exactly Number(text) (Clinger's fast path; it covers 16-digit fractions that
- * a 15-significant-digit bound would send to the string parser). NaN for anything else.
+ * buf[a, b) as `[-+]digits[.digits]` with at most 22 significant digits and at most 22 after the
+ * point, read to exactly the double Number(text) gives — without a string. NaN for anything else, and
+ * for the rare value too close to a rounding boundary to decide here.
+ *
+ * The digits, as one integer M, split into H (the first 15 significant digits) and L (up to 7 more).
+ * - At most 15 digits: M and 10^e are exact doubles, so M / 10^e is correctly rounded (Clinger's
+ *   fast path).
+ * - More (a double printed in full has 16-17): M = H·10^k + L is formed exactly as a double-double,
+ *   divided by 10^e with an exact remainder, giving q1 + q2 within about 2^-100·q1 of the true quotient.
+ *   The true quotient rounds to fl(q1 + q2) when q1 + q2 ± 2^-90·q1 round to the same double (rounding
+ *   is monotonic); otherwise it is near a halfway point (about 2^-37 of values) and the caller asks
+ *   V8's parser.
  */
 export function plainDecimal(buf: Uint8Array, a: number, b: number): number {
   let i = a;
   let negative = false;
   if (i < b && (buf[i] === 45 || buf[i] === 43)) negative = buf[i++] === 45;
-  let m = 0;
+  let high = 0;
+  let low = 0;
+  let lowDigits = 0;
+  let significant = 0;
   let digits = 0;
   let frac = -1;
   for (; i < b; i++) {
     const c = buf[i]!;
     if (c >= 48 && c <= 57) {
-      m = m * 10 + (c - 48);
       digits++;
+      if (significant === 0 && c === 48) continue; // leading zeros add nothing to M
+      if (significant < 15) high = high * 10 + (c - 48);
+      else if (significant < 22) {
+        low = low * 10 + (c - 48);
+        lowDigits++;
+      } else return NaN;
+      significant++;
     } else if (c === 46 && frac < 0) frac = digits;
     else return NaN;
   }
-  // Strictly below 2^53: every partial value was then an exact integer (2^53 + 1 would round to 2^53).
-  if (digits === 0 || !(m < TWO_53)) return NaN;
+  if (digits === 0) return NaN;
   const e = frac < 0 ? 0 : digits - frac;
   if (e > 22) return NaN;
-  const v = e === 0 ? m : m / POW10[e]!;
+  let v: number;
+  if (lowDigits === 0) v = e === 0 ? high : high / POW10[e]!;
+  else {
+    const mh = twoProduct(high, POW10[lowDigits]!);
+    const ml = productLow;
+    const sum = mh + low; // TwoSum(mh, low): sum + err = mh + low exactly
+    const bv = sum - mh;
+    const err = mh - (sum - bv) + (low - bv);
+    const lo = err + ml;
+    const d = POW10[e]!;
+    const q1 = sum / d;
+    const t = twoProduct(q1, d);
+    const q2 = (sum - t - productLow + lo) / d; // sum - t is exact (Sterbenz): the remainder
+    v = q1 + q2;
+    const margin = q1 * MARGIN;
+    if (q1 + (q2 - margin) !== v || q1 + (q2 + margin) !== v) return NaN;
+  }
   return negative ? -v : v;
 }
 
