@@ -1,4 +1,5 @@
 import { DatabaseSync } from 'node:sqlite';
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { N_FEATURES } from '../../shared/features/schema';
 import type { ScoredChunk } from '../../shared/ports/warehouse';
@@ -106,4 +107,21 @@ test('only rows with as_of >= the stored as_of win', async () => {
     { contact_id: 'c000003', as_of: '2026-05-06', model_version: 4 },
   ]);
   expect(rows('SELECT contact_id, as_of FROM contact_features ORDER BY contact_id').map((r) => r.as_of)).toEqual(['2026-05-04', '2026-05-06', '2026-05-04', '2026-05-06']);
+});
+
+test('the commit is reported first; the writer thread then copies the WAL into the database file', async () => {
+  e = await env();
+  const file = path.join(e.home, 'warehouse.db');
+  const before = statSync(file).size;
+  const w = await e.warehouse.openScoreWriter();
+  await w.write(chunk(5000, () => '2026-05-04'));
+  await w.commit();
+  // Committed: a new connection sees every row at once, whether or not the checkpoint has run.
+  expect(rows('SELECT COUNT(*) AS n FROM lead_scores')[0]!.n).toBe(5000);
+  const checkpoints = await e.warehouse.settled();
+  expect(checkpoints).toHaveLength(1);
+  expect(checkpoints[0]).toBeGreaterThan(0);
+  // The pages are now in the database file itself (COMMIT alone only appends them to the WAL).
+  expect(statSync(file).size - before).toBeGreaterThan(5000 * 100);
+  expect(await e.warehouse.settled()).toEqual([]);
 });

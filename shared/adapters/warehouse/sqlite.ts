@@ -43,6 +43,7 @@ export class SqliteWarehouse implements Warehouse {
   private readonly db: DatabaseSync;
   private readonly failpoint: (step: string) => void;
   private readonly busyTimeoutMs: number;
+  private readonly checkpoints = new Set<Promise<number>>();
 
   constructor(
     readonly file: string,
@@ -233,7 +234,24 @@ export class SqliteWarehouse implements Warehouse {
     // transaction) with deploys running meanwhile; SQLite's file lock serializes the two.
     // A partition is one big transaction: a 64 MiB page cache keeps its B-tree pages from being
     // spilled to the WAL and read back again and again (the main cost at a million rows).
-    return SqliteScoreWriter.open(path.resolve(this.file), `${this.setupSql()} PRAGMA cache_size = -65536;`);
+    // No checkpoint inside COMMIT: the thread runs it after the commit is reported (see settled).
+    const writer = await SqliteScoreWriter.open(path.resolve(this.file), `${this.setupSql()} PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;`);
+    const done = writer.finished.then((ms) => {
+      this.checkpoints.delete(done);
+      return ms;
+    });
+    this.checkpoints.add(done);
+    return writer;
+  }
+
+  /**
+   * The score writers' WAL checkpoints still running. A partition's COMMIT appends its pages to the
+   * WAL; copying them into the database file (about as long again at a million rows) is storage
+   * upkeep, so the writer's thread does it after the commit is reported, while readers and the next
+   * writer go on (a passive checkpoint blocks neither). Resolves with each checkpoint's milliseconds.
+   */
+  async settled(): Promise<number[]> {
+    return Promise.all([...this.checkpoints]);
   }
 
   async getLeadScore(contactId: string): Promise<LeadScoreRow | undefined> {
@@ -267,6 +285,7 @@ export class SqliteWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {
+    await this.settled();
     if (this.db.isOpen) this.db.close();
   }
 }
@@ -283,6 +302,8 @@ const SCORE_BATCH = 256;
  */
 const MESSAGE_ROWS = 8192;
 const MAX_IN_FLIGHT = 8;
+/** lead_scores.band's values (its CHECK constraint): a message carries each row's band as an index. */
+const BANDS = ['High', 'Medium', 'Low', 'Very low'] as const;
 
 function sqlText(v: string): string {
   return `'${v.replaceAll("'", "''")}'`;
@@ -334,9 +355,12 @@ const prep = (sql) => {
 };
 const FW = 8, SW = 6;
 const fp = new Array(FW * batch), sp = new Array(SW * batch), f1 = new Array(FW), s1 = new Array(SW);
+// Per row, the text columns are slices of one joined text per column (ends[i] = where row i ends):
+// a message then carries a few strings and typed arrays, which clone as bulk copies, instead of three
+// arrays of short strings, which clone string by string on both sides.
 function put(m, i, f, s, k) {
   let o = k * FW - 1;
-  const id = m.contactId[i];
+  const id = m.contactIds.slice(i === 0 ? 0 : m.idEnds[i - 1], m.idEnds[i]);
   f[++o] = id;
   const x = m.x, at = i * 7;
   for (let j = 0; j < 7; j++) f[++o] = x[at + j];
@@ -345,8 +369,8 @@ function put(m, i, f, s, k) {
   s[++o] = m.leadScore[i];
   s[++o] = m.probability[i];
   s[++o] = m.score100[i];
-  s[++o] = m.band[i];
-  s[++o] = m.topFactors[i];
+  s[++o] = m.bandNames[m.band[i]];
+  s[++o] = m.topFactors.slice(i === 0 ? 0 : m.topEnds[i - 1], m.topEnds[i]);
 }
 function run(m) {
   const fb = prep(m.sql.featBatch), fo = prep(m.sql.featOne), sb = prep(m.sql.scoreBatch), so = prep(m.sql.scoreOne);
@@ -381,11 +405,19 @@ parentPort.on('message', (m) => {
     } else if (m.op === 'run') {
       run(m);
     } else if (m.op === 'commit') {
+      db.exec('COMMIT');
+      parentPort.postMessage({ seq: m.seq });
+      // The commit is reported; now copy its WAL pages into the database file, then end the thread.
+      const t0 = performance.now();
       try {
-        db.exec('COMMIT');
-      } finally {
-        db.close();
+        db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+      } catch {
+        // A checkpoint that cannot run now runs at a later commit or close: nothing is lost.
       }
+      db.close();
+      parentPort.postMessage({ checkpointMs: performance.now() - t0 });
+      parentPort.close();
+      return;
     }
     parentPort.postMessage({ seq: m.seq });
   } catch (err) {
@@ -413,8 +445,17 @@ class SqliteScoreWriter implements ScoreWriter {
   private lastKey = '';
   private lastSql: RunStatements | undefined;
 
+  /** Resolves when the thread has ended: after the commit's checkpoint (its ms), or 0 when there was none. */
+  readonly finished: Promise<number>;
+
   private constructor(private readonly worker: Worker) {
-    worker.on('message', (m: { seq: number; error?: string }) => {
+    let checkpointMs = 0;
+    this.finished = new Promise((resolve) => worker.once('exit', () => resolve(checkpointMs)));
+    worker.on('message', (m: { seq: number; error?: string } | { checkpointMs: number }) => {
+      if ('checkpointMs' in m) {
+        checkpointMs = m.checkpointMs;
+        return;
+      }
       const p = this.pending.get(m.seq);
       this.pending.delete(m.seq);
       if (m.error !== undefined) p?.reject(new Error(m.error));
@@ -478,8 +519,28 @@ class SqliteScoreWriter implements ScoreWriter {
       let to = from + 1;
       while (to < c.n && to - from < MESSAGE_ROWS && c.asOf[to] === asOf) to++;
       while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
-      const topFactors = new Array<string>(to - from);
-      for (let i = from; i < to; i++) topFactors[i - from] = c.topFactors(i);
+      const n = to - from;
+      const idEnds = new Uint32Array(n);
+      const topEnds = new Uint32Array(n);
+      const band = new Uint16Array(n); // MESSAGE_ROWS < 65536 distinct names
+      const bandNames: string[] = [...BANDS];
+      const ids: string[] = new Array<string>(n);
+      const tops: string[] = new Array<string>(n);
+      let idEnd = 0;
+      let topEnd = 0;
+      for (let i = 0; i < n; i++) {
+        const id = c.contactId[from + i]!;
+        const top = c.topFactors(from + i);
+        ids[i] = id;
+        tops[i] = top;
+        idEnds[i] = idEnd += id.length;
+        topEnds[i] = topEnd += top.length;
+        const name = c.band[from + i]!;
+        let b = bandNames.indexOf(name);
+        // A value outside the four is still written as it is, for the table's CHECK to reject.
+        if (b === -1) b = bandNames.push(name) - 1;
+        band[i] = b;
+      }
       // Copies (slice) handed over by transfer: the caller reuses its buffers once write returns.
       const x = c.x.slice(from * N_FEATURES, to * N_FEATURES);
       const leadScore = c.leadScore.slice(from, to);
@@ -489,16 +550,19 @@ class SqliteScoreWriter implements ScoreWriter {
         {
           op: 'run',
           sql: this.statements(asOf, c.modelVersion, c.scoredAt),
-          n: to - from,
-          contactId: c.contactId.slice(from, to),
+          n,
+          contactIds: ids.join(''),
+          idEnds,
           x,
           leadScore,
           probability,
           score100,
-          band: c.band.slice(from, to),
-          topFactors,
+          band,
+          bandNames,
+          topFactors: tops.join(''),
+          topEnds,
         },
-        [x.buffer, leadScore.buffer, probability.buffer, score100.buffer] as ArrayBuffer[],
+        [x.buffer, leadScore.buffer, probability.buffer, score100.buffer, idEnds.buffer, topEnds.buffer, band.buffer] as ArrayBuffer[],
       );
       p.catch(() => undefined); // observed through inFlight / commit
       this.inFlight.push(p);
@@ -511,8 +575,8 @@ class SqliteScoreWriter implements ScoreWriter {
     // A failure here leaves the transaction open: the caller rolls back, which ends the thread.
     while (this.inFlight.length > 0) await this.inFlight.shift();
     await this.request({ op: 'commit' });
+    // The thread goes on to checkpoint, then ends by itself (SqliteWarehouse.settled waits for it).
     this.done = true;
-    await this.worker.terminate();
   }
 
   async rollback(): Promise<void> {
