@@ -4,8 +4,10 @@
  * SQLite in one transaction, write the scores files — then the real-time /api/score handler.
  * Peer: pandas reading the partition, applying the weights and writing scores, ~2.9 s and 250 MiB.
  * Two threads: this one reads (bytes, no per-field strings), scores and writes the scores files; the
- * SQLite writer's thread binds and steps the upserts of the previous chunk meanwhile. The CPU time of
- * both is printed beside the wall time, since on a shared machine the wall time follows the load.
+ * SQLite writer's thread binds and steps the upserts of the previous chunk meanwhile, and checkpoints
+ * the WAL after the commit is reported (its time is printed apart). The CPU time of both is printed
+ * beside the wall time, since on a shared machine the wall time follows the load. Last, SQLite's own
+ * floor: the same rows stored again by INSERT … SELECT, with no JavaScript.
  * Run: npm run bench:score   (ROWS=… to change the size)
  */
 import { createWriteStream, rmSync, mkdirSync } from 'node:fs';
