@@ -408,15 +408,16 @@ parentPort.on('message', (m) => {
       db.exec('COMMIT');
       parentPort.postMessage({ seq: m.seq });
       // The commit is reported; now copy its WAL pages into the database file, then end the thread.
+      // A checkpoint that fails here runs at a later commit or close: nothing is lost either way.
       const t0 = performance.now();
       try {
         db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+        db.close();
+        parentPort.postMessage({ checkpointMs: performance.now() - t0 });
       } catch {
-        // A checkpoint that cannot run now runs at a later commit or close: nothing is lost.
+      } finally {
+        parentPort.close();
       }
-      db.close();
-      parentPort.postMessage({ checkpointMs: performance.now() - t0 });
-      parentPort.close();
       return;
     }
     parentPort.postMessage({ seq: m.seq });
