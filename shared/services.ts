@@ -93,7 +93,7 @@ export async function openServices(options: { log?: (message: string) => void; e
     retrain,
     drift,
     close: async () => {
-      await telemetry.flush();
+      await (telemetry.close ? telemetry.close() : telemetry.flush());
       await warehouse.close();
       await ledger.close?.();
     },

@@ -18,6 +18,8 @@ export interface Telemetry {
   trackMetric(name: TelemetryMetric, value: number, dimensions?: Record<string, string>): void;
   /** Sends everything buffered; a function awaits it before it returns, or the host may freeze it unsent. */
   flush(): Promise<void>;
+  /** Flushes, then stops the adapter's own timers and connections (the CLI's end; not per function call). */
+  close?(): Promise<void>;
 }
 
 /** Properties as App Insights stores them (customDimensions are strings); null/undefined are dropped. */

@@ -21,11 +21,21 @@ describe('AppInsightsTelemetry', () => {
     ]);
   });
 
-  it('builds a real, isolated SDK client from a connection string without sending anything', () => {
+  it('builds a real, isolated SDK client from a connection string without sending anything', async () => {
     // The exporter only speaks TLS, so sending is not exercised here; construction and tracking must not throw.
     const telemetry = AppInsightsTelemetry.fromConnectionString('InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/');
     expect(() => telemetry.trackEvent('DriftChecked', { drifted: 'score' })).not.toThrow();
     expect(() => telemetry.trackMetric('auc_recent', 0.71)).not.toThrow();
+    // Stopping it ends its timers (left running, its settings poll kept jest's run from exiting).
+    await expect(telemetry.close()).resolves.toBeUndefined();
+  });
+
+  it('close stops the client (its shutdown sends what is buffered), or only flushes a client without one', async () => {
+    const calls: string[] = [];
+    const base = { trackEvent: () => undefined, trackMetric: () => undefined, flush: async () => void calls.push('flush') };
+    await new AppInsightsTelemetry({ ...base, shutdown: async () => void calls.push('shutdown') }).close();
+    await new AppInsightsTelemetry(base).close();
+    expect(calls).toEqual(['shutdown', 'flush']);
   });
 
   it('refuses a psi metric without its feature and a non-finite value', () => {

@@ -3,7 +3,7 @@ import { TelemetryClient } from 'applicationinsights';
 import { checkMetric, stringProperties, type EventProperties, type Telemetry, type TelemetryEvent, type TelemetryMetric } from '../../ports/telemetry';
 
 /** The part of applicationinsights' TelemetryClient this adapter uses (tests pass a recorder). */
-export type AppInsightsClient = Pick<TelemetryClient, 'trackEvent' | 'trackMetric' | 'flush'>;
+export type AppInsightsClient = Pick<TelemetryClient, 'trackEvent' | 'trackMetric' | 'flush'> & Partial<Pick<TelemetryClient, 'shutdown'>>;
 
 /**
  * App Insights through applicationinsights 3.x (the classic TelemetryClient API over the Azure Monitor
@@ -35,5 +35,13 @@ export class AppInsightsTelemetry implements Telemetry {
 
   async flush(): Promise<void> {
     await this.client.flush();
+  }
+
+  /**
+   * Sends what is buffered and stops the exporter (shutdown flushes first), including its settings
+   * poll, whose first request 5-15 s after start would otherwise hold the process open.
+   */
+  async close(): Promise<void> {
+    await (this.client.shutdown ? this.client.shutdown() : this.client.flush());
   }
 }
