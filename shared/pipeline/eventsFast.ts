@@ -205,24 +205,51 @@ const CRM_NAME = enc('","name":"');
 const NUMBER_RE = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /**
- * CRM lines `{"contact_id":"…","opt_out_risk":<number>,"updated_at":"…"[,"phone":"…","name":"…"]}` with
- * plain printable ASCII strings: exactly what JSON.parse and parseCrm would make of them. Anything else
- * takes the general path.
+ * A raw file of one record kind: plain lines are read from the bytes by the subclass's `fast`, any
+ * other goes through the general parser, which validates and logs the reject exactly as readRawFile.
  */
-class CrmReader {
+abstract class RecordLineReader<R> implements ByteLineReader {
   readonly prefix: Uint8Array;
   count = 0;
 
   constructor(
-    private readonly acc: FeatureAccumulator,
+    protected readonly acc: FeatureAccumulator,
     private readonly path: string,
-    private readonly ctx: DayContext,
+    protected readonly ctx: DayContext,
     private readonly rejects: RejectLog,
+    private readonly parse: (line: string, ctx: DayContext) => R,
   ) {
     this.prefix = enc(ctx.prefix);
   }
 
-  private fast(b: Uint8Array, s: number, e: number): boolean {
+  /** Reads and adds a plain line; false leaves the line to the general parser. */
+  protected abstract fast(b: Uint8Array, s: number, e: number): boolean;
+  protected abstract add(rec: R): void;
+
+  line(b: Uint8Array, s: number, e: number, lineNo: number): void {
+    if (this.fast(b, s, e)) return;
+    this.slow(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'), lineNo);
+  }
+
+  slow(line: string, lineNo: number): void {
+    const rec = parseOrReject(line, lineNo, this.path, this.ctx, this.parse, this.rejects);
+    if (rec === undefined) return;
+    this.count++;
+    this.add(rec);
+  }
+}
+
+/**
+ * CRM lines `{"contact_id":"…","opt_out_risk":<number>,"updated_at":"…"[,"phone":"…","name":"…"]}` with
+ * plain printable ASCII strings: exactly what JSON.parse and parseCrm would make of them. Anything else
+ * takes the general path.
+ */
+class CrmReader extends RecordLineReader<ReturnType<typeof parseCrm>> {
+  protected add(rec: ReturnType<typeof parseCrm>): void {
+    this.acc.addCrm(rec);
+  }
+
+  protected fast(b: Uint8Array, s: number, e: number): boolean {
     if (!expect(b, s, e, CRM_HEAD)) return false;
     const c0 = s + CRM_HEAD.length;
     const c1 = plainString(b, c0, e);
@@ -253,17 +280,6 @@ class CrmReader {
     return true;
   }
 
-  line(b: Uint8Array, s: number, e: number, lineNo: number): void {
-    if (this.fast(b, s, e)) return;
-    this.slow(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'), lineNo);
-  }
-
-  slow(line: string, lineNo: number): void {
-    const rec = parseOrReject(line, lineNo, this.path, this.ctx, parseCrm, this.rejects);
-    if (rec === undefined) return;
-    this.count++;
-    this.acc.addCrm(rec);
-  }
 }
 
 const S_HEAD = enc('{"reply_event_id":"');
@@ -276,20 +292,12 @@ const S_VALUE = enc('","sentiment":');
  * printable ASCII strings: what JSON.parse and parseSentiment would make of them. Anything else takes
  * the general path.
  */
-class SentimentReader {
-  readonly prefix: Uint8Array;
-  count = 0;
-
-  constructor(
-    private readonly acc: FeatureAccumulator,
-    private readonly path: string,
-    private readonly ctx: DayContext,
-    private readonly rejects: RejectLog,
-  ) {
-    this.prefix = enc(ctx.prefix);
+class SentimentReader extends RecordLineReader<ReturnType<typeof parseSentiment>> {
+  protected add(rec: ReturnType<typeof parseSentiment>): void {
+    this.acc.addSentiment(rec);
   }
 
-  private fast(b: Uint8Array, s: number, e: number): boolean {
+  protected fast(b: Uint8Array, s: number, e: number): boolean {
     if (!expect(b, s, e, S_HEAD)) return false;
     const r0 = s + S_HEAD.length;
     const r1 = plainString(b, r0, e);
@@ -313,22 +321,11 @@ class SentimentReader {
     return true;
   }
 
-  line(b: Uint8Array, s: number, e: number, lineNo: number): void {
-    if (this.fast(b, s, e)) return;
-    this.slow(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'), lineNo);
-  }
-
-  slow(line: string, lineNo: number): void {
-    const rec = parseOrReject(line, lineNo, this.path, this.ctx, parseSentiment, this.rejects);
-    if (rec === undefined) return;
-    this.count++;
-    this.acc.addSentiment(rec);
-  }
 }
 
 /** Streams one sentiment file of `day` into the accumulator, as readRawFile(…, parseSentiment, …) would. Returns the valid records. */
 export async function readSentimentInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog, chunks?: AsyncIterable<Buffer>): Promise<number> {
-  const reader = new SentimentReader(acc, path, dayContext(day), rejects);
+  const reader = new SentimentReader(acc, path, dayContext(day), rejects, parseSentiment);
   await forEachByteLine(chunks ?? lake.readStream(path), reader);
   return reader.count;
 }
@@ -390,7 +387,7 @@ async function forEachByteLine(chunks: AsyncIterable<Buffer>, reader: ByteLineRe
 
 /** Streams one CRM file of `day` into the accumulator, as readRawFile(…, parseCrm, …) would. Returns the valid records. */
 export async function readCrmInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog, chunks?: AsyncIterable<Buffer>): Promise<number> {
-  const reader = new CrmReader(acc, path, dayContext(day), rejects);
+  const reader = new CrmReader(acc, path, dayContext(day), rejects, parseCrm);
   await forEachByteLine(chunks ?? lake.readStream(path), reader);
   return reader.count;
 }
