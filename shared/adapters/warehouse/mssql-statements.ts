@@ -3,38 +3,31 @@
  * Microsoft's ScriptDom (TSql160Parser), so keep them static: values come in as parameters, never by
  * string concatenation. The schema itself is in infra/sql/*.sql (sent batch by batch by `migrate`).
  */
+/** The seed's weighted sum and its FROM, written once for both forms of its SELECT below. */
+const SEED_WEIGHTED_SUM = `    (recency_days    * w_recency)
+  + (fatigue_score   * w_fatigue)
+  + (sentiment_score * w_sentiment)
+  + (engagement_rate_30d * w_engagement)
+  + (reply_rate_90d  * w_reply)
+  + (opt_out_risk    * w_optout)
+  + (mms_affinity    * w_mms)
+  + offset
+  AS lead_score
+FROM contacts c
+JOIN active_scoring_weights w ON w.is_active = 1;`;
+
 export const MSSQL_STATEMENTS: Record<string, string> = {
   /**
    * The seed's production SELECT (seed 000, section 3) as written, with its weights source named by the
    * view that pivots the active scoring_weights rows into one row (the long table cannot have w_* columns).
    */
   seedScoringSelect: `SELECT
-    (recency_days    * w_recency)
-  + (fatigue_score   * w_fatigue)
-  + (sentiment_score * w_sentiment)
-  + (engagement_rate_30d * w_engagement)
-  + (reply_rate_90d  * w_reply)
-  + (opt_out_risk    * w_optout)
-  + (mms_affinity    * w_mms)
-  + offset
-  AS lead_score
-FROM contacts c
-JOIN active_scoring_weights w ON w.is_active = 1;`,
+${SEED_WEIGHTED_SUM}`,
 
   /** The same weighted sum keyed by contact, as served by GET /api/weights/active. */
   seedScoringSelectByContact: `SELECT
     c.contact_id,
-    (recency_days    * w_recency)
-  + (fatigue_score   * w_fatigue)
-  + (sentiment_score * w_sentiment)
-  + (engagement_rate_30d * w_engagement)
-  + (reply_rate_90d  * w_reply)
-  + (opt_out_risk    * w_optout)
-  + (mms_affinity    * w_mms)
-  + offset
-  AS lead_score
-FROM contacts c
-JOIN active_scoring_weights w ON w.is_active = 1;`,
+${SEED_WEIGHTED_SUM}`,
 
   schemaMigrationsExists: `SELECT CASE WHEN OBJECT_ID(N'dbo.schema_migrations', N'U') IS NULL THEN 0 ELSE 1 END AS present;`,
   listAppliedMigrations: `SELECT id, checksum FROM dbo.schema_migrations ORDER BY id;`,
