@@ -9,18 +9,15 @@ import {
   type NewVersion,
   type ScoredChunk,
   type ScoreWriter,
-  type VersionMetrics,
-  type VersionStatus,
   type VersionWeights,
   type Warehouse,
   WarehouseConflictError,
-  WarehouseNotFoundError,
-  WEIGHT_COLUMNS,
   weightsFromRows,
 } from '../../ports/warehouse';
 import { statement } from './mssql-statements';
 import { DEFAULT_RETRY, type RetryOptions, sqlErrorNumber, withTransientRetry } from './retry';
 import { loadTsqlMigrations } from './tsql-batches';
+import { activeWeightsFromRow, checkActivation, deploymentFromRow, iso, leadScoreFromRow, type Row, versionFromRow } from './rows';
 
 export interface MssqlWarehouseOptions {
   /** Host name, e.g. myserver.database.windows.net. */
@@ -38,17 +35,6 @@ export interface MssqlWarehouseOptions {
 /** Rows per MERGE: one JSON parameter per chunk keeps round trips few and statements static. */
 const MERGE_ROWS = 2000;
 
-type Row = Record<string, unknown>;
-
-function iso(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  return v instanceof Date ? v.toISOString() : String(v);
-}
-
-function day(v: unknown): string | null {
-  const s = iso(v);
-  return s === null ? null : s.slice(0, 10);
-}
 
 /** A duplicate key on the one-active filtered indexes means someone else activated meanwhile. */
 function isUniqueViolation(err: unknown): boolean {
@@ -190,28 +176,13 @@ export class MssqlWarehouse implements Warehouse {
     });
   }
 
-  private toVersion(r: Row): ModelVersion {
-    return {
-      version: Number(r.model_version),
-      status: String(r.status) as VersionStatus,
-      trigger: String(r.trigger),
-      artifactPath: String(r.artifact_path),
-      metrics: JSON.parse(String(r.metrics)) as VersionMetrics,
-      windowStart: day(r.window_start),
-      windowEnd: day(r.window_end),
-      createdAt: iso(r.created_at) ?? '',
-      activatedAt: iso(r.activated_at),
-      activatedBy: (r.activated_by as string | null) ?? null,
-    };
-  }
-
   async getVersion(version: number): Promise<ModelVersion | undefined> {
     const r = (await this.query('getVersion', { version }))[0];
-    return r ? this.toVersion(r) : undefined;
+    return r ? versionFromRow(r) : undefined;
   }
 
   async listVersions(): Promise<ModelVersion[]> {
-    return (await this.query('listVersions')).map((r) => this.toVersion(r));
+    return (await this.query('listVersions')).map((r) => versionFromRow(r));
   }
 
   async getWeights(version: number): Promise<VersionWeights | undefined> {
@@ -226,7 +197,7 @@ export class MssqlWarehouse implements Warehouse {
   async getActiveWeights(): Promise<VersionWeights | undefined> {
     const r = (await this.query('getActiveWeights'))[0];
     if (!r) return undefined;
-    return { version: Number(r.model_version), weights: FEATURES.map((f) => Number(r[WEIGHT_COLUMNS[f]])), offset: Number(r.offset) };
+    return activeWeightsFromRow(r);
   }
 
   async activate(req: ActivateRequest): Promise<Deployment> {
@@ -236,15 +207,8 @@ export class MssqlWarehouse implements Warehouse {
         // sees the new active version and fails the expectedActive check below.
         const cur = (await run('lockActiveVersion'))[0];
         const current = cur ? Number(cur.model_version) : null;
-        if (current !== req.expectedActive) {
-          throw new WarehouseConflictError(
-            `the active version changed while this ${req.action} ran (expected ${req.expectedActive ?? 'none'}, found ${current ?? 'none'}); nothing was changed, retry`,
-          );
-        }
         const target = (await run('getVersionStatus', { version: req.toVersion }))[0];
-        if (!target) throw new WarehouseNotFoundError(`model version ${req.toVersion} does not exist`);
-        if (target.status === 'active') throw new WarehouseConflictError(`model version ${req.toVersion} is already active`);
-        if (target.status === 'rejected') throw new WarehouseConflictError(`model version ${req.toVersion} was rejected by the gates and cannot be activated`);
+        checkActivation(req, current, target ? String(target.status) : undefined);
         if (current !== null) {
           await run('retireVersion', { version: current });
           await run('deactivateWeights', { version: current });
@@ -261,15 +225,7 @@ export class MssqlWarehouse implements Warehouse {
   }
 
   async listDeployments(limit: number): Promise<Deployment[]> {
-    return (await this.query('listDeployments', { limit })).map((r) => ({
-      id: Number(r.id),
-      action: r.action as Deployment['action'],
-      fromVersion: r.from_version === null ? null : Number(r.from_version),
-      toVersion: Number(r.to_version),
-      by: String(r.changed_by),
-      reason: (r.reason as string | null) ?? null,
-      at: iso(r.changed_at) ?? '',
-    }));
+    return (await this.query('listDeployments', { limit })).map(deploymentFromRow);
   }
 
   async openScoreWriter(): Promise<ScoreWriter> {
@@ -281,17 +237,7 @@ export class MssqlWarehouse implements Warehouse {
   async getLeadScore(contactId: string): Promise<LeadScoreRow | undefined> {
     const r = (await this.query('getLeadScore', { contactId }))[0];
     if (!r) return undefined;
-    return {
-      contactId: String(r.contact_id),
-      modelVersion: Number(r.model_version),
-      leadScore: Number(r.lead_score),
-      probability: Number(r.probability),
-      score100: Number(r.score_100),
-      band: String(r.band),
-      topFactors: String(r.top_factors),
-      asOf: day(r.as_of) ?? '',
-      scoredAt: iso(r.scored_at) ?? '',
-    };
+    return leadScoreFromRow(r);
   }
 
   async countLeadScores(): Promise<number> {

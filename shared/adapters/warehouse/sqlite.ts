@@ -12,17 +12,14 @@ import {
   type NewVersion,
   type ScoredChunk,
   type ScoreWriter,
-  type VersionMetrics,
-  type VersionStatus,
   type VersionWeights,
   type Warehouse,
   WarehouseConflictError,
-  WarehouseNotFoundError,
-  WEIGHT_COLUMNS,
   weightsFromRows,
 } from '../../ports/warehouse';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
 import { MSSQL_STATEMENTS } from './mssql-statements';
+import { activeWeightsFromRow, checkActivation, deploymentFromRow, leadScoreFromRow, type Row, versionFromRow } from './rows';
 
 export interface SqliteWarehouseOptions {
   /** Test seam: called after each step of a deploy/rollback transaction; a throw aborts it. */
@@ -31,7 +28,6 @@ export interface SqliteWarehouseOptions {
   busyTimeoutMs?: number;
 }
 
-type Row = Record<string, unknown>;
 
 function nowIso(): string {
   return new Date().toISOString();
@@ -143,28 +139,13 @@ export class SqliteWarehouse implements Warehouse {
     });
   }
 
-  private toVersion(r: Row): ModelVersion {
-    return {
-      version: Number(r.model_version),
-      status: String(r.status) as VersionStatus,
-      trigger: String(r.trigger),
-      artifactPath: String(r.artifact_path),
-      metrics: JSON.parse(String(r.metrics)) as VersionMetrics,
-      windowStart: (r.window_start as string | null) ?? null,
-      windowEnd: (r.window_end as string | null) ?? null,
-      createdAt: String(r.created_at),
-      activatedAt: (r.activated_at as string | null) ?? null,
-      activatedBy: (r.activated_by as string | null) ?? null,
-    };
-  }
-
   async getVersion(version: number): Promise<ModelVersion | undefined> {
     const r = this.db.prepare('SELECT * FROM model_versions WHERE model_version = ?').get(version) as Row | undefined;
-    return r ? this.toVersion(r) : undefined;
+    return r ? versionFromRow(r) : undefined;
   }
 
   async listVersions(): Promise<ModelVersion[]> {
-    return (this.db.prepare('SELECT * FROM model_versions ORDER BY model_version').all() as Row[]).map((r) => this.toVersion(r));
+    return (this.db.prepare('SELECT * FROM model_versions ORDER BY model_version').all() as Row[]).map((r) => versionFromRow(r));
   }
 
   async getWeights(version: number): Promise<VersionWeights | undefined> {
@@ -179,7 +160,7 @@ export class SqliteWarehouse implements Warehouse {
   async getActiveWeights(): Promise<VersionWeights | undefined> {
     const r = this.db.prepare('SELECT * FROM active_scoring_weights').get() as Row | undefined;
     if (!r) return undefined;
-    return { version: Number(r.model_version), weights: FEATURES.map((f) => Number(r[WEIGHT_COLUMNS[f]])), offset: Number(r.offset) };
+    return activeWeightsFromRow(r);
   }
 
   async activate(req: ActivateRequest): Promise<Deployment> {
@@ -187,15 +168,8 @@ export class SqliteWarehouse implements Warehouse {
       const cur = this.db.prepare('SELECT model_version FROM model_versions WHERE is_active = 1').get() as Row | undefined;
       const current = cur ? Number(cur.model_version) : null;
       this.failpoint('read-active');
-      if (current !== req.expectedActive) {
-        throw new WarehouseConflictError(
-          `the active version changed while this ${req.action} ran (expected ${req.expectedActive ?? 'none'}, found ${current ?? 'none'}); nothing was changed, retry`,
-        );
-      }
       const target = this.db.prepare('SELECT status FROM model_versions WHERE model_version = ?').get(req.toVersion) as Row | undefined;
-      if (!target) throw new WarehouseNotFoundError(`model version ${req.toVersion} does not exist`);
-      if (target.status === 'active') throw new WarehouseConflictError(`model version ${req.toVersion} is already active`);
-      if (target.status === 'rejected') throw new WarehouseConflictError(`model version ${req.toVersion} was rejected by the gates and cannot be activated`);
+      checkActivation(req, current, target ? String(target.status) : undefined);
       if (current !== null) {
         this.db.prepare(`UPDATE model_versions SET status = 'retired', is_active = 0 WHERE model_version = ?`).run(current);
         this.failpoint('retire-version');
@@ -218,15 +192,7 @@ export class SqliteWarehouse implements Warehouse {
   }
 
   async listDeployments(limit: number): Promise<Deployment[]> {
-    return (this.db.prepare('SELECT * FROM deployment_log ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map((r) => ({
-      id: Number(r.id),
-      action: r.action as Deployment['action'],
-      fromVersion: r.from_version === null ? null : Number(r.from_version),
-      toVersion: Number(r.to_version),
-      by: String(r.changed_by),
-      reason: (r.reason as string | null) ?? null,
-      at: String(r.changed_at),
-    }));
+    return (this.db.prepare('SELECT * FROM deployment_log ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map(deploymentFromRow);
   }
 
   async openScoreWriter(): Promise<ScoreWriter> {
@@ -257,17 +223,7 @@ export class SqliteWarehouse implements Warehouse {
   async getLeadScore(contactId: string): Promise<LeadScoreRow | undefined> {
     const r = this.db.prepare('SELECT * FROM lead_scores WHERE contact_id = ?').get(contactId) as Row | undefined;
     if (!r) return undefined;
-    return {
-      contactId: String(r.contact_id),
-      modelVersion: Number(r.model_version),
-      leadScore: Number(r.lead_score),
-      probability: Number(r.probability),
-      score100: Number(r.score_100),
-      band: String(r.band),
-      topFactors: String(r.top_factors),
-      asOf: String(r.as_of),
-      scoredAt: String(r.scored_at),
-    };
+    return leadScoreFromRow(r);
   }
 
   async countLeadScores(): Promise<number> {

@@ -1,0 +1,90 @@
+import { FEATURES } from '../../features/schema';
+import {
+  type ActivateRequest,
+  type Deployment,
+  type LeadScoreRow,
+  type ModelVersion,
+  type VersionMetrics,
+  type VersionStatus,
+  type VersionWeights,
+  WarehouseConflictError,
+  WarehouseNotFoundError,
+  WEIGHT_COLUMNS,
+} from '../../ports/warehouse';
+
+/**
+ * Rows as both engines return them, read into the port's types once. Times come back as Date from
+ * mssql and as ISO text from SQLite; `iso` and `day` take either.
+ */
+export type Row = Record<string, unknown>;
+
+export function iso(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return v instanceof Date ? v.toISOString() : String(v);
+}
+
+export function day(v: unknown): string | null {
+  const s = iso(v);
+  return s === null ? null : s.slice(0, 10);
+}
+
+export function versionFromRow(r: Row): ModelVersion {
+  return {
+    version: Number(r.model_version),
+    status: String(r.status) as VersionStatus,
+    trigger: String(r.trigger),
+    artifactPath: String(r.artifact_path),
+    metrics: JSON.parse(String(r.metrics)) as VersionMetrics,
+    windowStart: day(r.window_start),
+    windowEnd: day(r.window_end),
+    createdAt: iso(r.created_at) ?? '',
+    activatedAt: iso(r.activated_at),
+    activatedBy: (r.activated_by as string | null) ?? null,
+  };
+}
+
+/** A row of the active_scoring_weights view (one w_* column per feature). */
+export function activeWeightsFromRow(r: Row): VersionWeights {
+  return { version: Number(r.model_version), weights: FEATURES.map((f) => Number(r[WEIGHT_COLUMNS[f]])), offset: Number(r.offset) };
+}
+
+export function deploymentFromRow(r: Row): Deployment {
+  return {
+    id: Number(r.id),
+    action: r.action as Deployment['action'],
+    fromVersion: r.from_version === null ? null : Number(r.from_version),
+    toVersion: Number(r.to_version),
+    by: String(r.changed_by),
+    reason: (r.reason as string | null) ?? null,
+    at: iso(r.changed_at) ?? '',
+  };
+}
+
+export function leadScoreFromRow(r: Row): LeadScoreRow {
+  return {
+    contactId: String(r.contact_id),
+    modelVersion: Number(r.model_version),
+    leadScore: Number(r.lead_score),
+    probability: Number(r.probability),
+    score100: Number(r.score_100),
+    band: String(r.band),
+    topFactors: String(r.top_factors),
+    asOf: day(r.as_of) ?? '',
+    scoredAt: iso(r.scored_at) ?? '',
+  };
+}
+
+/**
+ * What a deploy or rollback checks inside its transaction, in either engine: the active version is
+ * still the one the caller saw, and the target exists and may be activated.
+ */
+export function checkActivation(req: ActivateRequest, current: number | null, targetStatus: string | undefined): void {
+  if (current !== req.expectedActive) {
+    throw new WarehouseConflictError(
+      `the active version changed while this ${req.action} ran (expected ${req.expectedActive ?? 'none'}, found ${current ?? 'none'}); nothing was changed, retry`,
+    );
+  }
+  if (targetStatus === undefined) throw new WarehouseNotFoundError(`model version ${req.toVersion} does not exist`);
+  if (targetStatus === 'active') throw new WarehouseConflictError(`model version ${req.toVersion} is already active`);
+  if (targetStatus === 'rejected') throw new WarehouseConflictError(`model version ${req.toVersion} was rejected by the gates and cannot be activated`);
+}
