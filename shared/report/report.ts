@@ -80,65 +80,48 @@ const axis = (name: string, extra: Record<string, unknown> = {}) => ({
 
 const xy = (points: CurvePoint[]) => points.map((p) => [p.x, p.y]);
 
-function rocChart(input: ReportInput): string {
-  const m = input.metrics.auc_roc;
-  const b = input.baselineMetrics.auc_roc;
+/** The report's square line charts (ROC, precision-recall, calibration): one layout, their own series. */
+function lineChart(title: string, xName: string, yName: string, series: echarts.SeriesOption[]): string {
   return renderChart(
     {
-      title: { text: 'ROC curve', left: 'center', textStyle: { fontSize: 15 } },
+      title: { text: title, left: 'center', textStyle: { fontSize: 15 } },
       legend: { bottom: 0, width: 500, textStyle: { fontSize: 11 } },
       grid: { left: 60, right: 20, top: 45, bottom: 80 },
-      xAxis: axis('False positive rate'),
-      yAxis: axis('True positive rate', { nameGap: 40 }),
-      series: [
-        { name: `v${input.version} (AUC ${fmt(m, 3)})`, type: 'line', showSymbol: false, data: xy(input.curves.model.roc), lineStyle: { width: 2.5, color: COLORS.model }, itemStyle: { color: COLORS.model } },
-        { name: `Equal weights (AUC ${fmt(b, 3)})`, type: 'line', showSymbol: false, data: xy(input.curves.baseline.roc), lineStyle: { width: 2, type: 'dashed', color: COLORS.baseline }, itemStyle: { color: COLORS.baseline } },
-        { name: 'Chance', type: 'line', showSymbol: false, data: [[0, 0], [1, 1]], lineStyle: { width: 1, type: 'dotted', color: '#d1d5db' }, itemStyle: { color: '#d1d5db' } },
-      ],
+      xAxis: axis(xName),
+      yAxis: axis(yName, { nameGap: 40 }),
+      series,
     },
     540,
     420,
   );
 }
 
+function rocChart(input: ReportInput): string {
+  const m = input.metrics.auc_roc;
+  const b = input.baselineMetrics.auc_roc;
+  return lineChart('ROC curve', 'False positive rate', 'True positive rate', [
+    { name: `v${input.version} (AUC ${fmt(m, 3)})`, type: 'line', showSymbol: false, data: xy(input.curves.model.roc), lineStyle: { width: 2.5, color: COLORS.model }, itemStyle: { color: COLORS.model } },
+    { name: `Equal weights (AUC ${fmt(b, 3)})`, type: 'line', showSymbol: false, data: xy(input.curves.baseline.roc), lineStyle: { width: 2, type: 'dashed', color: COLORS.baseline }, itemStyle: { color: COLORS.baseline } },
+    { name: 'Chance', type: 'line', showSymbol: false, data: [[0, 0], [1, 1]], lineStyle: { width: 1, type: 'dotted', color: '#d1d5db' }, itemStyle: { color: '#d1d5db' } },
+  ]);
+}
+
 function prChart(input: ReportInput): string {
   const rate = input.metrics.positive_rate;
-  return renderChart(
-    {
-      title: { text: 'Precision–recall curve', left: 'center', textStyle: { fontSize: 15 } },
-      legend: { bottom: 0, width: 500, textStyle: { fontSize: 11 } },
-      grid: { left: 60, right: 20, top: 45, bottom: 80 },
-      xAxis: axis('Recall'),
-      yAxis: axis('Precision', { nameGap: 40 }),
-      series: [
-        { name: `v${input.version} (PR-AUC ${fmt(input.metrics.pr_auc, 3)})`, type: 'line', showSymbol: false, data: xy(input.curves.model.pr), lineStyle: { width: 2.5, color: COLORS.model }, itemStyle: { color: COLORS.model } },
-        { name: `Equal weights (PR-AUC ${fmt(input.baselineMetrics.pr_auc, 3)})`, type: 'line', showSymbol: false, data: xy(input.curves.baseline.pr), lineStyle: { width: 2, type: 'dashed', color: COLORS.baseline }, itemStyle: { color: COLORS.baseline } },
-        { name: `Base rate (${fmt(rate, 3)})`, type: 'line', showSymbol: false, data: [[0, rate], [1, rate]], lineStyle: { width: 1, type: 'dotted', color: '#9ca3af' }, itemStyle: { color: '#9ca3af' } },
-      ],
-    },
-    540,
-    420,
-  );
+  return lineChart('Precision–recall curve', 'Recall', 'Precision', [
+    { name: `v${input.version} (PR-AUC ${fmt(input.metrics.pr_auc, 3)})`, type: 'line', showSymbol: false, data: xy(input.curves.model.pr), lineStyle: { width: 2.5, color: COLORS.model }, itemStyle: { color: COLORS.model } },
+    { name: `Equal weights (PR-AUC ${fmt(input.baselineMetrics.pr_auc, 3)})`, type: 'line', showSymbol: false, data: xy(input.curves.baseline.pr), lineStyle: { width: 2, type: 'dashed', color: COLORS.baseline }, itemStyle: { color: COLORS.baseline } },
+    { name: `Base rate (${fmt(rate, 3)})`, type: 'line', showSymbol: false, data: [[0, rate], [1, rate]], lineStyle: { width: 1, type: 'dotted', color: '#9ca3af' }, itemStyle: { color: '#9ca3af' } },
+  ]);
 }
 
 function calibrationChart(input: ReportInput): string {
   const points = (bins: CalibrationBin[]) =>
     bins.filter((b) => b.mean_predicted !== null && b.fraction_positive !== null).map((b) => [b.mean_predicted!, b.fraction_positive!, b.count]);
-  return renderChart(
-    {
-      title: { text: 'Calibration (10 bins)', left: 'center', textStyle: { fontSize: 15 } },
-      legend: { bottom: 0, width: 500, textStyle: { fontSize: 11 } },
-      grid: { left: 60, right: 20, top: 45, bottom: 80 },
-      xAxis: axis('Mean predicted probability'),
-      yAxis: axis('Observed share of positives', { nameGap: 40 }),
-      series: [
-        { name: `v${input.version}${input.metrics.calibrated ? ' (Platt-calibrated)' : ''}`, type: 'line', data: points(input.curves.model.calibration_curve), symbolSize: 7, lineStyle: { width: 2.5, color: COLORS.model }, itemStyle: { color: COLORS.model } },
-        { name: 'Perfectly calibrated', type: 'line', showSymbol: false, data: [[0, 0], [1, 1]], lineStyle: { width: 1, type: 'dotted', color: '#9ca3af' }, itemStyle: { color: '#9ca3af' } },
-      ],
-    },
-    540,
-    420,
-  );
+  return lineChart('Calibration (10 bins)', 'Mean predicted probability', 'Observed share of positives', [
+    { name: `v${input.version}${input.metrics.calibrated ? ' (Platt-calibrated)' : ''}`, type: 'line', data: points(input.curves.model.calibration_curve), symbolSize: 7, lineStyle: { width: 2.5, color: COLORS.model }, itemStyle: { color: COLORS.model } },
+    { name: 'Perfectly calibrated', type: 'line', showSymbol: false, data: [[0, 0], [1, 1]], lineStyle: { width: 1, type: 'dotted', color: '#9ca3af' }, itemStyle: { color: '#9ca3af' } },
+  ]);
 }
 
 /** Counts of validation rows per score_100 bin of width 5, split by label. */
