@@ -3,11 +3,13 @@ import { loadConfig, type Config } from './config';
 import type { DriftDeps } from './pipeline/driftCheck';
 import type { RetrainDeps } from './pipeline/retrain';
 import type { ScoringDeps } from './pipeline/scorePartition';
+import type { VersionDeps } from './pipeline/versions';
 import type { Lake } from './ports/lake';
 import type { Ledger } from './ports/ledger';
 import type { MonitorQueries } from './ports/monitor';
 import type { Telemetry } from './ports/telemetry';
 import type { Warehouse } from './ports/warehouse';
+import { backfillTrainingMeans } from './pipeline/versions';
 
 /**
  * Every port wired from configuration, and the dependency bundles of the pipeline steps built from
@@ -21,6 +23,7 @@ export interface Services {
   telemetry: Telemetry;
   monitor: MonitorQueries;
   scoring: ScoringDeps;
+  versions: VersionDeps;
   retrain: RetrainDeps;
   drift: DriftDeps;
   close(): Promise<void>;
@@ -35,7 +38,11 @@ export async function openServices(options: { log?: (message: string) => void; e
   const telemetry = createTelemetry(config);
   // The embedded SQLite warehouse migrates itself so the local default needs no setup step;
   // Azure SQL is migrated only by the post-provision step or an explicit `leadscore migrate`.
-  if (warehouse.engine === 'sqlite' && options.migrate !== false) await warehouse.migrate();
+  if (warehouse.engine === 'sqlite' && options.migrate !== false) {
+    const applied = await warehouse.migrate();
+    // Versions registered before the warehouse kept training means get them from their model.json.
+    if (applied.includes('002_served_by_sql')) await backfillTrainingMeans({ lake, warehouse, ...(log ? { log } : {}) });
+  }
   const scoring: ScoringDeps = {
     lake,
     warehouse,
@@ -47,12 +54,13 @@ export async function openServices(options: { log?: (message: string) => void; e
     telemetry,
     ...(log ? { log } : {}),
   };
+  const versions: VersionDeps = { lake, warehouse, telemetry, exportChunkRows: config.SCORE_CHUNK_ROWS, ...(log ? { log } : {}) };
   const retrain: RetrainDeps = {
     lake,
     warehouse,
     ledger,
     telemetry,
-    scoring,
+    exportChunkRows: config.SCORE_CHUNK_ROWS,
     settings: {
       trainDays: config.TRAIN_DAYS,
       validDays: config.VALID_DAYS,
@@ -90,6 +98,7 @@ export async function openServices(options: { log?: (message: string) => void; e
     telemetry,
     monitor: createMonitor(config, ledger),
     scoring,
+    versions,
     retrain,
     drift,
     close: async () => {

@@ -5,20 +5,23 @@ import { cliActor, cliLog, versionArg } from '../options';
 
 export function printChange(r: ChangeResult): void {
   const d = r.deployment;
-  process.stdout.write(`${d.action}: v${d.fromVersion ?? '-'} → v${d.toVersion} (log #${d.id}, by ${d.by})\n`);
-  if (r.rescoreError) process.stderr.write(`warning: rescoring the newest partition failed: ${r.rescoreError}\n`);
+  process.stdout.write(`${d.action}: v${d.fromVersion ?? '-'} → v${d.toVersion} (log #${d.id}, by ${d.by}; ${(r.changeSeconds * 1000).toFixed(0)} ms)\n`);
+  const e = r.export;
+  if (e?.status === 'published') process.stdout.write(`export: ${e.folder} rewritten from SQL (v${e.modelVersion}, ${e.contacts} contacts, ${r.exportSeconds.toFixed(1)} s)\n`);
+  else if (e) process.stdout.write(`export ${e.status}: ${e.reason}\n`);
+  if (r.exportError) process.stderr.write(`warning: rewriting the lake export failed: ${r.exportError} (run \`leadscore export\` to retry)\n`);
 }
 
 export function registerDeploy(program: Command): void {
   program
     .command('deploy')
-    .description('Activate a staged (or retired) model version in one transaction, then rescore the newest partition')
+    .description('Activate a staged (or retired) model version in one transaction (lead_scores serve it at once), then rewrite the lake export')
     .argument('<version>', 'model version number', versionArg)
     .option('--reason <text>', 'why, for the deployment log')
     .action(async (version: number, opts: { reason?: string }) => {
       const deps = await openServices({ log: cliLog });
       try {
-        printChange(await deployVersion(deps, version, { by: cliActor(), reason: opts.reason ?? null, rescore: deps.scoring }));
+        printChange(await deployVersion(deps.versions, version, { by: cliActor(), reason: opts.reason ?? null }));
       } finally {
         await deps.close();
       }

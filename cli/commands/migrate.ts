@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { backfillTrainingMeans } from '../../shared/pipeline/versions';
 import { openServices } from '../../shared/services';
 
 export function registerMigrate(program: Command): void {
@@ -10,6 +11,8 @@ export function registerMigrate(program: Command): void {
       try {
         const applied = await deps.warehouse.migrate();
         process.stdout.write(applied.length ? `applied ${applied.join(', ')} (${deps.warehouse.engine})\n` : `schema up to date (${deps.warehouse.engine})\n`);
+        const mended = await backfillTrainingMeans(deps.versions);
+        if (mended.length) process.stdout.write(`training means copied into SQL for version(s) ${mended.join(', ')}\n`);
       } finally {
         await deps.close();
       }

@@ -7,18 +7,17 @@ import { cliActor, cliLog, versionArg } from '../options';
 export function registerRollback(program: Command): void {
   program
     .command('rollback')
-    .description('Return to the previously active model version (or --to N) in one transaction, then rescore the newest partition')
+    .description('Return to the previously active model version (or --to N) in one transaction (lead_scores serve it at once), then rewrite the lake export')
     .option('--to <version>', 'the version to return to', versionArg)
     .option('--reason <text>', 'why, for the deployment log')
     .action(async (opts: { to?: number; reason?: string }) => {
       const deps = await openServices({ log: cliLog });
       try {
         printChange(
-          await rollback(deps, {
+          await rollback(deps.versions, {
             by: cliActor(),
             reason: opts.reason ?? null,
             ...(opts.to !== undefined ? { toVersion: opts.to } : {}),
-            rescore: deps.scoring,
           }),
         );
       } finally {

@@ -94,10 +94,16 @@ resource featuresLanded 'Microsoft.EventGrid/systemTopics/eventSubscriptions@202
     filter: {
       includedEventTypes: ['Microsoft.Storage.BlobCreated']
       subjectBeginsWith: '/blobServices/default/containers/${lakeFilesystemName}/blobs/processed/features/'
-      subjectEndsWith: '.csv'
       // ADLS writes raise one FlushWithClose when a file is complete (create/append raise none);
       // the Blob API calls cover uploads and copies made with other tools.
       advancedFilters: [
+        {
+          // A partition's data files and its _SUCCESS marker: whichever event finds the partition
+          // complete serves it (the marker usually comes last; an event on an incomplete one waits).
+          operatorType: 'StringEndsWith'
+          key: 'subject'
+          values: ['.csv', '/_SUCCESS']
+        }
         {
           operatorType: 'StringIn'
           key: 'data.api'

@@ -1,14 +1,12 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { FEATURES } from '../features/schema';
 import type { Lake } from '../ports/lake';
-import type { Ledger } from '../ports/ledger';
 import type { Telemetry } from '../ports/telemetry';
 import { type Warehouse, WarehouseNotFoundError, WEIGHT_COLUMNS } from '../ports/warehouse';
 import { MSSQL_STATEMENTS } from '../adapters/warehouse/mssql-statements';
 import { scoreOne } from '../scoring/contact';
 import type { ActiveModelCache } from '../scoring/servingModel';
-import { deployVersion, rollback, type ChangeResult } from '../pipeline/versions';
-import type { ScoringDeps } from '../pipeline/scorePartition';
+import { deployVersion, rollback, type ChangeResult, type VersionDeps } from '../pipeline/versions';
 import { actor, requireAdmin } from './auth';
 import { BadRequestError, toProblem } from './problem';
 import { deployBody, rollbackBody, scoreBody, versionParam } from './schemas';
@@ -17,10 +15,10 @@ import { deployBody, rollbackBody, scoreBody, versionParam } from './schemas';
 export interface ApiDeps {
   lake: Lake;
   warehouse: Warehouse;
-  ledger: Pick<Ledger, 'getPartition' | 'putPartition'>;
   cache: ActiveModelCache;
   telemetry?: Telemetry;
-  scoring?: Partial<Pick<ScoringDeps, 'maxBadFraction' | 'chunkRows' | 'alert'>>;
+  /** Contacts per part of the lake export rewritten after a deploy or rollback. */
+  exportChunkRows?: number;
 }
 
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -72,15 +70,11 @@ export function activeWeightsHandler(getDeps: () => Promise<ApiDeps>): Handler {
 }
 
 function changeBody(r: ChangeResult): unknown {
-  return {
-    deployment: r.deployment,
-    rescored: r.rescored.map((s) => ({ path: s.path, status: s.status, model_version: s.modelVersion, rows_scored: s.status === 'scored' ? s.rowsScored : 0 })),
-    rescore_error: r.rescoreError,
-  };
+  return { deployment: r.deployment, export: r.export, export_error: r.exportError };
 }
 
-function scoringDeps(deps: ApiDeps, context: InvocationContext): ScoringDeps {
-  return { lake: deps.lake, warehouse: deps.warehouse, ledger: deps.ledger, log: (m) => context.log(m), ...deps.scoring };
+function versionDeps(deps: ApiDeps, context: InvocationContext): VersionDeps {
+  return { lake: deps.lake, warehouse: deps.warehouse, telemetry: deps.telemetry, log: (m) => context.log(m), ...(deps.exportChunkRows ? { exportChunkRows: deps.exportChunkRows } : {}) };
 }
 
 export function deployHandler(getDeps: () => Promise<ApiDeps>): Handler {
@@ -89,10 +83,9 @@ export function deployHandler(getDeps: () => Promise<ApiDeps>): Handler {
     const parsedVersion = versionParam.safeParse(request.params.version);
     if (!parsedVersion.success) throw new BadRequestError('version', parsedVersion.error.issues[0]?.message ?? 'invalid');
     const body = deployBody.parse(await readJson(request));
-    const result = await deployVersion({ lake: deps.lake, warehouse: deps.warehouse, telemetry: deps.telemetry, log: (m) => context.log(m) }, parsedVersion.data, {
+    const result = await deployVersion(versionDeps(deps, context), parsedVersion.data, {
       by: actor(request),
       reason: body.reason ?? null,
-      rescore: scoringDeps(deps, context),
     });
     deps.cache.invalidate();
     return json(200, changeBody(result));
@@ -103,11 +96,10 @@ export function rollbackHandler(getDeps: () => Promise<ApiDeps>): Handler {
   return handle(getDeps, async (deps, request, context) => {
     requireAdmin(request);
     const body = rollbackBody.parse(await readJson(request));
-    const result = await rollback({ lake: deps.lake, warehouse: deps.warehouse, telemetry: deps.telemetry, log: (m) => context.log(m) }, {
+    const result = await rollback(versionDeps(deps, context), {
       by: actor(request),
       reason: body.reason ?? null,
       ...(body.toVersion !== undefined ? { toVersion: body.toVersion } : {}),
-      rescore: scoringDeps(deps, context),
     });
     deps.cache.invalidate();
     return json(200, changeBody(result));

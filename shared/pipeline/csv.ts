@@ -24,10 +24,3 @@ export function csvLine(fields: string[]): string {
 export function parseCsv(text: string): string[][] {
   return parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
 }
-
-const NUMBER_RE = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** A strict decimal number: no blanks, no `NaN`, no hex. */
-export function parseNumber(s: string): number | null {
-  return NUMBER_RE.test(s) ? Number(s) : null;
-}

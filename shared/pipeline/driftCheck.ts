@@ -7,8 +7,7 @@ import { datePath, type Lake } from '../ports/lake';
 import type { Ledger } from '../ports/ledger';
 import type { Telemetry } from '../ports/telemetry';
 import type { Warehouse } from '../ports/warehouse';
-import { parseCsv } from './csv';
-import { readPartition } from './partitions';
+import { completeFeaturesDates, readFeaturesPartition, SUCCESS_MARKER } from './partitions';
 import { retrain, type RetrainDeps, type RetrainRun } from './retrain';
 import { buildTrainingSet, NoLabelsError } from './trainingSet';
 
@@ -49,19 +48,6 @@ export class DriftCheckError extends Error {
   }
 }
 
-const FEATURE_DIR_RE = /^processed\/features\/(\d{4})\/(\d{2})\/(\d{2})\/part-0\.csv$/;
-
-async function newestFeaturesDate(lake: Lake, onOrBefore: string): Promise<string | null> {
-  let best: string | null = null;
-  for (const e of await lake.list('processed/features')) {
-    const m = FEATURE_DIR_RE.exec(e.path);
-    if (!m) continue;
-    const d = `${m[1]}-${m[2]}-${m[3]}`;
-    if (d <= onOrBefore && (best === null || d > best)) best = d;
-  }
-  return best;
-}
-
 export async function checkDrift(deps: DriftDeps, date: string): Promise<DriftReport> {
   const active = await deps.warehouse.getActiveWeights();
   if (!active) throw new DriftCheckError('no active model version: deploy one before checking drift');
@@ -70,22 +56,20 @@ export async function checkDrift(deps: DriftDeps, date: string): Promise<DriftRe
   const artifact = JSON.parse((await deps.lake.read(`${version.artifactPath}model.json`)).toString('utf8')) as ModelArtifact;
   const validationAuc = Number(version.metrics.auc);
 
-  const day = await newestFeaturesDate(deps.lake, date);
-  if (!day) throw new DriftCheckError(`no features partition on or before ${date}`);
-  const partition = await readPartition(deps.lake, 'features', day);
+  const day = (await completeFeaturesDates(deps.lake, date))[0];
+  if (!day) throw new DriftCheckError(`no complete features partition (with its ${SUCCESS_MARKER} marker) on or before ${date}`);
+  const partition = await readFeaturesPartition(deps.lake, day);
   if (!partition) throw new DriftCheckError(`features partition of ${day} vanished while reading`);
-  if (!partition.report.ok) throw new DriftCheckError(`features partition ${partition.path} fails validation; see its report`);
-  const rows = parseCsv(partition.text).slice(1);
-  const features = Object.fromEntries(FEATURES.map((f) => [f, new Float64Array(rows.length)])) as Record<FeatureName, Float64Array>;
-  const scores = new Float64Array(rows.length);
-  const x = new Float64Array(N_FEATURES);
-  rows.forEach((r, i) => {
+  if (!partition.report.ok) throw new DriftCheckError(`features partition ${partition.partition.folder} fails validation; see its report`);
+  const n = partition.contactIds.length;
+  const features = Object.fromEntries(FEATURES.map((f) => [f, new Float64Array(n)])) as Record<FeatureName, Float64Array>;
+  const scores = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
     FEATURES.forEach((f, j) => {
-      x[j] = Number(r[j + 2]);
-      features[f][i] = x[j]!;
+      features[f][i] = partition.x[i * N_FEATURES + j]!;
     });
-    scores[i] = leadScore(active.weights, active.offset, x);
-  });
+    scores[i] = leadScore(active.weights, active.offset, partition.x, i * N_FEATURES);
+  }
 
   // The active version on the labels that matured most recently.
   let aucRecent: number | null = null;
@@ -119,8 +103,8 @@ export async function checkDrift(deps: DriftDeps, date: string): Promise<DriftRe
   const report: DriftReport = {
     date,
     model_version: active.version,
-    partition: partition.path,
-    rows: rows.length,
+    partition: partition.partition.folder,
+    rows: n,
     auc_validation: validationAuc,
     auc_recent_rows: recentRows,
     ...verdict,
@@ -133,7 +117,7 @@ export async function checkDrift(deps: DriftDeps, date: string): Promise<DriftRe
   if (report.auc_recent !== null) deps.telemetry.trackMetric('auc_recent', report.auc_recent, { modelVersion: String(active.version) });
   deps.telemetry.trackEvent('DriftChecked', { date, modelVersion: active.version, drifted: report.drifted.join(','), action: report.action, reason: report.reason ?? '' });
   await deps.telemetry.flush();
-  deps.log?.(`drift ${date} (v${active.version}, ${partition.path}): ${report.action}${report.reason ? ` — ${report.reason}` : ''}`);
+  deps.log?.(`drift ${date} (v${active.version}, ${partition.partition.folder}): ${report.action}${report.reason ? ` — ${report.reason}` : ''}`);
   return report;
 }
 

@@ -9,7 +9,8 @@ import { checkDriftAndRespond, type DriftReport } from './driftCheck';
 import { ingestRange } from './ingest';
 import { collectLabelsRange } from './labels';
 import { retrain, type RetrainRun } from './retrain';
-import { rescoreNewest } from './scorePartition';
+import { completeFeaturesDates, partitionFolder } from './partitions';
+import { scorePartition } from './scorePartition';
 import { deployVersion, rollback } from './versions';
 
 /**
@@ -83,7 +84,7 @@ export async function runLocalPipeline(s: Services, progress: (message: string) 
     progress(`  retrain ${run.status} (${run.details.outcome})${run.reason ? `: ${run.reason}` : ''}`);
     // AUTO_DEPLOY=false stages a version for approval; the local operator approves it here.
     if (run.details.outcome === 'staged' && run.details.version !== null) {
-      await deployVersion(s.retrain, run.details.version, { by: ACTOR, reason: 'approved by the local run', rescore: s.scoring });
+      await deployVersion(s.versions, run.details.version, { by: ACTOR, reason: 'approved by the local run' });
       progress(`  approved and deployed v${run.details.version}`);
     }
   };
@@ -102,9 +103,10 @@ export async function runLocalPipeline(s: Services, progress: (message: string) 
     fs.writeFileSync(planFile(home), `${JSON.stringify(plan, null, 2)}\n`);
   };
   const scoreNewest = async (): Promise<void> => {
-    if (!(await s.warehouse.getActiveWeights())) return;
-    const results = await step('score the newest features partition (what the blob trigger does in Azure)', () => rescoreNewest(s.scoring));
-    for (const r of results) progress(`  ${r.path}: ${r.status}${r.status === 'scored' ? `, ${r.rowsScored} rows` : ''}`);
+    const newest = (await completeFeaturesDates(s.lake))[0];
+    if (!newest) return;
+    const r = await step('serve the newest features partition (what the blob trigger does in Azure)', () => scorePartition(s.scoring, partitionFolder('features', newest)));
+    progress(`  ${r.path}: ${r.status}${r.status === 'scored' ? `, ${r.contacts} contacts${r.modelVersion !== null ? `, scored by v${r.modelVersion}` : ''}` : ''}`);
   };
   const drift = async (asOf: string): Promise<DriftReport> => {
     const { report, run } = await step(`drift check as of ${asOf}`, () => checkDriftAndRespond(s.drift, s.retrain, asOf, 'direct'));
@@ -134,10 +136,10 @@ export async function runLocalPipeline(s: Services, progress: (message: string) 
     const v2 = (await s.warehouse.getActiveWeights())?.version ?? null;
     if (v1 !== null && v2 !== null && v2 !== v1) {
       await step(`roll back v${v2} → v${v1}, then forward again`, async () => {
-        const back = await rollback(s.retrain, { toVersion: v1, by: ACTOR, reason: 'showing rollback', rescore: s.scoring });
-        progress(`  rollback: v${back.deployment.fromVersion} → v${back.deployment.toVersion}, newest partition rescored`);
-        const fwd = await deployVersion(s.retrain, v2, { by: ACTOR, reason: 'rolling forward', rescore: s.scoring });
-        progress(`  deploy:   v${fwd.deployment.fromVersion} → v${fwd.deployment.toVersion}, newest partition rescored`);
+        const back = await rollback(s.versions, { toVersion: v1, by: ACTOR, reason: 'showing rollback' });
+        progress(`  rollback: v${back.deployment.fromVersion} → v${back.deployment.toVersion} in ${(back.changeSeconds * 1000).toFixed(0)} ms; export ${back.export?.status ?? 'skipped'}`);
+        const fwd = await deployVersion(s.versions, v2, { by: ACTOR, reason: 'rolling forward' });
+        progress(`  deploy:   v${fwd.deployment.fromVersion} → v${fwd.deployment.toVersion} in ${(fwd.changeSeconds * 1000).toFixed(0)} ms; export ${fwd.export?.status ?? 'skipped'}`);
       });
     }
   } else {

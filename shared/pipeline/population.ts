@@ -1,9 +1,8 @@
 import { N_FEATURES } from '../features/schema';
-import { parseNumericCsv } from '../io/numericCsv';
 import type { Dataset } from '../model/dataset';
 import type { Lake } from '../ports/lake';
 import { dayRange } from './days';
-import { partitionPath } from './partitions';
+import { readFeaturesPartition } from './partitions';
 
 /**
  * The population the drift check watches, as rows for the PSI baseline (TrainOptions.psiRows). The
@@ -16,9 +15,9 @@ import { partitionPath } from './partitions';
 export async function featurePopulation(lake: Lake, from: string, to: string): Promise<Dataset | null> {
   const parts: Dataset[] = [];
   for (const day of dayRange(from, to)) {
-    const file = partitionPath('features', day);
-    if (!(await lake.exists(file))) continue;
-    parts.push(parseNumericCsv(await lake.read(file), { file, labelled: false, allowEmpty: true }));
+    const p = await readFeaturesPartition(lake, day);
+    if (!p || !p.report.ok) continue;
+    parts.push({ n: p.contactIds.length, x: p.x, y: new Uint8Array(0) });
   }
   const n = parts.reduce((s, p) => s + p.n, 0);
   if (n === 0) return null;

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { FEATURES, FEATURE_RANGES } from '../features/schema';
 import { dayStartMs, DAY_MS } from './days';
-import { parseCsv, parseNumber } from './csv';
+import { parseCsv } from './csv';
+import { clip, featureColumns, parseFeatureValue } from '../features/values';
 
 /**
  * The data-quality gate (ARCHITECTURE.md sections 4 and 6): every feature or label partition is
  * checked when written and when read. Errors fail the partition; warnings are reported only.
  */
 
-export const FEATURE_COLUMNS = ['contact_id', 'as_of', ...FEATURES] as const;
 export const LABEL_COLUMNS = ['send_id', 'contact_id', 'campaign_id', 'channel', 'sent_at', 'label', 'labeled_at'] as const;
 
 export type PartitionKind = 'features' | 'labels';
@@ -111,37 +111,73 @@ function parseTable(text: string, b: CheckBuilder): string[][] {
   }
 }
 
-/** The gate for processed/features/yyyy/mm/dd: header, as_of, the ranges of section 4, nulls, duplicate contacts. */
-export function validateFeatures(text: string, date: string, partition: string, opts: GateOptions = {}, parsed?: string[][]): ValidationReport {
-  const b = new CheckBuilder();
-  // `parsed`, when given, is what parseCsv(text) returns (the writer's own cells, see featuresTable):
-  // the same checks on the same cells, without reading back the text just formatted.
-  const table = parsed ?? parseTable(text, b);
-  const rows = header(table, FEATURE_COLUMNS, b);
-  // as_of is the partition's date: the features hold as of 00:00 UTC that day (section 4).
-  const asOf = date;
-  const seen = new Set<string>();
+/** One data file of a partition, as read from the lake. */
+export interface PartitionText {
+  path: string;
+  text: string;
+}
+
+/**
+ * The checks of one features file, into `b`: the header (each required column once, any order,
+ * others ignored — the rule every reader of a features file applies), as_of, the ranges of section 4,
+ * nulls, and contacts already `seen` in this file or an earlier file of the same partition.
+ */
+function checkFeaturesFile(file: PartitionText, table: string[][], date: string, b: CheckBuilder, seen: Set<string>, rowBase: number): number {
+  let index: number[];
+  try {
+    index = featureColumns(table[0] ?? [], file.path);
+  } catch (err) {
+    b.fail('schema', (err as Error).message);
+    return Math.max(0, table.length - 1);
+  }
+  const width = (table[0] ?? []).length;
+  const rows = table.slice(1);
   rows.forEach((r, i) => {
-    const at = `row ${i + 1}`;
-    const contact = r[0] ?? '';
+    const at = `row ${rowBase + i + 1}`;
+    if (r.length !== width) return b.fail('schema', `${at}: ${r.length} columns, expected ${width}`);
+    const contact = r[index[0]!] ?? '';
     if (contact === '') b.fail('nulls', `${at}, column contact_id: empty`);
-    else if (seen.has(contact)) b.fail('duplicates', `${at}: contact ${contact} appears more than once`);
+    else if (seen.has(contact)) b.fail('duplicates', `${at}: contact ${clip(contact)} appears more than once`);
     else seen.add(contact);
-    const asOfCell = r[1] ?? '';
+    // as_of is the partition's date: the features hold as of 00:00 UTC that day (section 4).
+    const asOfCell = r[index[1]!] ?? '';
     if (asOfCell === '') b.fail('nulls', `${at}, column as_of: empty`);
-    else if (asOfCell !== asOf) b.fail('types', `${at}, column as_of: ${asOfCell}, expected ${asOf}`);
+    else if (asOfCell !== date) b.fail('types', `${at}, column as_of: ${clip(asOfCell)}, expected ${date}`);
     FEATURES.forEach((f, j) => {
-      const cell = r[j + 2];
-      if (cell === undefined) return; // already a schema failure
+      const cell = r[index[j + 2]!]!;
       if (cell === '') return b.fail('nulls', `${at}, column ${f}: empty`);
-      const v = parseNumber(cell);
-      if (v === null) return b.fail('types', `${at}, column ${f}: ${JSON.stringify(cell)} is not a number`);
+      const v = parseFeatureValue(cell);
+      if (Number.isNaN(v)) return b.fail('types', `${at}, column ${f}: ${JSON.stringify(clip(cell))} is not a number`);
       const [lo, hi] = FEATURE_RANGES[f];
       if (v < lo || v > hi) b.fail('ranges', `${at}, column ${f}: ${v} outside [${lo}, ${hi}]`);
       if (f === 'recency_days' && !Number.isInteger(v)) b.fail('types', `${at}, column ${f}: ${v} is not a whole number of days`);
     });
   });
-  return finish('features', date, partition, text, rows.length, b, opts);
+  return rows.length;
+}
+
+/** The gate for one features file (the product's own ingest writes one per partition). */
+export function validateFeatures(text: string, date: string, partition: string, opts: GateOptions = {}, parsed?: string[][]): ValidationReport {
+  const b = new CheckBuilder();
+  // `parsed`, when given, is what parseCsv(text) returns (the writer's own cells, see featuresTable):
+  // the same checks on the same cells, without reading back the text just formatted.
+  const table = parsed ?? parseTable(text, b);
+  const rows = checkFeaturesFile({ path: partition, text }, table, date, b, new Set(), 0);
+  return finish('features', date, partition, text, rows, b, opts);
+}
+
+/**
+ * The gate for a whole features partition (every data file of the folder, as one population):
+ * the checks of each file, duplicates across files, one report. Its contentHash is the partition's
+ * (partitionHash), the key the partition ledger and the run records use.
+ */
+export function validateFeaturesPartition(files: PartitionText[], date: string, folder: string, contentHash: string, opts: GateOptions = {}): ValidationReport {
+  const b = new CheckBuilder();
+  const seen = new Set<string>();
+  let rows = 0;
+  for (const f of files) rows += checkFeaturesFile(f, parseTable(f.text, b), date, b, seen, rows);
+  if (files.length === 0) b.fail('schema', `${folder}: no data files (*.csv)`);
+  return { ...finish('features', date, folder, '', rows, b, opts), contentHash };
 }
 
 /** The gate for labels/yyyy/mm/dd: header, label 0/1, channel, sent_at inside the day, nulls, duplicate sends. */

@@ -22,7 +22,6 @@ import { featurePopulation } from './population';
 import { buildTrainingSet, type TrainingSet } from './trainingSet';
 import { weightsCsv } from './trainingOutputs';
 import { deployVersion, registerVersion, type RegisterInput } from './versions';
-import type { ScoringDeps } from './scorePartition';
 
 /**
  * The one retrain step behind the weekly timer, the drift alert, POST /api/retrain and
@@ -53,8 +52,8 @@ export interface RetrainDeps {
   ledger: Ledger;
   telemetry: Telemetry;
   settings: RetrainSettings;
-  /** Scoring deps to rescore the newest partition after a deploy. */
-  scoring?: ScoringDeps;
+  /** Contacts per part of the lake export rewritten after a deploy (default 100,000). */
+  exportChunkRows?: number;
   log?: (message: string) => void;
   now?: () => Date;
 }
@@ -266,7 +265,6 @@ async function retrainLocked(
   await deployVersion(deps, registered.version, {
     by: `retrain:${request.trigger}`,
     reason: request.reason ?? `retrain ${run.id}`,
-    ...(deps.scoring ? { rescore: deps.scoring } : {}),
   });
   return finish('succeeded', 'deployed', `v${registered.version} deployed`);
 }

@@ -3,7 +3,7 @@ import { N_FEATURES } from '../features/schema';
 import type { Dataset } from '../model/dataset';
 import { addDays, dayStartMs } from './days';
 import { parseCsv } from './csv';
-import { readPartition } from './partitions';
+import { readFeaturesPartition, readPartition } from './partitions';
 import type { ValidationReport } from './quality';
 
 /**
@@ -96,17 +96,19 @@ export async function buildTrainingSet(lake: Lake, opts: TrainingSetOptions): Pr
   for (const date of dates.filter((d) => d >= trainFrom)) {
     const labels = await readPartition(lake, 'labels', date);
     if (!labels) continue;
-    const features = await readPartition(lake, 'features', date);
-    for (const p of features ? [labels, features] : [labels]) {
-      reports.push(p.report);
-      partitions.push({ path: p.path, contentHash: p.report.contentHash, rows: p.report.rows, ok: p.report.ok });
+    const features = await readFeaturesPartition(lake, date);
+    reports.push(labels.report);
+    partitions.push({ path: labels.path, contentHash: labels.report.contentHash, rows: labels.report.rows, ok: labels.report.ok });
+    if (features) {
+      reports.push(features.report);
+      partitions.push({ path: features.partition.folder, contentHash: features.contentHash, rows: features.report.rows, ok: features.report.ok });
     }
     if (!features) {
       missingFeatures.push(date);
       continue;
     }
-    const byContact = new Map<string, string[]>();
-    for (const r of parseCsv(features.text).slice(1)) byContact.set(r[0] ?? '', r);
+    const byContact = new Map<string, number>();
+    features.contactIds.forEach((id, i) => byContact.set(id, i));
     const target = date >= validFrom ? valid : train;
     // The day's first send of each contact (earliest sent_at, then smallest send_id).
     const first = new Map<string, string[]>();
@@ -117,11 +119,11 @@ export async function buildTrainingSet(lake: Lake, opts: TrainingSetOptions): Pr
     }
     for (const contact of [...first.keys()].sort()) {
       const f = byContact.get(contact);
-      if (!f) {
+      if (f === undefined) {
         unmatched++;
         continue;
       }
-      for (let j = 0; j < N_FEATURES; j++) target.x.push(Number(f[j + 2]));
+      for (let j = 0; j < N_FEATURES; j++) target.x.push(features.x[f * N_FEATURES + j]!);
       target.y.push(first.get(contact)![5] === '1' ? 1 : 0);
     }
   }

@@ -10,8 +10,8 @@ import {
   WarehouseNotFoundError,
 } from '../ports/warehouse';
 import type { Telemetry } from '../ports/telemetry';
-import { modelFolder } from '../scoring/servingModel';
-import { rescoreNewest, type ScorePartitionResult, type ScoringDeps } from './scorePartition';
+import { modelFolder, readTrainingMean } from '../scoring/servingModel';
+import { exportServedScores, type ExportResult } from './scoresExport';
 
 /**
  * The version lifecycle (ARCHITECTURE.md section 7): register (staged) → deploy (active) → retired,
@@ -24,6 +24,8 @@ export interface VersionDeps {
   /** Deploy and Rollback events for the workbook and the audit trail in App Insights. */
   telemetry?: Telemetry;
   log?: (message: string) => void;
+  /** Contacts per part of the lake export rewritten after a change (default 100,000). */
+  exportChunkRows?: number;
 }
 
 export interface RegisterInput {
@@ -88,6 +90,7 @@ export async function registerVersion(deps: VersionDeps, input: RegisterInput): 
         windowEnd: input.window?.end ?? null,
         weights: input.artifact.raw_weights,
         offset: input.artifact.offset,
+        trainingMean: input.artifact.training_mean,
       });
     } catch (err) {
       if (err instanceof WarehouseConflictError && attempt < 5) continue;
@@ -120,18 +123,22 @@ export interface ChangeOptions {
   /** Who asks: a user principal, `cli:<user>`, `timer`, … */
   by: string;
   reason?: string | null;
-  /** Rescore the newest partition after the change (default true when scoring deps are given). */
-  rescore?: ScoringDeps;
+  /** Rewrite the lake export after the change (default true). The change is complete without it. */
+  export?: boolean;
 }
 
 export interface ChangeResult {
   deployment: Deployment;
-  rescored: ScorePartitionResult[];
-  /** The change is committed even if rescoring failed; the next landed partition or retry fixes it. */
-  rescoreError: string | null;
+  /** The lake export rewritten after the change (null when not asked for). */
+  export: ExportResult | null;
+  /** The change is committed even if the export failed; the next export (or `leadscore export`) mends it. */
+  exportError: string | null;
+  /** How long the change itself took (the flip of is_active, in one transaction), in seconds. */
+  changeSeconds: number;
+  exportSeconds: number;
 }
 
-async function afterChange(deployment: Deployment, opts: ChangeOptions, deps: VersionDeps): Promise<ChangeResult> {
+async function afterChange(deployment: Deployment, changeSeconds: number, opts: ChangeOptions, deps: VersionDeps): Promise<ChangeResult> {
   const log = deps.log;
   deps.telemetry?.trackEvent(deployment.action === 'deploy' ? 'Deploy' : 'Rollback', {
     fromVersion: deployment.fromVersion,
@@ -140,30 +147,33 @@ async function afterChange(deployment: Deployment, opts: ChangeOptions, deps: Ve
     reason: deployment.reason,
   });
   await deps.telemetry?.flush();
-  log?.(`${deployment.action}: v${deployment.fromVersion ?? '-'} → v${deployment.toVersion} by ${deployment.by}${deployment.reason ? ` (${deployment.reason})` : ''}`);
-  if (!opts.rescore) return { deployment, rescored: [], rescoreError: null };
+  log?.(`${deployment.action}: v${deployment.fromVersion ?? '-'} → v${deployment.toVersion} by ${deployment.by}${deployment.reason ? ` (${deployment.reason})` : ''}; lead_scores now serve v${deployment.toVersion}`);
+  const result: ChangeResult = { deployment, export: null, exportError: null, changeSeconds, exportSeconds: 0 };
+  if (opts.export === false) return result;
+  const t0 = performance.now();
   try {
-    return { deployment, rescored: await rescoreNewest(opts.rescore), rescoreError: null };
+    result.export = await exportServedScores({ lake: deps.lake, warehouse: deps.warehouse, chunkRows: deps.exportChunkRows ?? 100_000, runId: `d${deployment.id}` });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    log?.(`rescoring the newest partition after ${deployment.action} failed: ${message}`);
-    return { deployment, rescored: [], rescoreError: message };
+    result.exportError = err instanceof Error ? err.message : String(err);
+    log?.(`rewriting the lake export after ${deployment.action} failed: ${result.exportError}`);
   }
+  result.exportSeconds = (performance.now() - t0) / 1000;
+  return result;
 }
 
 /** Activates `version` (staged or retired) in one transaction; throws WarehouseNotFoundError / WarehouseConflictError. */
 export async function deployVersion(deps: VersionDeps, version: number, opts: ChangeOptions): Promise<ChangeResult> {
   const target = await deps.warehouse.getVersion(version);
   if (!target) throw new WarehouseNotFoundError(`model version ${version} does not exist`);
-  const active = await deps.warehouse.getActiveWeights();
+  const t0 = performance.now();
   const deployment = await deps.warehouse.activate({
     action: 'deploy',
     toVersion: version,
-    expectedActive: active?.version ?? null,
+    expectedActive: await deps.warehouse.activeVersion(),
     by: opts.by,
     reason: opts.reason ?? null,
   });
-  return afterChange(deployment, opts, deps);
+  return afterChange(deployment, (performance.now() - t0) / 1000, opts, deps);
 }
 
 /**
@@ -177,12 +187,13 @@ export async function previousVersion(warehouse: Warehouse, current: number): Pr
 }
 
 export async function rollback(deps: VersionDeps, opts: ChangeOptions & { toVersion?: number }): Promise<ChangeResult> {
-  const active = await deps.warehouse.getActiveWeights();
-  if (!active) throw new WarehouseConflictError('no version is active: nothing to roll back');
+  const t0 = performance.now();
+  const active = await deps.warehouse.activeVersion();
+  if (active === null) throw new WarehouseConflictError('no version is active: nothing to roll back');
   let target = opts.toVersion;
   if (target === undefined) {
-    const prev = await previousVersion(deps.warehouse, active.version);
-    if (prev === null) throw new WarehouseConflictError(`version ${active.version} was the first one deployed: there is no previous version to roll back to`);
+    const prev = await previousVersion(deps.warehouse, active);
+    if (prev === null) throw new WarehouseConflictError(`version ${active} was the first one deployed: there is no previous version to roll back to`);
     target = prev;
   } else {
     const v = await deps.warehouse.getVersion(target);
@@ -192,11 +203,24 @@ export async function rollback(deps: VersionDeps, opts: ChangeOptions & { toVers
   const deployment = await deps.warehouse.activate({
     action: 'rollback',
     toVersion: target,
-    expectedActive: active.version,
+    expectedActive: active,
     by: opts.by,
     reason: opts.reason ?? null,
   });
-  return afterChange(deployment, opts, deps);
+  return afterChange(deployment, (performance.now() - t0) / 1000, opts, deps);
+}
+
+/**
+ * Copies the training means of versions registered before the warehouse kept them (migration 002)
+ * from their models/v{N}/model.json; returns the versions mended.
+ */
+export async function backfillTrainingMeans(deps: Pick<VersionDeps, 'lake' | 'warehouse' | 'log'>): Promise<number[]> {
+  const missing = await deps.warehouse.versionsWithoutMeans();
+  for (const v of missing) {
+    await deps.warehouse.putTrainingMeans(v, await readTrainingMean(deps.lake, v));
+    deps.log?.(`version ${v}: training means copied into SQL from ${modelFolder(v)}model.json`);
+  }
+  return missing;
 }
 
 export async function listVersions(deps: Pick<VersionDeps, 'warehouse'>): Promise<ModelVersion[]> {

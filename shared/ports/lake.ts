@@ -29,6 +29,8 @@ export interface Lake {
   list(folder: string): Promise<LakeEntry[]>;
   /** Removes a file; absent is not an error. */
   delete(path: string): Promise<void>;
+  /** Moves a file to another path (replacing what is there), atomically: it is at one path or the other. */
+  rename(from: string, to: string): Promise<void>;
 }
 
 export class LakeNotFoundError extends Error {

@@ -3,14 +3,25 @@
  * Azure: @azure/data-tables; locally: the same SDK against Azurite, or the SQLite file.
  */
 
-/** One scored partition: the same path + content hash + model version is never scored twice. */
+/**
+ * The partition ledger: what became of each partition content that was offered to the scorer, keyed
+ * by the content's hash (partitionHash). The warehouse's served population is what decides; this is
+ * the record of every outcome, and it keeps rejected content from being read again and again.
+ */
 export interface PartitionRecord {
-  path: string;
   contentHash: string;
-  modelVersion: number;
-  rowsScored: number;
+  /** The partition's folder. */
+  path: string;
+  asOf: string;
+  /** loaded: became the served population; rejected: too many invalid rows; superseded: older than the served one. */
+  status: 'loaded' | 'rejected' | 'superseded';
+  contacts: number;
   rowsRejected: number;
-  scoredAt: string;
+  /** The version active when it was loaded (null when none was). */
+  modelVersion: number | null;
+  at: string;
+  /** Its data files' names and sizes: a partition landing again with the same ones is hashed before it is read. */
+  files?: { name: string; size: number }[];
 }
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'suppressed';
@@ -35,7 +46,7 @@ export interface DriftRecord {
 }
 
 export interface Ledger {
-  getPartition(path: string, modelVersion: number): Promise<PartitionRecord | undefined>;
+  getPartition(contentHash: string): Promise<PartitionRecord | undefined>;
   putPartition(record: PartitionRecord): Promise<void>;
 
   /** Inserts or replaces the run with this id (a run is written when queued and again as it progresses). */

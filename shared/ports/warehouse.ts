@@ -1,9 +1,11 @@
 import { FEATURES, type FeatureName } from '../features/schema';
+import type { ServingModel } from '../scoring/contact';
 
 /**
- * The warehouse: where production scoring happens (ARCHITECTURE.md section 7). Azure SQL in
- * production, an embedded SQLite file locally. Every state change of the version lifecycle is one
- * database transaction, and the database itself enforces "at most one active version".
+ * The warehouse: where production scoring happens. Azure SQL in production, an embedded SQLite file
+ * locally. lead_scores is a view: every served score is computed by SQL from contact_features and the
+ * active version when it is read. Every change of what is served (a deploy, a rollback, a population
+ * load) is one transaction, and the database itself enforces "at most one active version".
  */
 
 export type VersionStatus = 'staged' | 'active' | 'retired' | 'rejected';
@@ -61,6 +63,8 @@ export interface NewVersion {
   windowEnd: string | null;
   weights: number[];
   offset: number;
+  /** The training mean of each feature, canonical order (stored with the version for top factors). */
+  trainingMean: number[];
 }
 
 export interface ActivateRequest {
@@ -72,29 +76,60 @@ export interface ActivateRequest {
   reason: string | null;
 }
 
-/**
- * A block of scored rows, column-wise so a million rows cost no per-row objects.
- * `x` holds N_FEATURES values per row in canonical order.
- */
-export interface ScoredChunk {
-  n: number;
-  contactId: string[];
-  asOf: string[];
-  x: Float64Array;
-  leadScore: Float64Array;
-  probability: Float64Array;
-  score100: Uint8Array;
-  band: string[];
-  /** Row i's top_factors column (made on demand: a chunk holds no per-row JSON strings). */
-  topFactors(i: number): string;
-  modelVersion: number;
-  scoredAt: string;
+export type { ServingModel };
+
+/** The features partition whose rows contact_features holds. */
+export interface ServedPopulation {
+  /** The partition's date (YYYY-MM-DD). */
+  asOf: string;
+  /** partitionHash of its data files. */
+  contentHash: string;
+  /** Its folder in the lake, processed/features/yyyy/mm/dd. */
+  path: string;
+  contacts: number;
+  loadedAt: string;
 }
 
-/** All rows of one partition are written in one transaction: all or nothing. */
-export interface ScoreWriter {
-  write(chunk: ScoredChunk): Promise<void>;
-  commit(): Promise<void>;
+/** What lead_scores serves right now: which population, scored by which version. */
+export interface ServedState {
+  population: ServedPopulation | null;
+  activeVersion: number | null;
+}
+
+/**
+ * A block of feature rows, column-wise, with no per-row object or string: contact id i is the UTF-8
+ * text ids[idEnds[i-1] .. idEnds[i]) (from 0 for the first), and x holds N_FEATURES values per row.
+ */
+export interface FeatureRows {
+  n: number;
+  ids: Uint8Array;
+  idEnds: Uint32Array;
+  x: Float64Array;
+}
+
+export interface ServedVisitor {
+  snapshot(s: { state: ServedState; model: ServingModel | null }): Promise<boolean>;
+  rows(rows: FeatureRows): Promise<void>;
+}
+
+/** The population a load wants to serve (its content hash is known at commit, from the bytes loaded). */
+export interface PopulationTarget {
+  asOf: string;
+  path: string;
+}
+
+/**
+ * One population load, in one transaction that holds the serving lock from its start: the served
+ * state it began from cannot change under it (no deploy, rollback or other load commits meanwhile).
+ * commit() replaces contact_features with the rows written and records the served population;
+ * rollback() leaves everything as it was.
+ */
+export interface PopulationLoad {
+  readonly before: ServedState;
+  /** The active version when the load began (null when none): what the export beside the load uses. */
+  readonly model: ServingModel | null;
+  write(rows: FeatureRows): Promise<void>;
+  commit(contentHash: string): Promise<ServedPopulation>;
   rollback(): Promise<void>;
 }
 
@@ -134,10 +169,30 @@ export interface Warehouse {
   activate(req: ActivateRequest): Promise<Deployment>;
   listDeployments(limit: number): Promise<Deployment[]>;
 
-  /** Upserts contact_features and lead_scores; only rows with as_of >= the stored as_of win. */
-  openScoreWriter(): Promise<ScoreWriter>;
+  /** The active version with its training means, read through active_model; undefined when none is active. */
+  activeModel(): Promise<ServingModel | undefined>;
+  /** The active version's number (one indexed row): the stamp the real-time path checks. */
+  activeVersion(): Promise<number | null>;
+  /** Versions that have no training means in SQL yet (registered before migration 002). */
+  versionsWithoutMeans(): Promise<number[]>;
+  putTrainingMeans(version: number, trainingMean: number[]): Promise<void>;
+
+  servedState(): Promise<ServedState>;
+  /** Begins a population load (see PopulationLoad); the caller decides from `before` whether to go on. */
+  openPopulationLoad(target: PopulationTarget): Promise<PopulationLoad>;
+  /**
+   * Reads the served state, the active model and the population in one consistent snapshot (for
+   * rewriting the lake export after a version change): `snapshot` first (false stops there), then the
+   * contacts `chunkRows` at a time in contact_id order.
+   */
+  readServed(chunkRows: number, visit: ServedVisitor): Promise<void>;
+  /** Runs fn holding the serving lock: no load, deploy or rollback commits while it runs. */
+  withServingLock<T>(fn: (state: ServedState) => Promise<T>): Promise<T>;
+
   getLeadScore(contactId: string): Promise<LeadScoreRow | undefined>;
   countLeadScores(): Promise<number>;
+  /** The ranked campaign query: the `limit` best-scored contacts, best first. */
+  topLeadScores(limit: number): Promise<LeadScoreRow[]>;
   /** The seed's scoring SELECT, as written, over contact_features and the pivot view. */
   runSeedScoringSelect(): Promise<{ contactId: string; leadScore: number }[]>;
 

@@ -11,15 +11,20 @@ import { leadScore, sigmoid } from '../model/score';
  */
 export type Band = 'High' | 'Medium' | 'Low' | 'Very low';
 
+/** Band names by index (what scoreRows writes into `band`). */
+export const BANDS: readonly Band[] = ['High', 'Medium', 'Low', 'Very low'];
+
 export function toScore100(probability: number): number {
   return Math.floor(100 * probability + 0.5);
 }
 
+/** Index into BANDS of a score_100. */
+export function bandIndex(score100: number): number {
+  return score100 >= 80 ? 0 : score100 >= 60 ? 1 : score100 >= 40 ? 2 : 3;
+}
+
 export function bandOf(score100: number): Band {
-  if (score100 >= 80) return 'High';
-  if (score100 >= 60) return 'Medium';
-  if (score100 >= 40) return 'Low';
-  return 'Very low';
+  return BANDS[bandIndex(score100)]!;
 }
 
 export interface Factor {
@@ -56,52 +61,6 @@ export function topFactors(weights: ArrayLike<number>, mean: ArrayLike<number>, 
   return Array.from(idx, (j) => ({ feature: FEATURES[j]!, contribution: contrib[j]! }));
 }
 
-/** The top_factors column: compact JSON [[feature, contribution rounded to 1e-4], …]. */
-export function topFactorsColumn(idx: Int8Array, contrib: Float64Array): string {
-  const c = new Float64Array(idx.length);
-  for (let k = 0; k < idx.length; k++) c[k] = contrib[idx[k]!]!;
-  return topFactorsText(idx, c, 0, idx.length);
-}
-
-/**
- * String(Math.round(v · 1e4) / 1e4) without converting a double to text. With k = Math.round(v·1e4)
- * and |k| < 1e15, the decimal k·10⁻⁴ (trailing zeros dropped) is exactly what String gives: the
- * quotient is k·10⁻⁴ correctly rounded, and every other decimal with as few digits is a nonzero
- * multiple of 10⁻⁴ away, far more than the spacing of doubles below 1e11, so it is the shortest
- * round-trip text. Anything else takes String itself.
- */
-export function round4(v: number): string {
-  const k = Math.round(v * 1e4);
-  if (!(Math.abs(k) < 1e15)) return String(k / 1e4);
-  if (k === 0) return '0';
-  const a = k < 0 ? -k : k;
-  const whole = Math.floor(a / 10000);
-  let frac = a - whole * 10000;
-  let s = k < 0 ? `-${whole}` : `${whole}`;
-  if (frac !== 0) {
-    let digits = 4;
-    while (frac % 10 === 0) {
-      frac /= 10;
-      digits--;
-    }
-    s += `.${String(frac).padStart(digits, '0')}`;
-  }
-  return s;
-}
-
-/**
- * The same column from `n` factor indexes top[at..at+n) and their contributions c[at..at+n) (what a
- * scored chunk keeps per row, so the string is made only when a row is written).
- */
-export function topFactorsText(top: Int8Array, c: Float64Array, at: number, n = TOP_FACTORS): string {
-  let s = '[';
-  for (let k = 0; k < n; k++) {
-    if (k > 0) s += ',';
-    s += `["${FEATURES[top[at + k]!]}",${round4(c[at + k]!)}]`;
-  }
-  return `${s}]`;
-}
-
 export interface ContactScore {
   model_version: number;
   lead_score: number;
@@ -111,11 +70,45 @@ export interface ContactScore {
   top_factors: Factor[];
 }
 
+/** A version as the served scores use it: weights, offset and training means in canonical order. */
 export interface ServingModel {
   version: number;
   weights: number[];
   offset: number;
+  /** What a score's top factors are measured against: contribution = w·(x − trainingMean). */
   trainingMean: number[];
+}
+
+
+export interface ScoredColumns {
+  leadScore: Float64Array;
+  probability: Float64Array;
+  score100: Uint8Array;
+  /** Index into BANDS. */
+  band: Uint8Array;
+  /** TOP_FACTORS feature indexes per row. */
+  top: Int8Array;
+}
+
+/**
+ * scoreOne for `n` rows of x (row-major, canonical order) into columns: the TypeScript twin of the
+ * lead_scores view, for the lake export (the tests hold the two equal).
+ */
+export function scoreRows(model: ServingModel, x: Float64Array, n: number, out: ScoredColumns): void {
+  const idx = new Int8Array(TOP_FACTORS);
+  const contrib = new Float64Array(N_FEATURES);
+  for (let i = 0; i < n; i++) {
+    const at = i * N_FEATURES;
+    const z = leadScore(model.weights, model.offset, x, at);
+    const p = sigmoid(z);
+    const s100 = toScore100(p);
+    out.leadScore[i] = z;
+    out.probability[i] = p;
+    out.score100[i] = s100;
+    out.band[i] = bandIndex(s100);
+    topFactorIndexes(model.weights, model.trainingMean, x, at, idx, contrib);
+    out.top.set(idx, i * TOP_FACTORS);
+  }
 }
 
 /** One contact's score: the same weighted sum as SQL (leadScore), then the derived columns. */

@@ -1,4 +1,6 @@
 import { FEATURES, FEATURE_RANGES, N_FEATURES } from '../features/schema';
+import { FEATURE_FILE_COLUMNS, featureColumns, featureValueProblem, parseFeatureValue } from '../features/values';
+import type { FeatureRows } from '../ports/warehouse';
 
 /**
  * Row validation for a features partition (ARCHITECTURE.md section 3: `contact_id, as_of, <7 features>`),
@@ -6,14 +8,11 @@ import { FEATURES, FEATURE_RANGES, N_FEATURES } from '../features/schema';
  */
 
 export const MAX_CONTACT_ID = 64;
-const REQUIRED = ['contact_id', 'as_of', ...FEATURES] as const;
+const REQUIRED = FEATURE_FILE_COLUMNS;
 
-/** Column positions by name (header order is free); throws naming what is missing. */
+/** Column positions by name (header order is free, each column once); throws naming what is wrong. */
 export function headerIndex(header: string[], where: string): number[] {
-  const cleaned = header.map((h) => h.trim().replace(/^\uFEFF/, ''));
-  const missing = REQUIRED.filter((c) => !cleaned.includes(c));
-  if (missing.length > 0) throw new Error(`${where}: header lacks column(s) ${missing.join(', ')} (got: ${cleaned.join(', ')})`);
-  return REQUIRED.map((c) => cleaned.indexOf(c));
+  return featureColumns(header, where);
 }
 
 /** Splits one CSV line; quoted fields (RFC 4180) take the slow path. */
@@ -69,11 +68,9 @@ export function validateRow(fields: string[], index: number[], expectedAsOf: str
   if (expectedAsOf !== null && asOf !== expectedAsOf) return `as_of: ${asOf} differs from the partition date ${expectedAsOf}`;
   for (let j = 0; j < N_FEATURES; j++) {
     const raw = fields[index[j + 2]!]!;
-    const v = raw.length === 0 ? NaN : +raw;
-    const name = FEATURES[j]!;
-    if (!Number.isFinite(v)) return `${name}: '${raw}' is not a finite number`;
-    const [lo, hi] = FEATURE_RANGES[name];
-    if (v < lo || v > hi) return `${name}: ${raw} outside [${lo}, ${hi}]`;
+    const v = parseFeatureValue(raw);
+    const problem = featureValueProblem(FEATURES[j]!, raw, v);
+    if (problem !== undefined) return problem;
     x[at + j] = v;
   }
   return undefined;
@@ -102,10 +99,16 @@ export class ContactIdSet {
 
   /** Adds the id; false when it was already there. */
   add(id: string): boolean {
+    const bytes = Buffer.from(id, 'utf8');
+    return this.addBytes(bytes, 0, bytes.length);
+  }
+
+  /** Adds the id whose UTF-8 bytes are buf[from, to) (the same id as add(its text)). */
+  addBytes(buf: Uint8Array, from: number, to: number): boolean {
     let a = 0x811c9dc5;
     let b = 0x9747b28c;
-    for (let i = 0; i < id.length; i++) {
-      const c = id.charCodeAt(i);
+    for (let i = from; i < to; i++) {
+      const c = buf[i]!;
       a = Math.imul(a ^ c, 0x01000193);
       b = Math.imul(b ^ c, 0x5bd1e995);
       b ^= b >>> 15;
@@ -229,9 +232,9 @@ export function plainDecimal(buf: Uint8Array, a: number, b: number): number {
 /**
  * The byte-level fast path of validateRow for a plain line (no quotes, ASCII contact id, every value a
  * plain decimal inside its range, as_of equal to the partition date): values go straight from the
- * bytes into x, with no string per field. Returns the contact id for a valid plain row, undefined for
- * anything else — the caller then runs the line through splitCsvLine + validateRow, which decide (and
- * name the reason) exactly as before. parseDecimal gives the value Number(text) gives, so a row is
+ * bytes into x, with no string per field. Returns true for a valid plain row, false for anything
+ * else — the caller then runs the line through splitCsvLine + validateRow, which decide (and name
+ * the reason) exactly as before. parseDecimal gives the value Number(text) gives, so a row is
  * scored the same whichever path read it.
  */
 export class FastRowReader {
@@ -248,43 +251,107 @@ export class FastRowReader {
     this.need = Math.max(...index) + 1;
   }
 
-  read(buf: Buffer, start: number, end: number, x: Float64Array, at: number): string | undefined {
+  /** Where the last row read's contact id is: buf[idStart, idEnd). */
+  idStart = 0;
+  idEnd = 0;
+
+  /** Reads one plain row into x[at..]; true when it is one (its id is then buf[idStart, idEnd)). */
+  read(buf: Buffer, start: number, end: number, x: Float64Array, at: number): boolean {
     const commas = this.commas;
     let n = 0;
     commas[n++] = start - 1;
     for (let i = start; i < end; i++) {
       const c = buf[i]!;
       if (c === 44) {
-        if (n === MAX_FIELDS) return undefined;
+        if (n === MAX_FIELDS) return false;
         commas[n++] = i;
-      } else if (c === 34) return undefined;
+      } else if (c === 34) return false;
     }
-    if (n < this.need || n < REQUIRED.length) return undefined;
+    if (n < this.need || n < REQUIRED.length) return false;
     commas[n] = end;
     const index = this.index;
     const idField = index[0]!;
     const idStart = commas[idField]! + 1;
     const idEnd = commas[idField + 1]!;
-    if (idEnd <= idStart || idEnd - idStart > MAX_CONTACT_ID) return undefined;
-    for (let i = idStart; i < idEnd; i++) if (buf[i]! >= 0x80) return undefined;
+    if (idEnd <= idStart || idEnd - idStart > MAX_CONTACT_ID) return false;
+    for (let i = idStart; i < idEnd; i++) if (buf[i]! >= 0x80) return false;
     const date = this.date;
-    if (date === null) return undefined;
+    if (date === null) return false;
     const dField = index[1]!;
     const dStart = commas[dField]! + 1;
-    if (commas[dField + 1]! - dStart !== date.length) return undefined;
-    for (let k = 0; k < date.length; k++) if (buf[dStart + k] !== date[k]) return undefined;
+    if (commas[dField + 1]! - dStart !== date.length) return false;
+    for (let k = 0; k < date.length; k++) if (buf[dStart + k] !== date[k]) return false;
     for (let j = 0; j < N_FEATURES; j++) {
       const f = index[j + 2]!;
       const a = commas[f]! + 1;
       const b = commas[f + 1]!;
-      // A plain decimal whose digits fit in 2^53 is exact without allocating; anything else goes to
-      // V8's parser, as validateRow's +raw would (the empty field stays NaN, as there).
+      // A plain decimal is read exactly without allocating; anything else (an exponent, a value near a
+      // rounding boundary) is read by parseFeatureValue, as validateRow reads it.
       let v = plainDecimal(buf, a, b);
-      if (v !== v) v = b > a ? +buf.toString('latin1', a, b) : NaN;
+      if (v !== v) v = parseFeatureValue(buf.toString('latin1', a, b));
       // NaN fails both comparisons' negation: any non-plain or out-of-range value takes the slow path.
-      if (!(v >= LO[j]! && v <= HI[j]!)) return undefined;
+      if (!(v >= LO[j]! && v <= HI[j]!)) return false;
       x[at + j] = v;
     }
-    return buf.toString('latin1', idStart, idEnd);
+    this.idStart = idStart;
+    this.idEnd = idEnd;
+    return true;
   }
+}
+
+/**
+ * FeatureRows being filled, reused chunk after chunk: contact ids as bytes in one growable buffer,
+ * features in a typed array. A million rows cost no per-row string or object.
+ */
+export class RowBuffer {
+  n = 0;
+  ids: Buffer;
+  private used = 0;
+  readonly idEnds: Uint32Array;
+  readonly x: Float64Array;
+
+  constructor(readonly capacity: number) {
+    this.ids = Buffer.allocUnsafe(Math.max(64, capacity * 12));
+    this.idEnds = new Uint32Array(capacity);
+    this.x = new Float64Array(capacity * N_FEATURES);
+  }
+
+  private room(bytes: number): void {
+    if (this.used + bytes <= this.ids.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.ids.length * 2, this.used + bytes));
+    this.ids.copy(bigger, 0, 0, this.used);
+    this.ids = bigger;
+  }
+
+  /** Ends row n with the id bytes buf[a, b) (its features already in x). */
+  pushBytes(buf: Uint8Array, a: number, b: number): void {
+    this.room(b - a);
+    // A byte loop: ids are short, and a subarray view per row costs more than the copy.
+    const ids = this.ids;
+    let o = this.used;
+    for (let i = a; i < b; i++) ids[o++] = buf[i]!;
+    this.used = o;
+    this.idEnds[this.n++] = o;
+  }
+
+  pushString(id: string): void {
+    this.room(Buffer.byteLength(id, 'utf8'));
+    this.used += this.ids.write(id, this.used, 'utf8');
+    this.idEnds[this.n++] = this.used;
+  }
+
+  reset(): void {
+    this.n = 0;
+    this.used = 0;
+  }
+
+  /** The rows as a FeatureRows view (valid until the next reset). */
+  rows(): FeatureRows {
+    return { n: this.n, ids: this.ids.subarray(0, this.used), idEnds: this.idEnds.subarray(0, this.n), x: this.x.subarray(0, this.n * N_FEATURES) };
+  }
+}
+
+/** Contact id i of `rows` as a string. */
+export function contactIdOf(rows: FeatureRows, i: number): string {
+  return Buffer.from(rows.ids.buffer, rows.ids.byteOffset, rows.ids.byteLength).toString('utf8', i === 0 ? 0 : rows.idEnds[i - 1], rows.idEnds[i]);
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { ApiDeps } from '../http/handlers';
 import { sharedServices } from '../services';
-import { ActiveModelCache, loadActiveModel } from './servingModel';
+import { ActiveModelCache } from './servingModel';
 
 /**
  * The HTTP handlers' dependencies in a Functions worker: the process-wide services plus the cached
@@ -16,10 +16,9 @@ export function runtimeDeps(): Promise<ApiDeps & { config: Config }> {
       config: s.config,
       lake: s.lake,
       warehouse: s.warehouse,
-      ledger: s.ledger,
       telemetry: s.telemetry,
-      cache: new ActiveModelCache(() => loadActiveModel(s.warehouse, s.lake)),
-      scoring: { maxBadFraction: s.config.SCORE_MAX_BAD_FRACTION, chunkRows: s.config.SCORE_CHUNK_ROWS, alert: s.scoring.alert },
+      cache: new ActiveModelCache(s.warehouse),
+      exportChunkRows: s.config.SCORE_CHUNK_ROWS,
     }))
     .catch((err: unknown) => {
       deps = undefined;

@@ -25,44 +25,54 @@ export async function readTrainingMean(lake: Lake, version: number): Promise<num
   return mean as number[];
 }
 
-/** The active version with its training means; throws NoActiveVersionError when none is active. */
-export async function loadActiveModel(warehouse: Warehouse, lake: Lake): Promise<ServingModel> {
-  const active = await warehouse.getActiveWeights();
-  if (!active) throw new NoActiveVersionError();
-  return { version: active.version, weights: active.weights, offset: active.offset, trainingMean: await readTrainingMean(lake, active.version) };
+/** The active version with its training means, from SQL; throws NoActiveVersionError when none is active. */
+export async function loadActiveModel(warehouse: Pick<Warehouse, 'activeModel'>): Promise<ServingModel> {
+  const model = await warehouse.activeModel();
+  if (!model) throw new NoActiveVersionError();
+  return model;
 }
 
 /**
- * The active model kept in process for real-time scoring: one warehouse read per `ttlMs` instead of
- * one per request, so a score costs microseconds. A deploy or rollback in this process clears it at
- * once; other instances pick the change up within ttlMs.
+ * The active model kept in process for real-time scoring. A version's weights never change, so the
+ * model is reloaded only when the active version changes; which one is active is checked with one
+ * indexed single-row read (the version stamp) at most every `stampMs`, shared by the requests that
+ * arrive meanwhile. So no response uses a version that stopped being active more than `stampMs` plus
+ * one read ago, and a score costs microseconds between checks.
  */
 export class ActiveModelCache {
-  private entry: { model: ServingModel; at: number } | undefined;
+  private model: ServingModel | undefined;
+  private checkedAt = -Infinity;
   private pending: Promise<ServingModel> | undefined;
 
   constructor(
-    private readonly load: () => Promise<ServingModel>,
-    private readonly ttlMs = 30_000,
-    private readonly now: () => number = Date.now,
+    private readonly warehouse: Pick<Warehouse, 'activeVersion' | 'activeModel'>,
+    readonly stampMs = 1_000,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   async get(): Promise<ServingModel> {
-    const e = this.entry;
-    if (e && this.now() - e.at < this.ttlMs) return e.model;
-    // Single flight: concurrent requests after expiry share one read.
-    this.pending ??= this.load()
-      .then((model) => {
-        this.entry = { model, at: this.now() };
-        return model;
-      })
-      .finally(() => {
-        this.pending = undefined;
-      });
+    if (this.model && this.now() - this.checkedAt < this.stampMs) return this.model;
+    this.pending ??= this.refresh().finally(() => {
+      this.pending = undefined;
+    });
     return this.pending;
   }
 
+  private async refresh(): Promise<ServingModel> {
+    const at = this.now();
+    const version = await this.warehouse.activeVersion();
+    if (version === null) {
+      this.model = undefined;
+      throw new NoActiveVersionError();
+    }
+    if (this.model?.version !== version) this.model = await loadActiveModel(this.warehouse);
+    this.checkedAt = at;
+    return this.model;
+  }
+
+  /** Forget the model at once (this process just deployed or rolled back). */
   invalidate(): void {
-    this.entry = undefined;
+    this.model = undefined;
+    this.checkedAt = -Infinity;
   }
 }

@@ -1,7 +1,7 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { FEATURES } from '../../shared/features/schema';
 import { leadScore, sigmoid } from '../../shared/model/score';
-import { ActiveModelCache, loadActiveModel } from '../../shared/scoring/servingModel';
+import { ActiveModelCache } from '../../shared/scoring/servingModel';
 import {
   activeWeightsHandler,
   deployHandler,
@@ -21,7 +21,7 @@ const ctx = (): InvocationContext => new InvocationContext({ functionName: 'test
 
 beforeEach(async () => {
   e = await env();
-  deps = { lake: e.lake, warehouse: e.warehouse, ledger: e.ledger, cache: new ActiveModelCache(() => loadActiveModel(e.warehouse, e.lake)) };
+  deps = { lake: e.lake, warehouse: e.warehouse, cache: new ActiveModelCache(e.warehouse) };
 });
 afterEach(async () => e.close());
 

@@ -1,5 +1,5 @@
 import { validateFeatures, validateLabels, type ValidationReport } from '../../shared/pipeline/quality';
-import { partitionPath, readPartition, rejectedReportPath, reportPath, writePartition } from '../../shared/pipeline/partitions';
+import { partitionPath, rejectedReportPath, reportPath, writePartition, readFeaturesPartition } from '../../shared/pipeline/partitions';
 import { DataQualityError } from '../../shared/pipeline/quality';
 import { tempLake } from './helpers';
 
@@ -66,7 +66,7 @@ describe('data-quality gate', () => {
       expect(q.ok).toBe(false);
       // On read the gate runs again: a partition edited by hand is caught.
       await t.lake.write(partitionPath('features', '2026-03-01'), GOOD.replace('c2,', 'c1,'));
-      const read = await readPartition(t.lake, 'features', '2026-03-01');
+      const read = await readFeaturesPartition(t.lake, '2026-03-01');
       expect(read?.report.ok).toBe(false);
     } finally {
       t.cleanup();

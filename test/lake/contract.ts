@@ -25,6 +25,17 @@ export function lakeContract(name: string, make: () => Promise<{ lake: Lake; cle
       expect((await lake.read('p/f.csv')).toString()).toBe('short\n');
     });
 
+    test('rename moves a file, replacing what is at the target; a missing source is LakeNotFoundError', async () => {
+      await lake.write('scores/2026/03/01/_tmp-a.csv', 'new\n');
+      await lake.write('scores/2026/03/01/a.csv', 'old\n');
+      await lake.rename('scores/2026/03/01/_tmp-a.csv', 'scores/2026/03/01/a.csv');
+      expect((await lake.read('scores/2026/03/01/a.csv')).toString()).toBe('new\n');
+      expect(await lake.exists('scores/2026/03/01/_tmp-a.csv')).toBe(false);
+      await lake.rename('scores/2026/03/01/a.csv', 'scores/2026/03/02/b.csv');
+      expect((await lake.list('scores')).map((e) => e.path)).toEqual(['scores/2026/03/02/b.csv']);
+      await expect(lake.rename('scores/none.csv', 'scores/x.csv')).rejects.toBeInstanceOf(LakeNotFoundError);
+    });
+
     test('an empty file is a file', async () => {
       await lake.write('raw/2026/03/01/_SUCCESS', '');
       expect(await lake.exists('raw/2026/03/01/_SUCCESS')).toBe(true);

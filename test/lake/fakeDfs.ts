@@ -77,6 +77,16 @@ export class FakeDfs {
     const tag = () => `"0x${(++this.etag).toString(16)}"`;
     const last = new Date(0).toUTCString();
 
+    const renameSource = req.headers.get('x-ms-rename-source');
+    if (req.method === 'PUT' && renameSource) {
+      // "/<filesystem>/<path>" (URL-encoded, optionally with a SAS query): the SDK's move().
+      const from = decodeURIComponent(renameSource.split('?')[0]!).replace(/^\/+/, '').split('/').slice(1).join('/');
+      const f = this.files.get(from);
+      if (!f) return this.respond(req, 404, { 'x-ms-error-code': 'SourcePathNotFound' });
+      this.files.delete(from);
+      this.files.set(path, f);
+      return this.respond(req, 201, { etag: tag(), 'last-modified': last, 'content-length': '0' });
+    }
     if (req.method === 'PUT' && query.resource === 'file') {
       this.files.set(path, { committed: Buffer.alloc(0), pending: [] });
       return this.respond(req, 201, { etag: tag(), 'last-modified': last, 'content-length': '0' });

@@ -35,38 +35,40 @@ export function ledgerContract(adapter: string, createStore: LedgerStoreFactory)
 
     describe('partition ledger', () => {
       const record: PartitionRecord = {
-        path: 'processed/features/2025/06/01/part #1?.csv',
-        contentHash: 'sha256:abc',
-        modelVersion: 3,
-        rowsScored: 4_999,
+        contentHash: 'a'.repeat(64),
+        path: 'processed/features/2025/06/01',
+        asOf: '2025-06-01',
+        status: 'loaded',
+        contacts: 4_999,
         rowsRejected: 1,
-        scoredAt: '2025-06-01T03:00:00.000Z',
+        modelVersion: 3,
+        at: '2025-06-01T03:00:00.000Z',
       };
 
-      it('remembers a scored partition per model version', async () => {
+      it('remembers what became of a partition content, by its hash', async () => {
         const l = open();
-        expect(await l.getPartition(record.path, 3)).toBeUndefined();
+        expect(await l.getPartition(record.contentHash)).toBeUndefined();
         await l.putPartition(record);
-        expect(await l.getPartition(record.path, 3)).toEqual(record);
-        expect(await l.getPartition(record.path, 4)).toBeUndefined();
-        expect(await open().getPartition(record.path, 3)).toEqual(record);
+        expect(await l.getPartition(record.contentHash)).toEqual(record);
+        expect(await l.getPartition('b'.repeat(64))).toBeUndefined();
+        expect(await open().getPartition(record.contentHash)).toEqual(record);
       });
 
-      it('keeps paths that differ only in characters a key may not hold apart', async () => {
+      it('keeps keys that differ only in characters a key may not hold apart', async () => {
         const l = open();
-        await l.putPartition({ ...record, path: 'a/b', contentHash: 'slash' });
-        await l.putPartition({ ...record, path: 'a%2Fb', contentHash: 'percent' });
-        await l.putPartition({ ...record, path: 'a~2Fb', contentHash: 'tilde' });
-        expect((await l.getPartition('a/b', 3))?.contentHash).toBe('slash');
-        expect((await l.getPartition('a%2Fb', 3))?.contentHash).toBe('percent');
-        expect((await l.getPartition('a~2Fb', 3))?.contentHash).toBe('tilde');
+        await l.putPartition({ ...record, contentHash: 'a/b', path: 'slash' });
+        await l.putPartition({ ...record, contentHash: 'a%2Fb', path: 'percent' });
+        await l.putPartition({ ...record, contentHash: 'a~2Fb', path: 'tilde' });
+        expect((await l.getPartition('a/b'))?.path).toBe('slash');
+        expect((await l.getPartition('a%2Fb'))?.path).toBe('percent');
+        expect((await l.getPartition('a~2Fb'))?.path).toBe('tilde');
       });
 
       it('replaces a record written again', async () => {
         const l = open();
         await l.putPartition(record);
-        await l.putPartition({ ...record, rowsScored: 10 });
-        expect((await l.getPartition(record.path, 3))?.rowsScored).toBe(10);
+        await l.putPartition({ ...record, status: 'rejected', contacts: 0 });
+        expect(await l.getPartition(record.contentHash)).toMatchObject({ status: 'rejected', contacts: 0 });
       });
     });
 

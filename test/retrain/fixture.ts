@@ -55,7 +55,7 @@ export async function openEnv(lakeTemplate: string, settings: Partial<RetrainSet
   return {
     home,
     telemetryFile,
-    deps: { lake, warehouse, ledger, telemetry, settings: { ...SETTINGS, ...settings }, scoring: { lake, warehouse, ledger } },
+    deps: { lake, warehouse, ledger, telemetry, settings: { ...SETTINGS, ...settings } },
     close: async () => {
       await warehouse.close();
       await ledger.close?.();

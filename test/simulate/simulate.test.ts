@@ -8,8 +8,7 @@ import { buildTrainingSet } from '../../shared/pipeline/trainingSet';
 import { trainModel } from '../../shared/model/train';
 import { psi } from '../../shared/model/psi';
 import { addDays } from '../../shared/pipeline/days';
-import { readPartition } from '../../shared/pipeline/partitions';
-import { parseCsv } from '../../shared/pipeline/csv';
+import { readFeaturesPartition } from '../../shared/pipeline/partitions';
 import { FEATURES } from '../../shared/features/schema';
 
 async function snapshot(lake: ReturnType<typeof tempLake>['lake']): Promise<string> {
@@ -125,9 +124,9 @@ describe('simulated history, 1,500 contacts × 45 days from 2026-01-05 (seed 7)'
       await simulate(copy.lake, { contacts: 1500, days: 59, start: START, seed: 7, drift: { feature, shift, from }, writeFrom: from });
       const date = addDays(from, 10);
       await ingestRange(copy.lake, date, date);
-      const rows = parseCsv((await readPartition(copy.lake, 'features', date))!.text).slice(1);
+      const p = (await readFeaturesPartition(copy.lake, date))!;
       const j = FEATURES.indexOf(feature);
-      const value = psi(result.artifact.psi_baseline[feature], rows.map((r) => Number(r[j + 2])));
+      const value = psi(result.artifact.psi_baseline[feature], p.contactIds.map((_, i) => p.x[i * FEATURES.length + j]!));
       expect(value).toBeGreaterThan(0.4);
     } finally {
       copy.cleanup();

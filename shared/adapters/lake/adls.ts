@@ -82,4 +82,15 @@ export class AdlsLake implements Lake {
   async delete(path: string): Promise<void> {
     await this.file(path).deleteIfExists();
   }
+
+  /** A rename on a hierarchical namespace is one atomic operation on the service. */
+  async rename(from: string, to: string): Promise<void> {
+    this.file(to);
+    try {
+      await this.file(from).move(to);
+    } catch (err) {
+      if (statusOf(err) === 404) throw new LakeNotFoundError(from);
+      throw err;
+    }
+  }
 }

@@ -87,4 +87,15 @@ export class LocalLake implements Lake {
   async delete(p: string): Promise<void> {
     await fs.rm(this.resolve(p), { force: true });
   }
+
+  async rename(from: string, to: string): Promise<void> {
+    const target = this.resolve(to);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    try {
+      await fs.rename(this.resolve(from), target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new LakeNotFoundError(from);
+      throw err;
+    }
+  }
 }

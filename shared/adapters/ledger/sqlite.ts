@@ -20,9 +20,8 @@ export interface SqliteLedgerOptions {
 }
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS partitions (
-  path TEXT NOT NULL, model_version INTEGER NOT NULL, record TEXT NOT NULL,
-  PRIMARY KEY (path, model_version));
+DROP TABLE IF EXISTS partitions;
+CREATE TABLE IF NOT EXISTS partition_contents (content_hash TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, started_at TEXT NOT NULL, record TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started_at);
 CREATE TABLE IF NOT EXISTS locks (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at_ms INTEGER NOT NULL);
@@ -56,17 +55,13 @@ export class SqliteLedger implements Ledger {
     }
   }
 
-  async getPartition(partitionPath: string, modelVersion: number): Promise<PartitionRecord | undefined> {
-    const row = this.db
-      .prepare('SELECT record FROM partitions WHERE path = ? AND model_version = ?')
-      .get(partitionPath, modelVersion) as { record: string } | undefined;
+  async getPartition(contentHash: string): Promise<PartitionRecord | undefined> {
+    const row = this.db.prepare('SELECT record FROM partition_contents WHERE content_hash = ?').get(contentHash) as { record: string } | undefined;
     return row && (JSON.parse(row.record) as PartitionRecord);
   }
 
   async putPartition(record: PartitionRecord): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO partitions (path, model_version, record) VALUES (?, ?, ?)')
-      .run(record.path, record.modelVersion, JSON.stringify(record));
+    this.db.prepare('INSERT OR REPLACE INTO partition_contents (content_hash, record) VALUES (?, ?)').run(record.contentHash, JSON.stringify(record));
   }
 
   async putRun(run: RunRecord): Promise<void> {

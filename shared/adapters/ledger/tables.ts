@@ -95,12 +95,12 @@ export class TableLedger implements Ledger {
     return out;
   }
 
-  async getPartition(path: string, modelVersion: number): Promise<PartitionRecord | undefined> {
-    return this.readRecord<PartitionRecord>('partition', `${tableKey(path)}@v${modelVersion}`);
+  async getPartition(contentHash: string): Promise<PartitionRecord | undefined> {
+    return this.readRecord<PartitionRecord>('partition', tableKey(contentHash));
   }
 
   async putPartition(record: PartitionRecord): Promise<void> {
-    await this.writeRecord('partition', `${tableKey(record.path)}@v${record.modelVersion}`, record);
+    await this.writeRecord('partition', tableKey(record.contentHash), record);
   }
 
   async putRun(run: RunRecord): Promise<void> {

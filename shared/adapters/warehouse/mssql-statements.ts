@@ -1,7 +1,7 @@
 /**
  * Every T-SQL text the mssql adapter sends, by name. `npm run check:infra` parses each value with
- * Microsoft's ScriptDom (TSql160Parser), so keep them static: values come in as parameters, never by
- * string concatenation. The schema itself is in infra/sql/*.sql (sent batch by batch by `migrate`).
+ * Microsoft's ScriptDom (TSql160Parser) and compiles it against the schema with DacFx, so keep them
+ * static: values come in as parameters, never by string concatenation. The schema itself is in infra/sql/*.sql (sent batch by batch by `migrate`).
  */
 /** The seed's weighted sum and its FROM, written once for both forms of its SELECT below. */
 const SEED_WEIGHTED_SUM = `    (recency_days    * w_recency)
@@ -49,9 +49,10 @@ FROM dbo.model_versions ORDER BY model_version;`,
   getActiveWeights: `SELECT model_version, w_recency, w_fatigue, w_sentiment, w_engagement, w_reply, w_optout, w_mms, [offset]
 FROM dbo.active_scoring_weights;`,
 
-  /** Inside the deploy/rollback transaction: the lock that serializes concurrent lifecycle changes. */
-  lockActiveVersion: `SELECT model_version FROM dbo.model_versions WITH (UPDLOCK, HOLDLOCK, TABLOCK) WHERE is_active = 1;`,
-  getVersionStatus: `SELECT status FROM dbo.model_versions WHERE model_version = @version;`,
+  /** Inside the deploy/rollback transaction, after the serving lock: the active version it changes. */
+  lockActiveVersion: `SELECT model_version FROM dbo.model_versions WITH (UPDLOCK, HOLDLOCK) WHERE is_active = 1;`,
+  getVersionStatus: `SELECT v.status, (SELECT COUNT(*) FROM dbo.version_feature_means AS m WHERE m.model_version = v.model_version) AS means
+FROM dbo.model_versions AS v WHERE v.model_version = @version;`,
   retireVersion: `UPDATE dbo.model_versions SET status = 'retired', is_active = 0 WHERE model_version = @version;`,
   deactivateWeights: `UPDATE dbo.scoring_weights SET is_active = 0 WHERE model_version = @version;`,
   activateVersion: `UPDATE dbo.model_versions SET status = 'active', is_active = 1, activated_at = SYSUTCDATETIME(), activated_by = @by
@@ -63,39 +64,43 @@ VALUES (@action, @fromVersion, @toVersion, @by, @reason);`,
   listDeployments: `SELECT TOP (@limit) id, action, from_version, to_version, changed_by, reason, changed_at
 FROM dbo.deployment_log ORDER BY id DESC;`,
 
-  /** A chunk of scored rows as one JSON parameter: one round trip per chunk, no dynamic SQL. */
-  upsertContactFeatures: `MERGE dbo.contact_features WITH (HOLDLOCK) AS t
-USING (
-  SELECT contact_id, as_of, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity
-  FROM OPENJSON(@rows) WITH (
-    contact_id VARCHAR(64) '$[0]', as_of DATE '$[1]',
-    recency_days FLOAT '$[2]', fatigue_score FLOAT '$[3]', sentiment_score FLOAT '$[4]', engagement_rate_30d FLOAT '$[5]',
-    reply_rate_90d FLOAT '$[6]', opt_out_risk FLOAT '$[7]', mms_affinity FLOAT '$[8]')
-) AS s
-ON t.contact_id = s.contact_id
-WHEN MATCHED AND s.as_of >= t.as_of THEN UPDATE SET
-  as_of = s.as_of, recency_days = s.recency_days, fatigue_score = s.fatigue_score, sentiment_score = s.sentiment_score,
-  engagement_rate_30d = s.engagement_rate_30d, reply_rate_90d = s.reply_rate_90d, opt_out_risk = s.opt_out_risk,
-  mms_affinity = s.mms_affinity, updated_at = SYSUTCDATETIME()
-WHEN NOT MATCHED THEN INSERT
-  (contact_id, as_of, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity)
-  VALUES (s.contact_id, s.as_of, s.recency_days, s.fatigue_score, s.sentiment_score, s.engagement_rate_30d, s.reply_rate_90d, s.opt_out_risk, s.mms_affinity);`,
-  upsertLeadScores: `MERGE dbo.lead_scores WITH (HOLDLOCK) AS t
-USING (
-  SELECT contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at
-  FROM OPENJSON(@rows) WITH (
-    contact_id VARCHAR(64) '$[0]', model_version INT '$[1]', lead_score FLOAT '$[2]', probability FLOAT '$[3]',
-    score_100 TINYINT '$[4]', band VARCHAR(10) '$[5]', top_factors NVARCHAR(400) '$[6]', as_of DATE '$[7]', scored_at DATETIME2(3) '$[8]')
-) AS s
-ON t.contact_id = s.contact_id
-WHEN MATCHED AND s.as_of >= t.as_of THEN UPDATE SET
-  model_version = s.model_version, lead_score = s.lead_score, probability = s.probability, score_100 = s.score_100,
-  band = s.band, top_factors = s.top_factors, as_of = s.as_of, scored_at = s.scored_at
-WHEN NOT MATCHED THEN INSERT (contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at)
-  VALUES (s.contact_id, s.model_version, s.lead_score, s.probability, s.score_100, s.band, s.top_factors, s.as_of, s.scored_at);`,
+  insertMean: `INSERT INTO dbo.version_feature_means (model_version, feature, training_mean) VALUES (@version, @feature, @mean);`,
+  deleteMeans: `DELETE FROM dbo.version_feature_means WHERE model_version = @version;`,
+  versionsWithoutMeans: `SELECT v.model_version FROM dbo.model_versions AS v
+WHERE NOT EXISTS (SELECT 1 FROM dbo.version_feature_means AS m WHERE m.model_version = v.model_version)
+ORDER BY v.model_version;`,
+  getActiveModel: `SELECT model_version, activated_at, w_recency, w_fatigue, w_sentiment, w_engagement, w_reply, w_optout, w_mms, [offset],
+  m_recency, m_fatigue, m_sentiment, m_engagement, m_reply, m_optout, m_mms
+FROM dbo.active_model;`,
+  /** The version stamp of the real-time path: one row through UX_model_versions_one_active. */
+  getActiveVersion: `SELECT model_version FROM dbo.model_versions WHERE is_active = 1;`,
+
+  /**
+   * The serving lock: every change of what lead_scores serves (a population load, a deploy, a
+   * rollback, an export's publication) takes this row's update lock first, so they commit one at a time.
+   */
+  lockServedPopulation: `SELECT as_of, content_hash, partition_path, contacts, loaded_at
+FROM dbo.served_population WITH (UPDLOCK, HOLDLOCK) WHERE id = 1;`,
+  getServedPopulation: `SELECT as_of, content_hash, partition_path, contacts, loaded_at FROM dbo.served_population WHERE id = 1;`,
+  /** Inside the load's transaction: readers keep seeing the old population until it commits (RCSI). */
+  clearContactFeatures: `DELETE FROM dbo.contact_features;`,
+  /** A chunk of the population as one JSON parameter: one round trip per chunk, no dynamic SQL. */
+  insertContactFeatures: `INSERT INTO dbo.contact_features (contact_id, as_of, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity, updated_at)
+SELECT contact_id, @asOf, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity, @loadedAt
+FROM OPENJSON(@rows) WITH (contact_id VARCHAR(64) '$[0]', recency_days FLOAT '$[1]', fatigue_score FLOAT '$[2]', sentiment_score FLOAT '$[3]', engagement_rate_30d FLOAT '$[4]', reply_rate_90d FLOAT '$[5]', opt_out_risk FLOAT '$[6]', mms_affinity FLOAT '$[7]');`,
+  recordServedPopulation: `UPDATE dbo.served_population
+SET as_of = @asOf, content_hash = @contentHash, partition_path = @path, contacts = @contacts, loaded_at = @loadedAt
+WHERE id = 1;`,
+  /** The export's read, in a SNAPSHOT transaction: keyset pages in contact order. */
+  readContactFeatures: `SELECT TOP (@limit) contact_id, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity
+FROM dbo.contact_features WHERE contact_id > @after ORDER BY contact_id;`,
+
   getLeadScore: `SELECT contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at
 FROM dbo.lead_scores WHERE contact_id = @contactId;`,
   countLeadScores: `SELECT COUNT_BIG(*) AS n FROM dbo.lead_scores;`,
+  /** The ranked campaign query. */
+  topLeadScores: `SELECT TOP (@limit) contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at
+FROM dbo.lead_scores ORDER BY lead_score DESC, contact_id;`,
 };
 
 /** The named statement; throws for a name that is not in MSSQL_STATEMENTS (a typo, not a user error). */

@@ -4,20 +4,26 @@ import { FEATURES, N_FEATURES } from '../../features/schema';
 import {
   type ActivateRequest,
   type Deployment,
+  type FeatureRows,
   type LeadScoreRow,
   type ModelVersion,
   type NewVersion,
-  type ScoredChunk,
-  type ScoreWriter,
+  type PopulationLoad,
+  type PopulationTarget,
+  type ServedPopulation,
+  type ServedState,
+  type ServedVisitor,
+  type ServingModel,
   type VersionWeights,
   type Warehouse,
   WarehouseConflictError,
   weightsFromRows,
 } from '../../ports/warehouse';
 import { statement } from './mssql-statements';
+import { contactIdOf, RowBuffer } from '../../scoring/featureRows';
 import { DEFAULT_RETRY, type RetryOptions, sqlErrorNumber, withTransientRetry } from './retry';
 import { loadTsqlMigrations } from './tsql-batches';
-import { activeWeightsFromRow, checkActivation, deploymentFromRow, iso, leadScoreFromRow, type Row, versionFromRow } from './rows';
+import { activeWeightsFromRow, checkActivation, deploymentFromRow, iso, leadScoreFromRow, populationFromRow, type Row, servingModelFromRow, versionFromRow } from './rows';
 
 export interface MssqlWarehouseOptions {
   /** Host name, e.g. myserver.database.windows.net. */
@@ -32,8 +38,16 @@ export interface MssqlWarehouseOptions {
   log?: (message: string) => void;
 }
 
-/** Rows per MERGE: one JSON parameter per chunk keeps round trips few and statements static. */
-const MERGE_ROWS = 2000;
+/** Rows per INSERT: one JSON parameter per chunk keeps round trips few and statements static. */
+const INSERT_ROWS = 2000;
+
+type Run = (name: string, params?: Record<string, unknown>) => Promise<Row[]>;
+
+/** The served_population row; the placeholder row that exists before any load reads as no population. */
+function populationOf(rows: Row[]): ServedPopulation | null {
+  const r = rows[0];
+  return r && String(r.partition_path) !== '' ? populationFromRow(r) : null;
+}
 
 
 /** A duplicate key on the one-active filtered indexes means someone else activated meanwhile. */
@@ -91,23 +105,25 @@ export class MssqlWarehouse implements Warehouse {
   }
 
   /** One transaction, retried as a whole on transient errors (a failed attempt was rolled back). */
-  private async inTransaction<T>(fn: (run: (name: string, params?: Record<string, unknown>) => Promise<Row[]>) => Promise<T>): Promise<T> {
+  private async inTransaction<T>(fn: (run: Run) => Promise<T>, isolation: sql.IIsolationLevel = sql.ISOLATION_LEVEL.SERIALIZABLE): Promise<T> {
     return withTransientRetry(async () => {
-      const tx = new sql.Transaction(await this.connect());
-      await tx.begin(sql.ISOLATION_LEVEL.SERIALIZABLE);
+      const tx = await this.begin(isolation);
       try {
-        const out = await fn(async (name, params = {}) => {
-          const req = new sql.Request(tx);
-          for (const [k, v] of Object.entries(params)) req.input(k, v);
-          return ((await req.query(statement(name))).recordset ?? []) as Row[];
-        });
+        const out = await fn(runIn(tx));
         await tx.commit();
         return out;
       } catch (err) {
+        // The first error is the one reported; a failed rollback must not hide it.
         await tx.rollback().catch(() => undefined);
         throw err;
       }
     }, this.retry);
+  }
+
+  private async begin(isolation: sql.IIsolationLevel): Promise<sql.Transaction> {
+    const tx = new sql.Transaction(await this.connect());
+    await tx.begin(isolation);
+    return tx;
   }
 
   async migrate(): Promise<string[]> {
@@ -158,6 +174,7 @@ export class MssqlWarehouse implements Warehouse {
         });
         for (let i = 0; i < N_FEATURES; i++) {
           await run('insertWeight', { version: v.version, feature: FEATURES[i], weight: v.weights[i], offset: v.offset });
+          await run('insertMean', { version: v.version, feature: FEATURES[i], mean: v.trainingMean[i] });
         }
       });
     } catch (err) {
@@ -172,6 +189,7 @@ export class MssqlWarehouse implements Warehouse {
       if (!r) return;
       if (r.status !== 'staged' && r.status !== 'rejected') throw new WarehouseConflictError(`model version ${version} is ${String(r.status)}; only staged or rejected versions can be removed`);
       await run('deleteWeights', { version });
+      await run('deleteMeans', { version });
       await run('deleteVersion', { version });
     });
   }
@@ -203,12 +221,13 @@ export class MssqlWarehouse implements Warehouse {
   async activate(req: ActivateRequest): Promise<Deployment> {
     try {
       return await this.inTransaction(async (run) => {
-        // UPDLOCK+HOLDLOCK+TABLOCK: a second deploy/rollback waits here until this one commits, then
-        // sees the new active version and fails the expectedActive check below.
+        // The serving lock first: a second deploy/rollback (or a population load) waits here until this
+        // one commits, then sees the new active version and fails the expectedActive check below.
+        await run('lockServedPopulation');
         const cur = (await run('lockActiveVersion'))[0];
         const current = cur ? Number(cur.model_version) : null;
         const target = (await run('getVersionStatus', { version: req.toVersion }))[0];
-        checkActivation(req, current, target ? String(target.status) : undefined);
+        checkActivation(req, current, target ? String(target.status) : undefined, target ? Number(target.means) : 0);
         if (current !== null) {
           await run('retireVersion', { version: current });
           await run('deactivateWeights', { version: current });
@@ -228,10 +247,95 @@ export class MssqlWarehouse implements Warehouse {
     return (await this.query('listDeployments', { limit })).map(deploymentFromRow);
   }
 
-  async openScoreWriter(): Promise<ScoreWriter> {
-    const tx = new sql.Transaction(await this.connect());
-    await tx.begin(sql.ISOLATION_LEVEL.READ_COMMITTED);
-    return new MssqlScoreWriter(tx);
+  async activeModel(): Promise<ServingModel | undefined> {
+    const r = (await this.query('getActiveModel'))[0];
+    return r ? servingModelFromRow(r) : undefined;
+  }
+
+  async activeVersion(): Promise<number | null> {
+    const r = (await this.query('getActiveVersion'))[0];
+    return r ? Number(r.model_version) : null;
+  }
+
+  async versionsWithoutMeans(): Promise<number[]> {
+    return (await this.query('versionsWithoutMeans')).map((r) => Number(r.model_version));
+  }
+
+  async putTrainingMeans(version: number, trainingMean: number[]): Promise<void> {
+    await this.inTransaction(async (run) => {
+      await run('deleteMeans', { version });
+      for (let i = 0; i < N_FEATURES; i++) await run('insertMean', { version, feature: FEATURES[i], mean: trainingMean[i] });
+    });
+  }
+
+  async servedState(): Promise<ServedState> {
+    const [p, v] = await Promise.all([this.query('getServedPopulation'), this.query('getActiveVersion')]);
+    return { population: populationOf(p), activeVersion: v[0] ? Number(v[0].model_version) : null };
+  }
+
+  /**
+   * Not retried piecemeal: a transient error aborts the transaction, and the caller (the blob trigger)
+   * retries the whole partition.
+   */
+  async openPopulationLoad(target: PopulationTarget): Promise<PopulationLoad> {
+    const tx = await this.begin(sql.ISOLATION_LEVEL.READ_COMMITTED);
+    const run = runIn(tx);
+    try {
+      const population = populationOf(await run('lockServedPopulation'));
+      const m = (await run('getActiveModel'))[0];
+      const model = m ? servingModelFromRow(m) : null;
+      const loadedAt = new Date();
+      await run('clearContactFeatures');
+      return new MssqlPopulationLoad(tx, run, target, { population, activeVersion: model?.version ?? null }, model, loadedAt);
+    } catch (err) {
+      await tx.rollback().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async readServed(chunkRows: number, visit: ServedVisitor): Promise<void> {
+    // SNAPSHOT: one consistent view of the population and the active version for every page.
+    const tx = await this.begin(sql.ISOLATION_LEVEL.SNAPSHOT);
+    const run = runIn(tx);
+    try {
+      const population = populationOf(await run('getServedPopulation'));
+      const m = (await run('getActiveModel'))[0];
+      const model = m ? servingModelFromRow(m) : null;
+      if (await visit.snapshot({ state: { population, activeVersion: model?.version ?? null }, model })) {
+        let after = '';
+        for (;;) {
+          const rows = await run('readContactFeatures', { limit: chunkRows, after });
+          if (rows.length === 0) break;
+          const chunk = new RowBuffer(rows.length);
+          rows.forEach((r, i) => {
+            FEATURES.forEach((f, j) => (chunk.x[i * N_FEATURES + j] = Number(r[f])));
+            chunk.pushString(String(r.contact_id));
+          });
+          await visit.rows(chunk.rows());
+          after = String(rows[rows.length - 1]!.contact_id);
+          if (rows.length < chunkRows) break;
+        }
+      }
+      await tx.commit();
+    } catch (err) {
+      await tx.rollback().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async withServingLock<T>(fn: (state: ServedState) => Promise<T>): Promise<T> {
+    const tx = await this.begin(sql.ISOLATION_LEVEL.READ_COMMITTED);
+    const run = runIn(tx);
+    try {
+      const population = populationOf(await run('lockServedPopulation'));
+      const v = (await run('getActiveVersion'))[0];
+      const out = await fn({ population, activeVersion: v ? Number(v.model_version) : null });
+      await tx.commit();
+      return out;
+    } catch (err) {
+      await tx.rollback().catch(() => undefined);
+      throw err;
+    }
   }
 
   async getLeadScore(contactId: string): Promise<LeadScoreRow | undefined> {
@@ -242,6 +346,10 @@ export class MssqlWarehouse implements Warehouse {
 
   async countLeadScores(): Promise<number> {
     return Number((await this.query('countLeadScores'))[0]?.n ?? 0);
+  }
+
+  async topLeadScores(limit: number): Promise<LeadScoreRow[]> {
+    return (await this.query('topLeadScores', { limit })).map(leadScoreFromRow);
   }
 
   async runSeedScoringSelect(): Promise<{ contactId: string; leadScore: number }[]> {
@@ -255,37 +363,53 @@ export class MssqlWarehouse implements Warehouse {
   }
 }
 
-/**
- * A partition's upserts in one transaction. Not retried piecemeal: a transient error aborts the
- * transaction, and the caller (the blob trigger) retries the whole partition.
- */
-class MssqlScoreWriter implements ScoreWriter {
-  private done = false;
-  constructor(private readonly tx: sql.Transaction) {}
+function runIn(tx: sql.Transaction): Run {
+  return async (name, params = {}) => {
+    const req = new sql.Request(tx);
+    for (const [k, v] of Object.entries(params)) req.input(k, v);
+    return ((await req.query(statement(name))).recordset ?? []) as Row[];
+  };
+}
 
-  async write(c: ScoredChunk): Promise<void> {
-    for (let from = 0; from < c.n; from += MERGE_ROWS) {
-      const to = Math.min(c.n, from + MERGE_ROWS);
-      const feats: unknown[] = [];
-      const scores: unknown[] = [];
-      for (let i = from; i < to; i++) {
-        feats.push([c.contactId[i], c.asOf[i], ...Array.from(c.x.subarray(i * N_FEATURES, (i + 1) * N_FEATURES))]);
-        scores.push([c.contactId[i], c.modelVersion, c.leadScore[i], c.probability[i], c.score100[i], c.band[i], c.topFactors(i), c.asOf[i], c.scoredAt]);
-      }
-      await new sql.Request(this.tx).input('rows', sql.NVarChar(sql.MAX), JSON.stringify(feats)).query(statement('upsertContactFeatures'));
-      await new sql.Request(this.tx).input('rows', sql.NVarChar(sql.MAX), JSON.stringify(scores)).query(statement('upsertLeadScores'));
+/** A population load on one mssql transaction (see Warehouse.openPopulationLoad). */
+class MssqlPopulationLoad implements PopulationLoad {
+  private done = false;
+  private contacts = 0;
+  constructor(
+    private readonly tx: sql.Transaction,
+    private readonly run: Run,
+    private readonly target: PopulationTarget,
+    readonly before: ServedState,
+    readonly model: ServingModel | null,
+    private readonly loadedAt: Date,
+  ) {}
+
+  async write(rows: FeatureRows): Promise<void> {
+    if (this.done) throw new Error('population load already finished');
+    for (let from = 0; from < rows.n; from += INSERT_ROWS) {
+      const to = Math.min(rows.n, from + INSERT_ROWS);
+      const json: unknown[] = [];
+      for (let i = from; i < to; i++) json.push([contactIdOf(rows, i), ...Array.from(rows.x.subarray(i * N_FEATURES, (i + 1) * N_FEATURES))]);
+      await new sql.Request(this.tx)
+        .input('rows', sql.NVarChar(sql.MAX), JSON.stringify(json))
+        .input('asOf', sql.Date, this.target.asOf)
+        .input('loadedAt', sql.DateTime2(3), this.loadedAt)
+        .query(statement('insertContactFeatures'));
+      this.contacts += to - from;
     }
   }
 
-  async commit(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
+  async commit(contentHash: string): Promise<ServedPopulation> {
+    if (this.done) throw new Error('population load already finished');
+    await this.run('recordServedPopulation', { asOf: this.target.asOf, contentHash, path: this.target.path, contacts: this.contacts, loadedAt: this.loadedAt });
     await this.tx.commit();
+    this.done = true;
+    return { ...this.target, contentHash, contacts: this.contacts, loadedAt: iso(this.loadedAt) ?? '' };
   }
 
   async rollback(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await this.tx.rollback();
+    await this.tx.rollback().catch(() => undefined);
   }
 }

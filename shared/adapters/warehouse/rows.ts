@@ -4,6 +4,8 @@ import {
   type Deployment,
   type LeadScoreRow,
   type ModelVersion,
+  type ServedPopulation,
+  type ServingModel,
   type VersionMetrics,
   type VersionStatus,
   type VersionWeights,
@@ -48,6 +50,26 @@ export function activeWeightsFromRow(r: Row): VersionWeights {
   return { version: Number(r.model_version), weights: FEATURES.map((f) => Number(r[WEIGHT_COLUMNS[f]])), offset: Number(r.offset) };
 }
 
+/** A row of the active_model view; throws when the version has no training means (see versionsWithoutMeans). */
+export function servingModelFromRow(r: Row): ServingModel {
+  const version = Number(r.model_version);
+  const trainingMean = FEATURES.map((f) => r[WEIGHT_COLUMNS[f].replace(/^w_/, 'm_')]);
+  if (trainingMean.some((m) => m === null || m === undefined)) {
+    throw new Error(`active version ${version} has no training means in version_feature_means: run \`leadscore migrate\` to copy them from models/v${version}/model.json`);
+  }
+  return { version, weights: FEATURES.map((f) => Number(r[WEIGHT_COLUMNS[f]])), offset: Number(r.offset), trainingMean: trainingMean.map(Number) };
+}
+
+export function populationFromRow(r: Row): ServedPopulation {
+  return {
+    asOf: day(r.as_of) ?? '',
+    contentHash: String(r.content_hash),
+    path: String(r.partition_path),
+    contacts: Number(r.contacts),
+    loadedAt: iso(r.loaded_at) ?? '',
+  };
+}
+
 export function deploymentFromRow(r: Row): Deployment {
   return {
     id: Number(r.id),
@@ -78,7 +100,7 @@ export function leadScoreFromRow(r: Row): LeadScoreRow {
  * What a deploy or rollback checks inside its transaction, in either engine: the active version is
  * still the one the caller saw, and the target exists and may be activated.
  */
-export function checkActivation(req: ActivateRequest, current: number | null, targetStatus: string | undefined): void {
+export function checkActivation(req: ActivateRequest, current: number | null, targetStatus: string | undefined, targetMeans: number): void {
   if (current !== req.expectedActive) {
     throw new WarehouseConflictError(
       `the active version changed while this ${req.action} ran (expected ${req.expectedActive ?? 'none'}, found ${current ?? 'none'}); nothing was changed, retry`,
@@ -87,4 +109,7 @@ export function checkActivation(req: ActivateRequest, current: number | null, ta
   if (targetStatus === undefined) throw new WarehouseNotFoundError(`model version ${req.toVersion} does not exist`);
   if (targetStatus === 'active') throw new WarehouseConflictError(`model version ${req.toVersion} is already active`);
   if (targetStatus === 'rejected') throw new WarehouseConflictError(`model version ${req.toVersion} was rejected by the gates and cannot be activated`);
+  if (targetMeans !== FEATURES.length) {
+    throw new WarehouseConflictError(`model version ${req.toVersion} has no training means in SQL (registered before migration 002): run \`leadscore migrate\` first`);
+  }
 }

@@ -95,4 +95,90 @@ SELECT contact_id, as_of, recency_days, fatigue_score, sentiment_score, engageme
 FROM contact_features;
 `,
   },
+  {
+    id: '002_served_by_sql',
+    sql: `
+-- The training mean of each feature per version: what a score's top factors are measured against.
+CREATE TABLE version_feature_means (
+  model_version  INTEGER NOT NULL REFERENCES model_versions (model_version),
+  feature        TEXT    NOT NULL CHECK (length(feature) <= 50),
+  training_mean  REAL    NOT NULL,
+  PRIMARY KEY (model_version, feature)
+) WITHOUT ROWID;
+
+-- The features partition whose rows contact_features holds: the served population (one row).
+CREATE TABLE served_population (
+  id              INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+  as_of           TEXT    NOT NULL,
+  content_hash    TEXT    NOT NULL,
+  partition_path  TEXT    NOT NULL,
+  contacts        INTEGER NOT NULL,
+  loaded_at       TEXT    NOT NULL
+);
+
+-- Scores are no longer stored: lead_scores is computed from contact_features and the active version.
+DROP TABLE lead_scores;
+
+-- The active version in one row: its weights, offset and training means (what lead_scores reads).
+CREATE VIEW active_model AS
+SELECT
+  v.model_version,
+  v.activated_at,
+  MAX(CASE WHEN w.feature = 'recency_days' THEN w.weight END)        AS w_recency,
+  MAX(CASE WHEN w.feature = 'fatigue_score' THEN w.weight END)       AS w_fatigue,
+  MAX(CASE WHEN w.feature = 'sentiment_score' THEN w.weight END)     AS w_sentiment,
+  MAX(CASE WHEN w.feature = 'engagement_rate_30d' THEN w.weight END) AS w_engagement,
+  MAX(CASE WHEN w.feature = 'reply_rate_90d' THEN w.weight END)      AS w_reply,
+  MAX(CASE WHEN w.feature = 'opt_out_risk' THEN w.weight END)        AS w_optout,
+  MAX(CASE WHEN w.feature = 'mms_affinity' THEN w.weight END)        AS w_mms,
+  MAX(w."offset") AS "offset",
+  MAX(CASE WHEN t.feature = 'recency_days' THEN t.training_mean END)        AS m_recency,
+  MAX(CASE WHEN t.feature = 'fatigue_score' THEN t.training_mean END)       AS m_fatigue,
+  MAX(CASE WHEN t.feature = 'sentiment_score' THEN t.training_mean END)     AS m_sentiment,
+  MAX(CASE WHEN t.feature = 'engagement_rate_30d' THEN t.training_mean END) AS m_engagement,
+  MAX(CASE WHEN t.feature = 'reply_rate_90d' THEN t.training_mean END)      AS m_reply,
+  MAX(CASE WHEN t.feature = 'opt_out_risk' THEN t.training_mean END)        AS m_optout,
+  MAX(CASE WHEN t.feature = 'mms_affinity' THEN t.training_mean END)        AS m_mms
+FROM model_versions AS v
+JOIN scoring_weights AS w ON w.model_version = v.model_version AND w.is_active = 1
+LEFT JOIN version_feature_means AS t ON t.model_version = v.model_version AND t.feature = w.feature
+WHERE v.is_active = 1
+GROUP BY v.model_version, v.activated_at;
+
+-- Every served contact scored by the active version, in the same statement that reads it: a deploy,
+-- a rollback or a population load changes what this returns in the transaction that changes either.
+-- lead_score is the seed's weighted sum in the seed's order; probability = sigmoid(lead_score) (the
+-- two-branch form, which never overflows); score_100 = round half up of 100·probability; band on
+-- score_100; top_factors = the 3 largest |w·(x − training mean)|, ties to the earlier feature.
+CREATE VIEW lead_scores AS
+SELECT
+  f.contact_id,
+  m.model_version,
+  (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" AS lead_score,
+  CASE WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= 0 THEN 1.0 / (1.0 + exp(-((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset"))) ELSE exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset") / (1.0 + exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset")) END AS probability,
+  CAST(floor(100.0 * (CASE WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= 0 THEN 1.0 / (1.0 + exp(-((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset"))) ELSE exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset") / (1.0 + exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset")) END) + 0.5) AS INTEGER) AS score_100,
+  CASE
+    WHEN floor(100.0 * (CASE WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= 0 THEN 1.0 / (1.0 + exp(-((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset"))) ELSE exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset") / (1.0 + exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset")) END) + 0.5) >= 80 THEN 'High'
+    WHEN floor(100.0 * (CASE WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= 0 THEN 1.0 / (1.0 + exp(-((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset"))) ELSE exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset") / (1.0 + exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset")) END) + 0.5) >= 60 THEN 'Medium'
+    WHEN floor(100.0 * (CASE WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= 0 THEN 1.0 / (1.0 + exp(-((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset"))) ELSE exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset") / (1.0 + exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset")) END) + 0.5) >= 40 THEN 'Low'
+    ELSE 'Very low'
+  END AS band,
+  (SELECT json_group_array(json_array(t.feature, round(t.contribution, 4)) ORDER BY abs(t.contribution) DESC, t.ord)
+     FROM (SELECT column1 AS ord, column2 AS feature, column3 AS contribution
+             FROM (VALUES
+        (0, 'recency_days', m.w_recency * (f.recency_days - m.m_recency)),
+        (1, 'fatigue_score', m.w_fatigue * (f.fatigue_score - m.m_fatigue)),
+        (2, 'sentiment_score', m.w_sentiment * (f.sentiment_score - m.m_sentiment)),
+        (3, 'engagement_rate_30d', m.w_engagement * (f.engagement_rate_30d - m.m_engagement)),
+        (4, 'reply_rate_90d', m.w_reply * (f.reply_rate_90d - m.m_reply)),
+        (5, 'opt_out_risk', m.w_optout * (f.opt_out_risk - m.m_optout)),
+        (6, 'mms_affinity', m.w_mms * (f.mms_affinity - m.m_mms)))
+            ORDER BY abs(column3) DESC, column1
+            LIMIT 3) AS t) AS top_factors,
+  f.as_of,
+  max(f.updated_at, m.activated_at) AS scored_at
+FROM contact_features AS f
+CROSS JOIN active_model AS m;
+`,
+  },
 ];

@@ -7,11 +7,16 @@ import { FEATURES, N_FEATURES } from '../../features/schema';
 import {
   type ActivateRequest,
   type Deployment,
+  type FeatureRows,
   type LeadScoreRow,
   type ModelVersion,
   type NewVersion,
-  type ScoredChunk,
-  type ScoreWriter,
+  type PopulationLoad,
+  type PopulationTarget,
+  type ServedPopulation,
+  type ServedState,
+  type ServedVisitor,
+  type ServingModel,
   type VersionWeights,
   type Warehouse,
   WarehouseConflictError,
@@ -19,13 +24,26 @@ import {
 } from '../../ports/warehouse';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
 import { MSSQL_STATEMENTS } from './mssql-statements';
-import { activeWeightsFromRow, checkActivation, deploymentFromRow, leadScoreFromRow, type Row, versionFromRow } from './rows';
+import {
+  activeWeightsFromRow,
+  checkActivation,
+  deploymentFromRow,
+  leadScoreFromRow,
+  populationFromRow,
+  type Row,
+  servingModelFromRow,
+  versionFromRow,
+} from './rows';
+import { type LoadCommit, type LoadOpened, type LoaderRequest, PopulationLoaderCore, runLoaderRequest } from './sqlitePopulation';
+import { RowBuffer } from '../../scoring/featureRows';
 
 export interface SqliteWarehouseOptions {
   /** Test seam: called after each step of a deploy/rollback transaction; a throw aborts it. */
   failpoint?: (step: string) => void;
   /** How long a writer waits for another connection's write lock before giving up (ms). */
   busyTimeoutMs?: number;
+  /** Run population loads on a thread of their own (default: when running from dist/). */
+  loaderThread?: boolean;
 }
 
 
@@ -39,6 +57,7 @@ export class SqliteWarehouse implements Warehouse {
   private readonly db: DatabaseSync;
   private readonly failpoint: (step: string) => void;
   private readonly busyTimeoutMs: number;
+  private readonly loaderThread: boolean;
   private readonly checkpoints = new Set<Promise<number>>();
 
   constructor(
@@ -47,7 +66,8 @@ export class SqliteWarehouse implements Warehouse {
   ) {
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.failpoint = options.failpoint ?? (() => undefined);
-    this.busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 60_000;
+    this.loaderThread = options.loaderThread ?? true;
     this.db = this.connect();
   }
 
@@ -66,7 +86,11 @@ export class SqliteWarehouse implements Warehouse {
     return db;
   }
 
-  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE takes the write lock up front). */
+  /**
+   * Runs `fn` in one write transaction (BEGIN IMMEDIATE takes the write lock up front). The error
+   * reported is always the first one: when the failure already ended the transaction (a full disk
+   * does), the ROLLBACK's own "no transaction is active" must not hide it.
+   */
   private transaction<T>(fn: () => T): T {
     this.db.exec('BEGIN IMMEDIATE');
     try {
@@ -74,9 +98,32 @@ export class SqliteWarehouse implements Warehouse {
       this.db.exec('COMMIT');
       return out;
     } catch (err) {
-      this.db.exec('ROLLBACK');
+      try {
+        if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      } catch {
+        // the first error is the one that matters
+      }
       throw err;
     }
+  }
+
+  /** A short-lived connection of its own, for work that spans awaits (it must not share a transaction). */
+  private side<T>(fn: (db: DatabaseSync) => Promise<T>): Promise<T> {
+    const db = this.connect();
+    return fn(db).finally(() => {
+      try {
+        if (db.isTransaction) db.exec('ROLLBACK');
+      } catch {
+        // closing rolls back anyway
+      }
+      db.close();
+    });
+  }
+
+  private static state(db: DatabaseSync): ServedState {
+    const p = db.prepare('SELECT * FROM served_population WHERE id = 1').get() as Row | undefined;
+    const v = db.prepare('SELECT model_version FROM model_versions WHERE is_active = 1').get() as Row | undefined;
+    return { population: p ? populationFromRow(p) : null, activeVersion: v ? Number(v.model_version) : null };
   }
 
   async migrate(): Promise<string[]> {
@@ -120,6 +167,7 @@ export class SqliteWarehouse implements Warehouse {
           .run(v.version, v.status, v.trigger, v.artifactPath, JSON.stringify(v.metrics), v.metrics.auc, v.metrics.pr_auc, v.metrics.brier, v.windowStart, v.windowEnd);
         const ins = this.db.prepare(`INSERT INTO scoring_weights (model_version, feature, weight, "offset", is_active) VALUES (?, ?, ?, ?, 0)`);
         FEATURES.forEach((f, i) => ins.run(v.version, f, v.weights[i]!, v.offset));
+        this.insertMeans(v.version, v.trainingMean);
       });
     } catch (err) {
       if (/UNIQUE constraint failed: model_versions/.test(String(err))) {
@@ -135,6 +183,7 @@ export class SqliteWarehouse implements Warehouse {
       if (!r) return;
       if (r.status !== 'staged' && r.status !== 'rejected') throw new WarehouseConflictError(`model version ${version} is ${String(r.status)}; only staged or rejected versions can be removed`);
       this.db.prepare('DELETE FROM scoring_weights WHERE model_version = ?').run(version);
+      this.db.prepare('DELETE FROM version_feature_means WHERE model_version = ?').run(version);
       this.db.prepare('DELETE FROM model_versions WHERE model_version = ?').run(version);
     });
   }
@@ -168,8 +217,10 @@ export class SqliteWarehouse implements Warehouse {
       const cur = this.db.prepare('SELECT model_version FROM model_versions WHERE is_active = 1').get() as Row | undefined;
       const current = cur ? Number(cur.model_version) : null;
       this.failpoint('read-active');
-      const target = this.db.prepare('SELECT status FROM model_versions WHERE model_version = ?').get(req.toVersion) as Row | undefined;
-      checkActivation(req, current, target ? String(target.status) : undefined);
+      const target = this.db
+        .prepare('SELECT status, (SELECT COUNT(*) FROM version_feature_means m WHERE m.model_version = v.model_version) AS means FROM model_versions v WHERE model_version = ?')
+        .get(req.toVersion) as Row | undefined;
+      checkActivation(req, current, target ? String(target.status) : undefined, target ? Number(target.means) : 0);
       if (current !== null) {
         this.db.prepare(`UPDATE model_versions SET status = 'retired', is_active = 0 WHERE model_version = ?`).run(current);
         this.failpoint('retire-version');
@@ -195,26 +246,94 @@ export class SqliteWarehouse implements Warehouse {
     return (this.db.prepare('SELECT * FROM deployment_log ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map(deploymentFromRow);
   }
 
-  async openScoreWriter(): Promise<ScoreWriter> {
-    // Its own connection: a long partition transaction must not share a connection (and so a
-    // transaction) with deploys running meanwhile; SQLite's file lock serializes the two.
-    // A partition is one big transaction: a 64 MiB page cache keeps its B-tree pages from being
-    // spilled to the WAL and read back again and again (the main cost at a million rows).
-    // No checkpoint inside COMMIT: the thread runs it after the commit is reported (see settled).
-    const writer = await SqliteScoreWriter.open(path.resolve(this.file), `${this.setupSql()} PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;`);
-    const done = writer.finished.then((ms) => {
+  private insertMeans(version: number, mean: number[]): void {
+    if (mean.length !== N_FEATURES || !mean.every(Number.isFinite)) throw new Error(`version ${version}: training means must be ${N_FEATURES} finite numbers`);
+    const ins = this.db.prepare('INSERT INTO version_feature_means (model_version, feature, training_mean) VALUES (?, ?, ?)');
+    FEATURES.forEach((f, i) => ins.run(version, f, mean[i]!));
+  }
+
+  async activeModel(): Promise<ServingModel | undefined> {
+    const r = this.db.prepare('SELECT * FROM active_model').get() as Row | undefined;
+    return r ? servingModelFromRow(r) : undefined;
+  }
+
+  async activeVersion(): Promise<number | null> {
+    const r = this.db.prepare('SELECT model_version FROM model_versions WHERE is_active = 1').get() as Row | undefined;
+    return r ? Number(r.model_version) : null;
+  }
+
+  async versionsWithoutMeans(): Promise<number[]> {
+    const rows = this.db
+      .prepare('SELECT model_version FROM model_versions v WHERE NOT EXISTS (SELECT 1 FROM version_feature_means m WHERE m.model_version = v.model_version) ORDER BY model_version')
+      .all() as Row[];
+    return rows.map((r) => Number(r.model_version));
+  }
+
+  async putTrainingMeans(version: number, trainingMean: number[]): Promise<void> {
+    this.transaction(() => {
+      this.db.prepare('DELETE FROM version_feature_means WHERE model_version = ?').run(version);
+      this.insertMeans(version, trainingMean);
+    });
+  }
+
+  async servedState(): Promise<ServedState> {
+    return SqliteWarehouse.state(this.db);
+  }
+
+  async openPopulationLoad(target: PopulationTarget): Promise<PopulationLoad> {
+    // A population is one big transaction: a 32 MiB page cache keeps its B-tree pages from being
+    // spilled to the WAL and read back again and again. No checkpoint inside COMMIT: the loader runs
+    // it after the commit is reported (see settled).
+    const load = await SqlitePopulationLoad.open(path.resolve(this.file), `${this.setupSql()} PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 0;`, target, this.loaderThread);
+    const done = load.finished.then((ms) => {
       this.checkpoints.delete(done);
       return ms;
     });
     this.checkpoints.add(done);
-    return writer;
+    return load;
+  }
+
+  async readServed(chunkRows: number, visit: ServedVisitor): Promise<void> {
+    return this.side(async (db) => {
+      // One read transaction: the snapshot taken by its first SELECT holds for every chunk (WAL).
+      db.exec('BEGIN');
+      const state = SqliteWarehouse.state(db);
+      const m = db.prepare('SELECT * FROM active_model').get() as Row | undefined;
+      if (!(await visit.snapshot({ state, model: m ? servingModelFromRow(m) : null }))) return;
+      const next = db.prepare(`SELECT contact_id, ${FEATURES.join(', ')} FROM contact_features WHERE contact_id > ? ORDER BY contact_id LIMIT ?`);
+      next.setReturnArrays(true);
+      let after = '';
+      for (;;) {
+        const rows = next.all(after, chunkRows) as unknown as unknown[][];
+        if (rows.length === 0) break;
+        const chunk = new RowBuffer(rows.length);
+        rows.forEach((r, i) => {
+          for (let j = 0; j < N_FEATURES; j++) chunk.x[i * N_FEATURES + j] = Number(r[j + 1]);
+          chunk.pushString(String(r[0]));
+        });
+        after = String(rows[rows.length - 1]![0]);
+        await visit.rows(chunk.rows());
+        if (rows.length < chunkRows) break;
+      }
+      db.exec('COMMIT');
+    });
+  }
+
+  async withServingLock<T>(fn: (state: ServedState) => Promise<T>): Promise<T> {
+    return this.side(async (db) => {
+      // SQLite's serving lock is its write lock: loads, deploys and rollbacks all take it first.
+      db.exec('BEGIN IMMEDIATE');
+      const out = await fn(SqliteWarehouse.state(db));
+      db.exec('COMMIT');
+      return out;
+    });
   }
 
   /**
-   * The score writers' WAL checkpoints still running. A partition's COMMIT appends its pages to the
-   * WAL; copying them into the database file (about as long again at a million rows) is storage
-   * upkeep, so the writer's thread does it after the commit is reported, while readers and the next
-   * writer go on (a passive checkpoint blocks neither). Resolves with each checkpoint's milliseconds.
+   * Loads' WAL checkpoints still running. A population's COMMIT appends its pages to the WAL;
+   * copying them into the database file (about as long again at a million rows) is storage upkeep,
+   * so the loader's thread does it after the commit is reported, while readers and the next writer
+   * go on. Resolves with each checkpoint's milliseconds.
    */
   async settled(): Promise<number[]> {
     return Promise.all([...this.checkpoints]);
@@ -228,6 +347,10 @@ export class SqliteWarehouse implements Warehouse {
 
   async countLeadScores(): Promise<number> {
     return Number((this.db.prepare('SELECT COUNT(*) AS n FROM lead_scores').get() as Row).n);
+  }
+
+  async topLeadScores(limit: number): Promise<LeadScoreRow[]> {
+    return (this.db.prepare('SELECT * FROM lead_scores ORDER BY lead_score DESC, contact_id LIMIT ?').all(limit) as Row[]).map(leadScoreFromRow);
   }
 
   async runSeedScoringSelect(): Promise<{ contactId: string; leadScore: number }[]> {
@@ -246,169 +369,44 @@ export class SqliteWarehouse implements Warehouse {
   }
 }
 
-const FEATURE_COLS = ['contact_id', 'as_of', ...FEATURES, 'updated_at'];
-const SCORE_COLS = ['contact_id', 'model_version', 'lead_score', 'probability', 'score_100', 'band', 'top_factors', 'as_of', 'scored_at'];
-
-/** Rows per multi-row upsert of the score writer (features bind 8 values a row, scores 6). */
-const SCORE_BATCH = 256;
-/**
- * Rows per message to the writer thread, and messages not yet written: at most 64k rows in flight,
- * a little more than a default chunk, so the reading thread hands a whole chunk over and goes on
- * reading the next one instead of waiting inside write() (3 messages measured about a third slower).
- */
+/** Rows per message to the loader thread, and messages not yet written (memory stays about a chunk). */
 const MESSAGE_ROWS = 8192;
 const MAX_IN_FLIGHT = 8;
-/** lead_scores.band's values (its CHECK constraint): a message carries each row's band as an index. */
-const BANDS = ['High', 'Medium', 'Low', 'Very low'] as const;
 
-function sqlText(v: string): string {
-  return `'${v.replaceAll("'", "''")}'`;
-}
+type Reply = { seq: number; result?: unknown; error?: string } | { checkpointMs: number };
 
 /**
- * A multi-row upsert of `rows` rows. Values that are the same for the whole chunk (as_of,
- * model_version, scored_at) are SQL literals, so each row binds only its own values: binding is the
- * per-value cost across the JS/C boundary. (Numbered parameters like ?1 would avoid re-preparing,
- * but node:sqlite's positional binding then costs O(parameters) per value.)
+ * A population load driven from this thread: SQLite binds and steps on the loader's thread while
+ * this one reads the next chunk (from dist/, where the thread file is compiled); under ts-jest the
+ * same core runs here. write() returns once the rows are handed over; a failed step surfaces at the
+ * next write or at commit, which waits for every message; rollback() undoes everything in any state.
  */
-function upsertSql(table: string, cols: string[], row: string, rows: number): string {
-  const sets = cols
-    .slice(1)
-    .map((c) => `${c} = excluded.${c}`)
-    .join(', ');
-  return `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}
-    ON CONFLICT (contact_id) DO UPDATE SET ${sets} WHERE excluded.as_of >= ${table}.as_of`;
-}
-
-interface RunStatements {
-  featBatch: string;
-  featOne: string;
-  scoreBatch: string;
-  scoreOne: string;
-}
-
-/**
- * The score writer's thread (plain JavaScript, started with `eval`, so it runs the same under
- * ts-jest and from dist/). It owns the partition's connection and transaction and only binds and
- * steps: the SQL text is made by SqliteScoreWriter. A failed step fails every later request, until
- * the rollback.
- */
-const WRITER_THREAD = String.raw`
-const { parentPort, workerData } = require('node:worker_threads');
-// The main thread has already shown node:sqlite's experimental warning once; not again per partition.
-const emitWarning = process.emitWarning;
-process.emitWarning = (w, ...rest) => (/SQLite is an experimental/.test(String(w)) ? undefined : emitWarning.call(process, w, ...rest));
-const { DatabaseSync } = require('node:sqlite');
-process.emitWarning = emitWarning;
-const { batch } = workerData;
-let db;
-let failed;
-const prepared = new Map();
-const prep = (sql) => {
-  let st = prepared.get(sql);
-  if (!st) prepared.set(sql, (st = db.prepare(sql)));
-  return st;
-};
-const FW = 8, SW = 6;
-const fp = new Array(FW * batch), sp = new Array(SW * batch), f1 = new Array(FW), s1 = new Array(SW);
-// Per row, the text columns are slices of one joined text per column (ends[i] = where row i ends):
-// a message then carries a few strings and typed arrays, which clone as bulk copies, instead of three
-// arrays of short strings, which clone string by string on both sides.
-function put(m, i, f, s, k) {
-  let o = k * FW - 1;
-  const id = m.contactIds.slice(i === 0 ? 0 : m.idEnds[i - 1], m.idEnds[i]);
-  f[++o] = id;
-  const x = m.x, at = i * 7;
-  for (let j = 0; j < 7; j++) f[++o] = x[at + j];
-  o = k * SW - 1;
-  s[++o] = id;
-  s[++o] = m.leadScore[i];
-  s[++o] = m.probability[i];
-  s[++o] = m.score100[i];
-  s[++o] = m.bandNames[m.band[i]];
-  s[++o] = m.topFactors.slice(i === 0 ? 0 : m.topEnds[i - 1], m.topEnds[i]);
-}
-function run(m) {
-  const fb = prep(m.sql.featBatch), fo = prep(m.sql.featOne), sb = prep(m.sql.scoreBatch), so = prep(m.sql.scoreOne);
-  let i = 0;
-  for (; i + batch <= m.n; i += batch) {
-    for (let k = 0; k < batch; k++) put(m, i + k, fp, sp, k);
-    fb.run(...fp);
-    sb.run(...sp);
-  }
-  for (; i < m.n; i++) {
-    put(m, i, f1, s1, 0);
-    fo.run(...f1);
-    so.run(...s1);
-  }
-}
-parentPort.on('message', (m) => {
-  try {
-    if (m.op === 'rollback') {
-      if (db && db.isOpen) {
-        try {
-          if (db.isTransaction) db.exec('ROLLBACK');
-        } finally {
-          db.close();
-        }
-      }
-    } else if (failed) {
-      throw failed;
-    } else if (m.op === 'open') {
-      db = new DatabaseSync(m.file);
-      db.exec(m.setup);
-      db.exec('BEGIN IMMEDIATE');
-    } else if (m.op === 'run') {
-      run(m);
-    } else if (m.op === 'commit') {
-      db.exec('COMMIT');
-      parentPort.postMessage({ seq: m.seq });
-      // The commit is reported; now copy its WAL pages into the database file, then end the thread.
-      // A checkpoint that fails here runs at a later commit or close: nothing is lost either way.
-      const t0 = performance.now();
-      try {
-        db.exec('PRAGMA wal_checkpoint(PASSIVE)');
-        db.close();
-        parentPort.postMessage({ checkpointMs: performance.now() - t0 });
-      } catch {
-      } finally {
-        parentPort.close();
-      }
-      return;
-    }
-    parentPort.postMessage({ seq: m.seq });
-  } catch (err) {
-    if (m.op === 'run') failed = err;
-    parentPort.postMessage({ seq: m.seq, error: String((err && err.message) || err) });
-  }
-});
-`;
-
-/**
- * All rows of a partition in one transaction on a connection of its own, driven from a second
- * thread: while SQLite binds and steps a chunk there, this thread reads and scores the next one.
- * write() returns once the chunk is handed over (at most MAX_IN_FLIGHT messages of MESSAGE_ROWS
- * rows in flight, so memory stays bounded by about a chunk); a failed step surfaces at the next
- * write, or at commit, which waits for every chunk. rollback() undoes everything, whatever state
- * the thread is in.
- */
-class SqliteScoreWriter implements ScoreWriter {
-  private done = false;
+class SqlitePopulationLoad implements PopulationLoad {
   private seq = 0;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
-  private readonly inFlight: Promise<void>[] = [];
-  /** Set when the thread itself died (not when a statement failed: the thread then still rolls back). */
+  private done = false;
   private dead: Error | undefined;
-  private lastKey = '';
-  private lastSql: RunStatements | undefined;
-
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (err: Error) => void }>();
+  private readonly inFlight: Promise<unknown>[] = [];
+  private readonly core: PopulationLoaderCore | undefined;
+  private readonly loadedAt = nowIso();
+  private contacts = 0;
+  before: ServedState = { population: null, activeVersion: null };
+  model: ServingModel | null = null;
   /** Resolves when the thread has ended: after the commit's checkpoint (its ms), or 0 when there was none. */
   readonly finished: Promise<number>;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly target: PopulationTarget,
+    private readonly worker: Worker | undefined,
+  ) {
+    if (!worker) {
+      this.core = new PopulationLoaderCore();
+      this.finished = Promise.resolve(0);
+      return;
+    }
     let checkpointMs = 0;
     this.finished = new Promise((resolve) => worker.once('exit', () => resolve(checkpointMs)));
-    worker.on('message', (m: { seq: number; error?: string } | { checkpointMs: number }) => {
+    worker.on('message', (m: Reply) => {
       if ('checkpointMs' in m) {
         checkpointMs = m.checkpointMs;
         return;
@@ -416,7 +414,7 @@ class SqliteScoreWriter implements ScoreWriter {
       const p = this.pending.get(m.seq);
       this.pending.delete(m.seq);
       if (m.error !== undefined) p?.reject(new Error(m.error));
-      else p?.resolve();
+      else p?.resolve(m.result);
     });
     const fail = (err: Error): void => {
       this.dead ??= err;
@@ -424,116 +422,68 @@ class SqliteScoreWriter implements ScoreWriter {
       this.pending.clear();
     };
     worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`score writer thread exited (code ${code})`)));
+    worker.on('exit', (code) => fail(new Error(`population loader thread exited (code ${code})`)));
   }
 
-  static async open(file: string, setup: string): Promise<SqliteScoreWriter> {
-    const w = new SqliteScoreWriter(new Worker(WRITER_THREAD, { eval: true, workerData: { batch: SCORE_BATCH } }));
+  static async open(file: string, setup: string, target: PopulationTarget, threaded: boolean): Promise<SqlitePopulationLoad> {
+    const script = path.join(__dirname, 'sqlitePopulationThread.js');
+    const load = new SqlitePopulationLoad(target, threaded && __filename.endsWith('.js') ? new Worker(script) : undefined);
     try {
-      await w.request({ op: 'open', file, setup });
+      const opened = (await load.request({ op: 'open', file, setup })) as LoadOpened;
+      load.model = opened.model ? servingModelFromRow(opened.model) : null;
+      load.before = { population: opened.population ? populationFromRow(opened.population) : null, activeVersion: load.model?.version ?? null };
+      await load.request({ op: 'begin', asOf: target.asOf, loadedAt: load.loadedAt });
     } catch (err) {
-      await w.worker.terminate();
+      await load.rollback();
       throw err;
     }
-    return w;
+    return load;
   }
 
-  private request(m: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<void> {
+  private request(m: LoaderRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.dead) return Promise.reject(this.dead);
+    if (this.core) {
+      try {
+        return Promise.resolve(runLoaderRequest(this.core, m));
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
     const seq = ++this.seq;
-    const p = new Promise<void>((resolve, reject) => this.pending.set(seq, { resolve, reject }));
-    this.worker.postMessage({ ...m, seq }, transfer as never);
+    const p = new Promise<unknown>((resolve, reject) => this.pending.set(seq, { resolve, reject }));
+    this.worker!.postMessage({ ...m, seq }, transfer as never);
     return p;
   }
 
-  /** Statements with this run's constants as literals (the thread prepares each text once). */
-  private statements(asOf: string, modelVersion: number, scoredAt: string): RunStatements {
-    if (!Number.isSafeInteger(modelVersion)) throw new Error(`model_version must be an integer, got ${modelVersion}`);
-    const key = `${asOf}\u0000${modelVersion}\u0000${scoredAt}`;
-    if (this.lastKey === key && this.lastSql) return this.lastSql;
-    const a = sqlText(asOf);
-    const t = sqlText(scoredAt);
-    // contact_id, as_of, 7 features, updated_at
-    const frow = `(?, ${a}, ${FEATURES.map(() => '?').join(', ')}, ${t})`;
-    // contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at
-    const srow = `(?, ${modelVersion}, ?, ?, ?, ?, ?, ${a}, ${t})`;
-    this.lastKey = key;
-    this.lastSql = {
-      featBatch: upsertSql('contact_features', FEATURE_COLS, frow, SCORE_BATCH),
-      featOne: upsertSql('contact_features', FEATURE_COLS, frow, 1),
-      scoreBatch: upsertSql('lead_scores', SCORE_COLS, srow, SCORE_BATCH),
-      scoreOne: upsertSql('lead_scores', SCORE_COLS, srow, 1),
-    };
-    return this.lastSql;
-  }
-
-  async write(c: ScoredChunk): Promise<void> {
-    if (this.done) throw new Error('score writer already finished');
+  async write(rows: FeatureRows): Promise<void> {
+    if (this.done) throw new Error('population load already finished');
     if (this.dead) throw this.dead;
-    // Runs of rows sharing as_of (a partition has one date) go through the same literal statements.
-    for (let from = 0; from < c.n; ) {
-      const asOf = c.asOf[from]!;
-      let to = from + 1;
-      while (to < c.n && to - from < MESSAGE_ROWS && c.asOf[to] === asOf) to++;
+    for (let from = 0; from < rows.n; from += MESSAGE_ROWS) {
+      const to = Math.min(rows.n, from + MESSAGE_ROWS);
       while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
       const n = to - from;
+      // Copies handed over by transfer: the caller reuses its buffers once write returns.
+      const base = from === 0 ? 0 : rows.idEnds[from - 1]!;
       const idEnds = new Uint32Array(n);
-      const topEnds = new Uint32Array(n);
-      const band = new Uint16Array(n); // MESSAGE_ROWS < 65536 distinct names
-      const bandNames: string[] = [...BANDS];
-      const ids: string[] = new Array<string>(n);
-      const tops: string[] = new Array<string>(n);
-      let idEnd = 0;
-      let topEnd = 0;
-      for (let i = 0; i < n; i++) {
-        const id = c.contactId[from + i]!;
-        const top = c.topFactors(from + i);
-        ids[i] = id;
-        tops[i] = top;
-        idEnds[i] = idEnd += id.length;
-        topEnds[i] = topEnd += top.length;
-        const name = c.band[from + i]!;
-        let b = bandNames.indexOf(name);
-        // A value outside the four is still written as it is, for the table's CHECK to reject.
-        if (b === -1) b = bandNames.push(name) - 1;
-        band[i] = b;
-      }
-      // Copies (slice) handed over by transfer: the caller reuses its buffers once write returns.
-      const x = c.x.slice(from * N_FEATURES, to * N_FEATURES);
-      const leadScore = c.leadScore.slice(from, to);
-      const probability = c.probability.slice(from, to);
-      const score100 = c.score100.slice(from, to);
-      const p = this.request(
-        {
-          op: 'run',
-          sql: this.statements(asOf, c.modelVersion, c.scoredAt),
-          n,
-          contactIds: ids.join(''),
-          idEnds,
-          x,
-          leadScore,
-          probability,
-          score100,
-          band,
-          bandNames,
-          topFactors: tops.join(''),
-          topEnds,
-        },
-        [x.buffer, leadScore.buffer, probability.buffer, score100.buffer, idEnds.buffer, topEnds.buffer, band.buffer] as ArrayBuffer[],
-      );
+      for (let i = 0; i < n; i++) idEnds[i] = rows.idEnds[from + i]! - base;
+      const ids = new Uint8Array(rows.ids.subarray(base, rows.idEnds[to - 1])); // a copy (Buffer.slice would be a view)
+      const x = rows.x.slice(from * N_FEATURES, to * N_FEATURES);
+      const p = this.request({ op: 'write', n, ids, idEnds, x }, [x.buffer, idEnds.buffer, ids.buffer] as ArrayBuffer[]);
       p.catch(() => undefined); // observed through inFlight / commit
       this.inFlight.push(p);
-      from = to;
+      this.contacts += n;
     }
   }
 
-  async commit(): Promise<void> {
-    if (this.done) return;
+  async commit(contentHash: string): Promise<ServedPopulation> {
+    if (this.done) throw new Error('population load already finished');
     // A failure here leaves the transaction open: the caller rolls back, which ends the thread.
     while (this.inFlight.length > 0) await this.inFlight.shift();
-    await this.request({ op: 'commit' });
-    // The thread goes on to checkpoint, then ends by itself (SqliteWarehouse.settled waits for it).
+    const c: LoadCommit = { asOf: this.target.asOf, contentHash, path: this.target.path, contacts: this.contacts, loadedAt: this.loadedAt };
+    await this.request({ op: 'commit', ...c });
     this.done = true;
+    this.core?.checkpointAndClose();
+    return { asOf: c.asOf, contentHash: c.contentHash, path: c.path, contacts: c.contacts, loadedAt: c.loadedAt };
   }
 
   async rollback(): Promise<void> {
@@ -544,7 +494,7 @@ class SqliteScoreWriter implements ScoreWriter {
       this.inFlight.length = 0;
       if (!this.dead) await this.request({ op: 'rollback' }).catch(() => undefined);
     } finally {
-      await this.worker.terminate();
+      await this.worker?.terminate();
     }
   }
 }
