@@ -69,6 +69,9 @@ param sqlAutoPauseDelayMinutes int = 60
 @description('PSI above which the drift alert fires (a decimal as a string).')
 param psiThreshold string = '0.2'
 
+@description('Relative drop of recent AUC below the active version\'s validation AUC above which the AUC-drop alert fires and the app sees a retrain due (app setting AUC_DROP_THRESHOLD; a decimal as a string).')
+param aucDropThreshold string = '0.05'
+
 @description('Registered name of the blob-triggered scoring function.')
 param scoreFunctionName string = 'scoreFeatures'
 
@@ -190,6 +193,7 @@ module functionApp 'modules/functionapp.bicep' = {
     // Until the retrain webhook exists (wireRuntimeEndpoints), the drift check calls retrain itself.
     driftRetrain: wireRuntimeEndpoints ? 'alert' : 'direct'
     psiThreshold: psiThreshold
+    aucDropThreshold: aucDropThreshold
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }
@@ -227,6 +231,7 @@ module alerts 'modules/alerts.bicep' = {
     createRetrainWebhook: wireRuntimeEndpoints
     retrainFunctionName: retrainFunctionName
     psiThreshold: psiThreshold
+    aucDropThreshold: aucDropThreshold
   }
   dependsOn: [monitoring, functionApp]
 }

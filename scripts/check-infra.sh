@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# npm run check:infra — prove offline that the Azure infrastructure compiles and that every T-SQL
-# statement the app sends to Azure SQL parses:
+# npm run check:infra — prove offline that the Azure infrastructure compiles, that every T-SQL
+# statement the app sends to Azure SQL parses, and that every KQL query the product ships is valid
+# against the tables it runs on:
 #   1. Bicep: `bicep build` and `bicep lint` (Bicep CLI from NuGet) on every .bicep file, with the
 #      project's infra/bicepconfig.json. Any Warning or Error fails; a warning may be silenced only by
 #      `#disable-next-line <rule>` directly under a `//` comment that says why (checked here too).
 #   2. T-SQL: Microsoft's parser (ScriptDom TSql160Parser, tools/infra-check) on infra/sql/*.sql (the
 #      migrations), infra/scripts/*.sql, and the statements the mssql adapter exports
 #      (MSSQL_STATEMENTS in shared/adapters/warehouse/mssql-statements.ts).
+#   3. KQL: Microsoft's Kusto language service (npm @kusto/language-service-next, tools/kql-check)
+#      on every workbook (a .json file holding "Notebook/1.0": infra/monitoring/workbook.json), the
+#      query of every scheduledQueryRules resource of the .bicep files, and the app's queries
+#      (KQL_QUERIES in shared/adapters/monitor/queries.ts), each against the documented tables of
+#      its scope (tools/kql-check/schemas.json). Any Error or Warning diagnostic fails.
 #
 # Usage: scripts/check-infra.sh [PATH...]
-#   no PATH: everything above. PATH: only these .bicep/.sql files or folders (used by test/infra).
+#   no PATH: everything above. PATH: only these .bicep/.sql/.json files or folders (used by test/infra).
 # Tools are restored from NuGet into .tools/ (git-ignored) on first use and reused afterwards.
 set -euo pipefail
 
@@ -18,6 +24,9 @@ tools="$root/.tools"
 project="$root/tools/infra-check"
 out="$tools/infra-check"
 config="$root/infra/bicepconfig.json"
+# Node 22 from node_modules (the npm package `node`), as `npm run` would pick it; else the PATH's.
+node_bin="$root/node_modules/.bin/node"
+[[ -x "$node_bin" ]] || node_bin=node
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 # Keep the NuGet packages (the Bicep CLI is ~120 MB) inside the repo's cache folder, not ~/.nuget.
@@ -60,13 +69,18 @@ echo "$("$bicep" --version)"
 bicep_files=()    # every file checked (for the per-file report)
 bicep_patterns=() # what Bicep is given: a glob per folder, the path itself per file
 sql_args=()
+workbooks=()      # workbook JSON files for the KQL check
 check_statements=false
+
+# The workbooks under a folder: .json files in the portal's workbook format.
+find_workbooks() { find "$1" -name '*.json' -type f -exec grep -l '"Notebook/1.0"' {} + 2>/dev/null | LC_ALL=C sort; }
 
 if [[ $# -eq 0 ]]; then
   mapfile -t bicep_files < <(find "$root/infra" -name '*.bicep' -type f | LC_ALL=C sort)
   bicep_patterns=("$root/infra/**/*.bicep")
   sql_args=("$root/infra/sql")
   while IFS= read -r f; do sql_args+=("$f"); done < <(find "$root/infra/scripts" -maxdepth 1 -name '*.sql' -type f 2>/dev/null | LC_ALL=C sort)
+  mapfile -t workbooks < <(find_workbooks "$root/infra")
   check_statements=true
 else
   for arg in "$@"; do
@@ -76,15 +90,19 @@ else
       bicep_files+=("${found[@]}")
       [[ ${#found[@]} -gt 0 ]] && bicep_patterns+=("$path/**/*.bicep")
       sql_args+=("$path")
+      mapfile -t found < <(find_workbooks "$path")
+      workbooks+=("${found[@]}")
     elif [[ "$path" == *.bicep && -f "$path" ]]; then
       bicep_files+=("$path")
       bicep_patterns+=("$path")
     elif [[ "$path" == *.sql && -f "$path" ]]; then
       sql_args+=("$path")
+    elif [[ "$path" == *.json && -f "$path" ]]; then
+      workbooks+=("$path")
     elif [[ ! -e "$path" ]]; then
       fail "$arg: no such file or folder"
     else
-      fail "$arg: not a .bicep or .sql file or a folder"
+      fail "$arg: not a .bicep, .sql or .json file or a folder"
     fi
   done
 fi
@@ -140,17 +158,23 @@ if [[ ${#bicep_files[@]} -gt 0 ]]; then
   failures=$((failures + bicep_errors))
 fi
 
-# --------------------------------------------------------------------------------------- T-SQL --
+# ------------------------------------------------------------------------ the app's own queries --
+# MSSQL_STATEMENTS and KQL_QUERIES are read from the built app (dist/), each written to a JSON file.
 statement_args=()
+kql_query_args=()
+if $check_statements; then
+  echo "== building the app to read MSSQL_STATEMENTS and KQL_QUERIES"
+  (cd "$root" && npm run build --silent)
+fi
+
+# --------------------------------------------------------------------------------------- T-SQL --
 if $check_statements; then
   src="shared/adapters/warehouse/mssql-statements.ts"
   if [[ ! -f "$root/$src" ]]; then
     echo "skip $src: the mssql adapter's statements module does not exist yet"
   else
-    echo "== building the app to read MSSQL_STATEMENTS from $src"
-    (cd "$root" && npm run build --silent)
     json="$scratch/statements.json"
-    if node -e '
+    if "$node_bin" -e '
       const m = require(process.argv[1]);
       const s = m.MSSQL_STATEMENTS;
       if (!s || typeof s !== "object") throw new Error("no export MSSQL_STATEMENTS");
@@ -170,6 +194,31 @@ if [[ ${#sql_args[@]} -gt 0 || ${#statement_args[@]} -gt 0 ]]; then
   rel_args=()
   for a in "${sql_args[@]}"; do rel_args+=("${a#"$root"/}"); done
   if ! (cd "$root" && "${infracheck[@]}" "${rel_args[@]}" "${statement_args[@]}"); then
+    failures=$((failures + 1))
+  fi
+fi
+
+# ----------------------------------------------------------------------------------------- KQL --
+if $check_statements; then
+  src="shared/adapters/monitor/queries.ts"
+  json="$scratch/kql-queries.json"
+  # The checker validates each entry (scope and text); this only writes what the module exports.
+  if "$node_bin" -e '
+    const m = require(process.argv[1]);
+    if (!m.KQL_QUERIES || typeof m.KQL_QUERIES !== "object") throw new Error("no export KQL_QUERIES");
+    require("node:fs").writeFileSync(process.argv[2], JSON.stringify(m.KQL_QUERIES));
+  ' "$root/dist/shared/adapters/monitor/queries.js" "$json"; then
+    kql_query_args=(--queries "$json" "$src")
+  else
+    fail "$src: cannot read KQL_QUERIES (see above)"
+  fi
+fi
+
+if [[ ${#workbooks[@]} -gt 0 || ${#bicep_files[@]} -gt 0 || ${#kql_query_args[@]} -gt 0 ]]; then
+  echo "== KQL: Kusto language service (@kusto/language-service-next) on ${#workbooks[@]} workbook(s), the alert rules of ${#bicep_files[@]} Bicep file(s)$([[ ${#kql_query_args[@]} -gt 0 ]] && echo " and KQL_QUERIES")"
+  rel_args=()
+  for a in "${workbooks[@]}" "${bicep_files[@]}"; do rel_args+=("${a#"$root"/}"); done
+  if ! (cd "$root" && "$node_bin" tools/kql-check/check.js "${rel_args[@]}" "${kql_query_args[@]}"); then
     failures=$((failures + 1))
   fi
 fi

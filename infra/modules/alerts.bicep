@@ -1,6 +1,8 @@
 // Alert rules over the app's telemetry (Application Insights tables; names in README.md (Deploy to Azure)):
 // - PSI > 0.2 on any feature or the score -> the retrain webhook (POST /api/retrain, common alert
 //   schema) and the e-mail group;
+// - recent AUC more than AUC_DROP_THRESHOLD (relative) below the active version's validation AUC
+//   -> the same two (the performance trigger: with DRIFT_RETRAIN=alert the app only reports it);
 // - a retrain that failed a gate            -> e-mail;
 // - a feature partition that failed to score -> e-mail.
 // Log search alerts rather than metric alerts: custom metric dimensions (the PSI `feature`) reach
@@ -23,6 +25,9 @@ param retrainFunctionName string
 
 @description('PSI above which a feature (or the score) counts as drifted.')
 param psiThreshold string
+
+@description('Relative drop of recent AUC below the active version\'s validation AUC above which a retrain is due (the app setting AUC_DROP_THRESHOLD; a decimal as a string).')
+param aucDropThreshold string
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
@@ -80,6 +85,19 @@ customMetrics
 | summarize psi = max(coalesce(valueMax, value)) by feature
 '''
 
+// The drift check sends auc_recent with the active version's validation AUC as `baseline` (and the
+// app's own threshold as `threshold`); the relative drop is the app's: (baseline - recent) / baseline.
+// A row holds one measurement or an aggregate (valueSum over valueCount).
+var aucDropQuery = '''
+customMetrics
+| where name == "auc_recent"
+| extend modelVersion = tostring(customDimensions.modelVersion),
+         baseline = todouble(customDimensions.baseline),
+         recent = iff(valueCount > 0, valueSum / valueCount, value)
+| where baseline > 0
+| summarize relativeDrop = max((baseline - recent) / baseline) by modelVersion
+'''
+
 var gateFailedQuery = '''
 customEvents
 | where name == "GateFailed"
@@ -118,6 +136,40 @@ resource psiAlert 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
           dimensions: [{ name: 'feature', operator: 'Include', values: ['*'] }]
           operator: 'GreaterThan'
           threshold: json(psiThreshold)
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: createRetrainWebhook ? [retrainGroup.id, emailGroup.id] : [emailGroup.id]
+    }
+  }
+}
+
+resource aucDropAlert 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
+  name: '${namePrefix}-auc-drop'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'leadscore: model performance (recent AUC more than ${aucDropThreshold} relative below validation)'
+    description: 'The daily drift check measured the active version\'s AUC on recently matured labels more than the configured share below its validation AUC; the webhook starts a retrain (rate-limited by the app).'
+    severity: 2
+    enabled: true
+    scopes: [appInsights.id]
+    // As the PSI rule: the drift check runs once a day.
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT2H'
+    muteActionsDuration: 'PT23H'
+    autoMitigate: false
+    criteria: {
+      allOf: [
+        {
+          query: aucDropQuery
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'relativeDrop'
+          dimensions: [{ name: 'modelVersion', operator: 'Include', values: ['*'] }]
+          operator: 'GreaterThan'
+          threshold: json(aucDropThreshold)
           failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
         }
       ]

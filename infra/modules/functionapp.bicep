@@ -32,6 +32,9 @@ param driftRetrain string
 @description('PSI drift threshold (PSI_THRESHOLD); the same value as the drift alert rule.')
 param psiThreshold string
 
+@description('Relative AUC drop that makes a retrain due (AUC_DROP_THRESHOLD); the same value as the AUC-drop alert rule.')
+param aucDropThreshold string
+
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int
@@ -109,6 +112,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'AUTO_DEPLOY', value: autoDeploy ? 'true' : 'false' }
         { name: 'DRIFT_RETRAIN', value: driftRetrain }
         { name: 'PSI_THRESHOLD', value: psiThreshold }
+        { name: 'AUC_DROP_THRESHOLD', value: aucDropThreshold }
       ]
     }
   }

@@ -114,7 +114,8 @@ export async function checkDrift(deps: DriftDeps, date: string): Promise<DriftRe
   await deps.lake.write(`monitoring/drift/${datePath(date)}/drift.json`, `${JSON.stringify(report, null, 2)}\n`);
   await deps.ledger.putDrift({ date, psi: report.psi, aucRecent: report.auc_recent, drifted: report.drifted, action: report.action });
   for (const [name, value] of Object.entries(report.psi)) deps.telemetry.trackMetric('psi', value, { feature: name, modelVersion: String(active.version) });
-  if (report.auc_recent !== null) deps.telemetry.trackMetric('auc_recent', report.auc_recent, { modelVersion: String(active.version) });
+  // baseline and threshold: what the AUC-drop alert compares the recent AUC with (infra/modules/alerts.bicep).
+  if (report.auc_recent !== null) deps.telemetry.trackMetric('auc_recent', report.auc_recent, { modelVersion: String(active.version), baseline: String(validationAuc), threshold: String(deps.aucDropThreshold) });
   deps.telemetry.trackEvent('DriftChecked', { date, modelVersion: active.version, drifted: report.drifted.join(','), action: report.action, reason: report.reason ?? '' });
   await deps.telemetry.flush();
   deps.log?.(`drift ${date} (v${active.version}, ${partition.partition.folder}): ${report.action}${report.reason ? ` — ${report.reason}` : ''}`);

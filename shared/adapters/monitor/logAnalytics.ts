@@ -1,36 +1,34 @@
 import type { TokenCredential } from '@azure/identity';
 import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import type { DriftSnapshot, MonitorQueries } from '../../ports/monitor';
+import { LATEST_DRIFT } from './queries';
 
 /**
- * Latest drift numbers from Log Analytics: the `psi` (per feature) and `auc_recent` metrics the
- * drift check emitted through Application Insights, over the last two days.
+ * Latest drift numbers from the Log Analytics workspace: the `psi` (per feature) and `auc_recent`
+ * metrics the drift check emitted through Application Insights, over the last two days. The query
+ * (LATEST_DRIFT in ./queries) runs on the workspace's tables: AppMetrics, not customMetrics.
  */
-export const LATEST_DRIFT_QUERY = `customMetrics
-| where timestamp > ago(2d) and name in ('psi', 'auc_recent')
-| extend feature = tostring(customDimensions.feature)
-| summarize arg_max(timestamp, value) by name, feature
-| project timestamp, name, feature, value`;
-
 export class LogAnalyticsMonitor implements MonitorQueries {
-  private readonly client: LogsQueryClient;
+  private readonly client: Pick<LogsQueryClient, 'queryWorkspace'>;
 
   constructor(
     private readonly workspaceId: string,
     credential: TokenCredential,
     private readonly psiThreshold: number,
-    client?: LogsQueryClient,
+    client?: Pick<LogsQueryClient, 'queryWorkspace'>,
   ) {
     this.client = client ?? new LogsQueryClient(credential);
   }
 
   async latestDrift(): Promise<DriftSnapshot | null> {
-    const result = await this.client.queryWorkspace(this.workspaceId, LATEST_DRIFT_QUERY, { duration: 'P2D' });
+    const result = await this.client.queryWorkspace(this.workspaceId, LATEST_DRIFT.text, { duration: 'P2D' });
     if (result.status !== LogsQueryResultStatus.Success) throw new Error(`Log Analytics query failed: ${result.partialError?.message ?? 'partial result'}`);
     const table = result.tables[0];
     if (!table || table.rows.length === 0) return null;
-    const col = (name: string): number => table.columnDescriptors.findIndex((c) => c.name === name);
-    const [ts, nm, ft, val] = ['timestamp', 'name', 'feature', 'value'].map(col) as [number, number, number, number];
+    const names = ['TimeGenerated', 'Name', 'feature', 'value'];
+    const [ts, nm, ft, val] = names.map((name) => table.columnDescriptors.findIndex((c) => c.name === name)) as [number, number, number, number];
+    const missing = names.filter((_, i) => [ts, nm, ft, val][i]! < 0);
+    if (missing.length) throw new Error(`Log Analytics result has no column ${missing.join(', ')} (columns: ${table.columnDescriptors.map((c) => c.name).join(', ')})`);
     const psi: Record<string, number> = {};
     let aucRecent: number | null = null;
     let at = '';
