@@ -74,7 +74,7 @@ describe('ingest', () => {
     await ingestDate(t.lake, '2026-03-01');
     expect((await t.lake.read(partitionPath('features', '2026-03-01'))).equals(a)).toBe(true);
     expect((await t.lake.read(reportPath('features', '2026-03-01'))).equals(ra)).toBe(true);
-    expect((await t.lake.list('processed')).map((e) => e.path)).toEqual([reportPath('features', '2026-03-01'), partitionPath('features', '2026-03-01')]);
+    expect((await t.lake.list('processed')).map((e) => e.path)).toEqual(['processed/features/2026/03/01/_SUCCESS', reportPath('features', '2026-03-01'), partitionPath('features', '2026-03-01')]);
   });
 
   test('skips (writes nothing) while the day before T is incomplete', async () => {

@@ -103,11 +103,11 @@ describe('label collection', () => {
     expect([...set.train.x.slice(0, 7)]).toEqual([0, Number((1 - Math.exp(-2 / 7)).toFixed(12)), 0, 0.5, 0, 0, 0.5]);
     expect(set.partitions.map((p) => p.path)).toEqual([
       'labels/2026/03/02/part-0.csv',
-      'processed/features/2026/03/02/part-0.csv',
+      'processed/features/2026/03/02',
       'labels/2026/03/03/part-0.csv',
-      'processed/features/2026/03/03/part-0.csv',
+      'processed/features/2026/03/03',
       'labels/2026/03/04/part-0.csv',
-      'processed/features/2026/03/04/part-0.csv',
+      'processed/features/2026/03/04',
     ]);
     expect(set.partitions.every((p) => /^[0-9a-f]{64}$/.test(p.contentHash) && p.ok)).toBe(true);
     expect(set.missingFeatures).toEqual([]);
