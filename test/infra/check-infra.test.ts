@@ -185,7 +185,7 @@ describe('tools/infra-check: T-SQL compiled against the migrations with DacFx', 
     const run = infraCheck('infra/sql', '--statements', json, 'mssql-statements.ts', '--parameters', types, 'mssql-parameters.ts');
     for (const name of Object.keys(MSSQL_STATEMENTS)) expect(run.stdout).toContain(`ok   mssql-statements.ts#${name} (compiled against the schema`);
     expect(run.stdout).toContain('ok   mssql-statements.ts#activateVersion (compiled against the schema, @version INT, @by NVARCHAR(200))');
-    expect(run.stdout).toMatch(/DacFx summary: 1 migration\(s\) -> 6 table\(s\), 2 view\(s\), 2 index\(es\).*Validate\(\): 0 error\(s\), 0 warning\(s\)/);
+    expect(run.stdout).toMatch(/DacFx summary: 1 migration\(s\) -> 6 table\(s\), 2 view\(s\), 2 index\(es\).*TSqlModel \(SqlAzure\): 0 error\(s\), 0 warning\(s\)/);
     expect(run.status).toBe(0);
   }, 60_000);
 
@@ -200,7 +200,7 @@ describe('tools/infra-check: T-SQL compiled against the migrations with DacFx', 
     // Only that statement: the others still compile.
     expect(run.stdout).toContain('ok   mssql-statements.ts#listVersions (compiled against the schema');
     expect(run.stdout).not.toMatch(/#(?!getVersion)\w+.*: error /);
-    expect(run.stdout).toContain('Validate(): 1 error(s), 0 warning(s)');
+    expect(run.stdout).toContain('TSqlModel (SqlAzure): 1 error(s), 0 warning(s)');
     expect(run.status).toBe(1);
   }, 60_000);
 
@@ -248,7 +248,7 @@ describe('tools/infra-check: T-SQL compiled against the migrations with DacFx', 
     const run = infraCheck(folder, '--statements', json, 'mssql-statements.ts', '--parameters', types, 'mssql-parameters.ts');
     expect(run.stdout).toContain('ok   mssql-statements.ts#getNotes (compiled against the schema, @version INT)');
     expect(run.stdout).toContain('ok   mssql-statements.ts#contactsUpdated (compiled against the schema, no parameters)');
-    expect(run.stdout).toMatch(/DacFx summary: 2 migration\(s\) -> 6 table\(s\), 2 view\(s\).*0 error\(s\), 0 warning\(s\)/);
+    expect(run.stdout).toMatch(/DacFx summary: 2 migration\(s\) -> 6 table\(s\), 2 view\(s\).*TSqlModel \(SqlAzure\): 0 error\(s\), 0 warning\(s\)/);
     expect(run.status).toBe(0);
   }, 60_000);
 
@@ -262,7 +262,7 @@ describe('tools/infra-check: T-SQL compiled against the migrations with DacFx', 
       `${folder}/002_unguarded.sql:1:36: error INFRA: not idempotent (run again after a complete run that was not recorded, as \`leadscore migrate\` does): ` +
         'ALTER TABLE dbo.model_versions ADD notes: the column already exists',
     );
-    expect(run.stdout).toContain(`${folder}/003_backfill.sql:1:1: error INFRA: Update is not supported by the migration model builder`);
+    expect(run.stdout).toContain(`${folder}/003_backfill.sql:1:1: error INFRA: UPDATE (UpdateStatement) is not supported by the migration model builder`);
     expect(run.status).toBe(1);
   }, 60_000);
 });

@@ -141,7 +141,14 @@ static partial class ModelCheck
 
         // 4. Report: the migrations' problems, then each statement's verdict, each in the order of the text.
         lines = lines.OrderBy(l => l.Subject, StringComparer.Ordinal).ThenBy(l => Position(l.Line)).ToList();
-        foreach (var (_, line) in lines.Where(l => !statements.Any(s => s.Where == l.Subject))) Console.WriteLine(line);
+        var ordered = migrations.OrderBy(m => Path.GetFileName(m.File), StringComparer.Ordinal).ToList();
+        foreach (var m in ordered)
+        {
+            var own = lines.Where(l => l.Subject == m.File).ToList();
+            if (own.Count == 0) Console.WriteLine($"ok   {m.File} (in the model; running it again from any batch changes nothing)");
+            else foreach (var (_, line) in own) Console.WriteLine(line);
+        }
+        foreach (var (_, line) in lines.Where(l => !ordered.Any(m => m.File == l.Subject) && !statements.Any(s => s.Where == l.Subject))) Console.WriteLine(line);
         foreach (var s in statements.OrderBy(s => s.Where, StringComparer.Ordinal))
         {
             var own = lines.Where(l => l.Subject == s.Where).ToList();
@@ -151,7 +158,7 @@ static partial class ModelCheck
         Console.WriteLine(
             $"DacFx summary: {migrations.Count} migration(s) -> {schema.Count(ObjectKind.Table)} table(s), {schema.Count(ObjectKind.View)} view(s), " +
             $"{schema.Count(ObjectKind.Index)} index(es), {objectSources - schema.Count(ObjectKind.Table) - schema.Count(ObjectKind.View) - schema.Count(ObjectKind.Index)} other object(s); " +
-            $"{statements.Count} adapter statement(s) as procedures; TSqlModel (SqlAzure) Validate(): {Errors} error(s), {Warnings} warning(s)");
+            $"{compiled.Count} adapter statement(s) compiled as procedures; TSqlModel (SqlAzure): {Errors} error(s), {Warnings} warning(s)");
     }
 
     /// <summary>(line, column) of a `where:line:col: ...` report, for sorting; files' own errors come first.</summary>

@@ -232,8 +232,12 @@ sealed class SchemaBuilder
     }
 
     private void Unsupported(TSqlStatement st, Place p, string? what) =>
-        Problem(p, st, $"{what ?? st.GetType().Name.Replace("Statement", "")} is not supported by the migration model builder " +
+        Problem(p, st, $"{what ?? $"{FirstWord(st)} ({st.GetType().Name})"} is not supported by the migration model builder " +
             "(tools/infra-check/Schema.cs lists what is); extend it rather than leave the model without this change");
+
+    private static string FirstWord(TSqlFragment f) =>
+        f.ScriptTokenStream?.Skip(f.FirstTokenIndex).Take(f.LastTokenIndex - f.FirstTokenIndex + 1)
+            .FirstOrDefault(t => t.TokenType is not (TSqlTokenType.WhiteSpace or TSqlTokenType.SingleLineComment or TSqlTokenType.MultilineComment))?.Text.ToUpperInvariant() ?? "this statement";
 
     /// <summary>CREATE, CREATE OR ALTER or ALTER of a view, procedure, function or trigger.</summary>
     private void Define(ObjectKind kind, SchemaObjectName name, TSqlStatement st, Place p, string? parent, bool createOrAlter, bool alter)
