@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # npm run check:infra — prove offline that the Azure infrastructure compiles, that every T-SQL
-# statement the app sends to Azure SQL parses, and that every KQL query the product ships is valid
-# against the tables it runs on:
+# statement the app sends to Azure SQL parses and compiles against the schema the migrations make,
+# and that every KQL query the product ships is valid against the tables it runs on:
 #   1. Bicep: `bicep build` and `bicep lint` (Bicep CLI from NuGet) on every .bicep file, with the
 #      project's infra/bicepconfig.json. Any Warning or Error fails; a warning may be silenced only by
 #      `#disable-next-line <rule>` directly under a `//` comment that says why (checked here too).
-#   2. T-SQL: Microsoft's parser (ScriptDom TSql160Parser, tools/infra-check) on infra/sql/*.sql (the
+#   2. T-SQL (tools/infra-check): Microsoft's parser (ScriptDom TSql160Parser) on infra/sql/*.sql (the
 #      migrations), infra/scripts/*.sql, and the statements the mssql adapter exports
-#      (MSSQL_STATEMENTS in shared/adapters/warehouse/mssql-statements.ts).
+#      (MSSQL_STATEMENTS in shared/adapters/warehouse/mssql-statements.ts); then Microsoft's DacFx
+#      builds a TSqlModel (Azure SQL) from the migrations, adds each statement as a procedure with its
+#      parameters typed from MSSQL_PARAMETER_TYPES (mssql-parameters.ts), and Validate() must report
+#      no error and no warning (an unresolved table or column, SQL71501/SQL71502, and the rest).
 #   3. KQL: Microsoft's Kusto language service (npm @kusto/language-service-next, tools/kql-check)
 #      on every workbook (a .json file holding "Notebook/1.0": infra/monitoring/workbook.json), the
 #      query of every scheduledQueryRules resource of the .bicep files, and the app's queries
@@ -15,7 +18,8 @@
 #      its scope (tools/kql-check/schemas.json). Any Error or Warning diagnostic fails.
 #
 # Usage: scripts/check-infra.sh [PATH...]
-#   no PATH: everything above. PATH: only these .bicep/.sql/.json files or folders (used by test/infra).
+#   no PATH: everything above. PATH: only these .bicep/.sql/.json files or folders (used by test/infra);
+#   the files named NNN_name.sql among them are the migrations the model is built from.
 # Tools are restored from NuGet into .tools/ (git-ignored) on first use and reused afterwards.
 set -euo pipefail
 
@@ -28,7 +32,7 @@ config="$root/infra/bicepconfig.json"
 node_bin="$root/node_modules/.bin/node"
 [[ -x "$node_bin" ]] || node_bin=node
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DACFX_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 # Keep the NuGet packages (the Bicep CLI is ~120 MB) inside the repo's cache folder, not ~/.nuget.
 export NUGET_PACKAGES="$tools/nuget"
 
@@ -49,7 +53,7 @@ ensure_tools() {
     [[ -x "$(cat "$out/bicep-path.txt")" ]]; then
     return
   fi
-  echo "restoring and building tools/infra-check (NuGet: Azure.Bicep.CommandLine.linux-x64, Microsoft.SqlServer.TransactSql.ScriptDom)"
+  echo "restoring and building tools/infra-check (NuGet: Azure.Bicep.CommandLine.linux-x64, Microsoft.SqlServer.TransactSql.ScriptDom, Microsoft.SqlServer.DacFx)"
   local log="$tools/infra-check-build.log"
   mkdir -p "$tools"
   if ! dotnet build "$project" -c Release -o "$out" >"$log" 2>&1; then
@@ -170,26 +174,37 @@ fi
 # --------------------------------------------------------------------------------------- T-SQL --
 if $check_statements; then
   src="shared/adapters/warehouse/mssql-statements.ts"
+  types="shared/adapters/warehouse/mssql-parameters.ts"
   if [[ ! -f "$root/$src" ]]; then
     echo "skip $src: the mssql adapter's statements module does not exist yet"
   else
-    json="$scratch/statements.json"
-    if "$node_bin" -e '
-      const m = require(process.argv[1]);
-      const s = m.MSSQL_STATEMENTS;
-      if (!s || typeof s !== "object") throw new Error("no export MSSQL_STATEMENTS");
-      for (const [k, v] of Object.entries(s)) if (typeof v !== "string") throw new Error(`MSSQL_STATEMENTS.${k} is not a string`);
-      require("node:fs").writeFileSync(process.argv[2], JSON.stringify(s));
-    ' "$root/dist/shared/adapters/warehouse/mssql-statements.js" "$json"; then
-      statement_args=(--statements "$json" "$src")
+    # dump <module.js> <export> <out.json>: the export, an object of strings, as JSON.
+    dump() {
+      "$node_bin" -e '
+        const [file, name, out] = process.argv.slice(1);
+        const s = require(file)[name];
+        if (!s || typeof s !== "object") throw new Error(`no export ${name}`);
+        for (const [k, v] of Object.entries(s)) if (typeof v !== "string") throw new Error(`${name}.${k} is not a string`);
+        require("node:fs").writeFileSync(out, JSON.stringify(s));
+      ' "$1" "$2" "$3"
+    }
+    dist="$root/dist/shared/adapters/warehouse"
+    if dump "$dist/mssql-statements.js" MSSQL_STATEMENTS "$scratch/statements.json"; then
+      statement_args=(--statements "$scratch/statements.json" "$src")
     else
       fail "$src: cannot read MSSQL_STATEMENTS (see above)"
+    fi
+    # Without the types every statement that takes a parameter fails to compile, naming the parameter.
+    if dump "$dist/mssql-parameters.js" MSSQL_PARAMETER_TYPES "$scratch/parameters.json"; then
+      statement_args+=(--parameters "$scratch/parameters.json" "$types")
+    else
+      fail "$types: cannot read MSSQL_PARAMETER_TYPES (see above)"
     fi
   fi
 fi
 
 if [[ ${#sql_args[@]} -gt 0 || ${#statement_args[@]} -gt 0 ]]; then
-  echo "== T-SQL: ScriptDom TSql160Parser"
+  echo "== T-SQL: parse (ScriptDom TSql160Parser), then compile against the migrations' schema (DacFx TSqlModel, SqlAzure)"
   # Paths relative to the repo in messages; the checker prints file:line:column: error CODE: message.
   rel_args=()
   for a in "${sql_args[@]}"; do rel_args+=("${a#"$root"/}"); done

@@ -1,16 +1,26 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { MSSQL_PARAMETER_TYPES } from '../../shared/adapters/warehouse/mssql-parameters';
+import { MSSQL_STATEMENTS } from '../../shared/adapters/warehouse/mssql-statements';
 
 /**
- * `npm run check:infra` must be able to fail: a broken or merely warned-about Bicep file and a T-SQL
- * file that does not parse each make scripts/check-infra.sh exit non-zero, naming file, line and
- * column, while the same tools accept valid input. Real Bicep CLI and ScriptDom, on files written to
- * a temp folder; the project's infra/bicepconfig.json applies to them as to infra/.
+ * `npm run check:infra` must be able to fail: a broken or merely warned-about Bicep file, a T-SQL
+ * file that does not parse, and T-SQL that does not compile against the migrations' schema each make
+ * scripts/check-infra.sh exit non-zero, naming file, line and column (or the statement), while the
+ * same tools accept valid input. Real Bicep CLI, ScriptDom and DacFx, on files written to a temp
+ * folder; the project's infra/bicepconfig.json applies to them as to infra/.
  */
 
 const repo = path.resolve(__dirname, '..', '..');
+const checker = path.join(repo, '.tools', 'infra-check', 'InfraCheck.dll');
+
+/** The checker itself (built by the script's first run above) on migrations and statements. */
+function infraCheck(...args: string[]): { status: number | null; stdout: string } {
+  const run = spawnSync('dotnet', [checker, ...args], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
+  return { status: run.status, stdout: `${run.stdout}${run.stderr}` };
+}
 
 function checkInfra(...paths: string[]): { status: number | null; output: string } {
   const run = spawnSync('bash', [path.join(repo, 'scripts', 'check-infra.sh'), ...paths], {
@@ -129,12 +139,130 @@ describe('scripts/check-infra.sh', () => {
         twoBatches: 'SELECT 1;\nGO\nSELECT 2;',
       }),
     );
-    const run = spawnSync('dotnet', [path.join(repo, '.tools', 'infra-check', 'InfraCheck.dll'), '--statements', json, 'mssql-statements.ts'], {
-      encoding: 'utf8',
-    });
-    expect(run.stdout).toContain('ok   mssql-statements.ts#good (1 statement(s))');
+    const types = write('types.json', JSON.stringify({ v: 'INT' }));
+    const run = infraCheck('infra/sql', '--statements', json, 'mssql-statements.ts', '--parameters', types, 'mssql-parameters.ts');
+    expect(run.stdout).toContain('ok   mssql-statements.ts#good (compiled against the schema, @v INT)');
     expect(run.stdout).toMatch(/mssql-statements\.ts#broken:2:1: error SQL\d+: Incorrect syntax near 'WHERE'/);
     expect(run.stdout).toContain('mssql-statements.ts#twoBatches:1:1: error INFRA: contains 2 batches');
+    expect(run.status).toBe(1);
+  }, 60_000);
+});
+
+describe('tools/infra-check: T-SQL compiled against the migrations with DacFx', () => {
+  let dir: string;
+  let types: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'check-dacfx-'));
+    types = path.join(dir, 'parameters.json');
+    writeFileSync(types, JSON.stringify(MSSQL_PARAMETER_TYPES));
+    // Builds the checker when this file runs alone (the describe above builds it otherwise).
+    const sql = path.join(dir, 'warm-up.sql');
+    writeFileSync(sql, 'SELECT 1;\n');
+    expect(checkInfra(sql).status).toBe(0);
+  }, 300_000);
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function statements(name: string, texts: Record<string, string>): string {
+    const file = path.join(dir, name);
+    writeFileSync(file, JSON.stringify(texts));
+    return file;
+  }
+
+  function migrations(folder: string, files: Record<string, string>): string {
+    const at = path.join(dir, folder);
+    mkdirSync(at, { recursive: true });
+    copyFileSync(path.join(repo, 'infra', 'sql', '001_schema.sql'), path.join(at, '001_schema.sql'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(at, name), text);
+    return at;
+  }
+
+  test("the real migrations build into a model and every MSSQL_STATEMENTS statement compiles with MSSQL_PARAMETER_TYPES", () => {
+    const json = statements('real.json', MSSQL_STATEMENTS);
+    const run = infraCheck('infra/sql', '--statements', json, 'mssql-statements.ts', '--parameters', types, 'mssql-parameters.ts');
+    for (const name of Object.keys(MSSQL_STATEMENTS)) expect(run.stdout).toContain(`ok   mssql-statements.ts#${name} (compiled against the schema`);
+    expect(run.stdout).toContain('ok   mssql-statements.ts#activateVersion (compiled against the schema, @version INT, @by NVARCHAR(200))');
+    expect(run.stdout).toMatch(/DacFx summary: 1 migration\(s\) -> 6 table\(s\), 2 view\(s\), 2 index\(es\).*TSqlModel \(SqlAzure\): 0 error\(s\), 0 warning\(s\)/);
+    expect(run.status).toBe(0);
+  }, 60_000);
+
+  test('a misspelt column in one statement fails the check with SQL71501 naming that statement and where', () => {
+    const getVersion = MSSQL_STATEMENTS.getVersion!.replace('activated_by', 'activated_bye');
+    const column = getVersion.split('\n')[0]!.indexOf('activated_bye') + 1;
+    const json = statements('misspelt.json', { ...MSSQL_STATEMENTS, getVersion });
+    const run = infraCheck('infra/sql', '--statements', json, 'mssql-statements.ts', '--parameters', types, 'mssql-parameters.ts');
+    expect(run.stdout).toContain(
+      `mssql-statements.ts#getVersion:1:${column}: error SQL71501: Procedure: [dbo].[check_getVersion] has an unresolved reference to object [dbo].[model_versions].[activated_bye].`,
+    );
+    // Only that statement: the others still compile.
+    expect(run.stdout).toContain('ok   mssql-statements.ts#listVersions (compiled against the schema');
+    expect(run.stdout).not.toMatch(/#(?!getVersion)\w+.*: error /);
+    expect(run.stdout).toContain('TSqlModel (SqlAzure): 1 error(s), 0 warning(s)');
+    expect(run.status).toBe(1);
+  }, 60_000);
+
+  test('a misspelt table is a warning to DacFx (deferred name resolution) and fails too; so does a parameter without a type', () => {
+    const json = statements('table.json', {
+      wrongTable: 'SELECT feature FROM dbo.scoring_weight WHERE model_version = @version;',
+      untyped: 'UPDATE dbo.model_versions SET activated_by = @who WHERE model_version = @version;',
+    });
+    const run = infraCheck('infra/sql', '--statements', json, 'mssql-statements.ts', '--parameters', types, 'mssql-parameters.ts');
+    expect(run.stdout).toMatch(/mssql-statements\.ts#wrongTable:1:25: warning SQL71502: Procedure: \[dbo\]\.\[check_wrongTable\] has an unresolved reference to object \[dbo\]\.\[scoring_weight\]\./);
+    // Its columns are unresolved too; the table alone is reported.
+    expect(run.stdout).not.toContain('[dbo].[scoring_weight].[feature]');
+    expect(run.stdout).toContain('mssql-statements.ts#untyped: error INFRA: uses @who, which has no type in mssql-parameters.ts (MSSQL_PARAMETER_TYPES)');
+    expect(run.status).toBe(1);
+  }, 60_000);
+
+  test('a migration with an unresolved reference fails (through scripts/check-infra.sh on a folder)', () => {
+    const folder = path.join(dir, 'unresolved');
+    mkdirSync(folder, { recursive: true });
+    const file = path.join(folder, '001_schema.sql');
+    writeFileSync(
+      file,
+      `IF OBJECT_ID(N'dbo.t', N'U') IS NULL\nCREATE TABLE dbo.t (a INT NOT NULL CONSTRAINT PK_t PRIMARY KEY, b INT NULL);\nGO\n` +
+        `CREATE OR ALTER VIEW dbo.v AS\nSELECT a,\n       c\nFROM dbo.t;\nGO\n`,
+    );
+    const { status, output } = checkInfra(folder);
+    expect(output).toContain(`${file}:6:8: error SQL71501: View: [dbo].[v] has an unresolved reference to object [dbo].[t].[c].`);
+    expect(output).toContain('check-infra: FAILED');
+    expect(status).toBe(1);
+  }, 300_000);
+
+  test('later migrations apply in order: ALTER TABLE ADD, a view dropped and re-created, guards evaluated; statements see the result', () => {
+    const folder = migrations('later', {
+      '002_notes.sql':
+        `IF COL_LENGTH(N'dbo.model_versions', N'notes') IS NULL\nALTER TABLE dbo.model_versions ADD notes NVARCHAR(400) NULL;\nGO\n` +
+        `DROP VIEW IF EXISTS dbo.contacts;\nGO\n` +
+        `CREATE VIEW dbo.contacts AS\nSELECT contact_id, as_of, recency_days, fatigue_score, sentiment_score, engagement_rate_30d,\n` +
+        `       reply_rate_90d, opt_out_risk, mms_affinity, updated_at\nFROM dbo.contact_features;\nGO\n`,
+    });
+    const json = statements('later.json', {
+      ...MSSQL_STATEMENTS,
+      getNotes: 'SELECT notes FROM dbo.model_versions WHERE model_version = @version;',
+      contactsUpdated: 'SELECT contact_id, updated_at FROM dbo.contacts;',
+    });
+    const run = infraCheck(folder, '--statements', json, 'mssql-statements.ts', '--parameters', types, 'mssql-parameters.ts');
+    expect(run.stdout).toContain('ok   mssql-statements.ts#getNotes (compiled against the schema, @version INT)');
+    expect(run.stdout).toContain('ok   mssql-statements.ts#contactsUpdated (compiled against the schema, no parameters)');
+    expect(run.stdout).toMatch(/DacFx summary: 2 migration\(s\) -> 6 table\(s\), 2 view\(s\).*TSqlModel \(SqlAzure\): 0 error\(s\), 0 warning\(s\)/);
+    expect(run.status).toBe(0);
+  }, 60_000);
+
+  test('a migration that would fail when `leadscore migrate` runs it again, or that the model cannot take, fails clearly', () => {
+    const folder = migrations('rerun', {
+      '002_unguarded.sql': `ALTER TABLE dbo.model_versions ADD notes NVARCHAR(400) NULL;\nGO\n`,
+      '003_backfill.sql': `UPDATE dbo.model_versions SET status = 'retired' WHERE status = 'staged';\nGO\n`,
+    });
+    const run = infraCheck(folder);
+    expect(run.stdout).toContain(
+      `${folder}/002_unguarded.sql:1:36: error INFRA: not idempotent (run again after a complete run that was not recorded, as \`leadscore migrate\` does): ` +
+        'ALTER TABLE dbo.model_versions ADD notes: the column already exists',
+    );
+    expect(run.stdout).toContain(`${folder}/003_backfill.sql:1:1: error INFRA: UPDATE (UpdateStatement) is not supported by the migration model builder`);
     expect(run.status).toBe(1);
   }, 60_000);
 });
