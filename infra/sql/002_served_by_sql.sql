@@ -14,7 +14,8 @@ CREATE TABLE dbo.version_feature_means (
 GO
 
 -- The features partition whose rows contact_features holds: the served population (one row). Every
--- change of what is served (a population load, a deploy, a rollback) locks this row first.
+-- change of what is served (a population load, a deploy, a rollback) locks this row first (an update
+-- lock held to the end of the transaction; before the first load, the key range where it will be).
 IF OBJECT_ID(N'dbo.served_population', N'U') IS NULL
 CREATE TABLE dbo.served_population (
     id              INT            NOT NULL CONSTRAINT PK_served_population PRIMARY KEY CONSTRAINT CK_served_population_one CHECK (id = 1),
@@ -24,12 +25,6 @@ CREATE TABLE dbo.served_population (
     contacts        INT            NOT NULL,
     loaded_at       DATETIME2(3)   NOT NULL
 );
-GO
-
--- The lock row exists from the start, so the first load and a deploy already serialize on it.
-IF NOT EXISTS (SELECT 1 FROM dbo.served_population WHERE id = 1)
-INSERT INTO dbo.served_population (id, as_of, content_hash, partition_path, contacts, loaded_at)
-VALUES (1, '0001-01-01', REPLICATE('0', 64), N'', 0, SYSUTCDATETIME());
 GO
 
 -- Scores are no longer stored.

@@ -3,11 +3,10 @@
  * `npm run check:infra` can compile each statement against the schema with its parameters declared
  * (tools/infra-check wraps it as `CREATE PROCEDURE ... @name TYPE, ... AS BEGIN <statement> END`).
  *
- * Derived from how mssql.ts binds them today: `request.input(name, value)` without a type, so the
- * mssql driver picks it from the JavaScript value: a string is sent as NVARCHAR, an integral number
- * as INT, a fractional one as FLOAT. The only explicit binding is `rows`, NVarChar(MAX). The length
- * given to a string is that of the column it is written to or compared with (NVARCHAR(10) for the
- * YYYY-MM-DD window dates, which land in DATE columns).
+ * mssql.ts binds every parameter with exactly this type (sqlTypeOf), so what check:infra compiles is
+ * what the server receives. A string's type is that of the column it is written to or compared with
+ * (VARCHAR(64) for contact ids, so a lookup seeks the key instead of converting the column), and
+ * NVARCHAR(10) for the YYYY-MM-DD window dates, which land in DATE columns.
  */
 export const MSSQL_PARAMETER_TYPES: Record<string, string> = {
   // schema_migrations (migrate)
@@ -37,7 +36,15 @@ export const MSSQL_PARAMETER_TYPES: Record<string, string> = {
   reason: 'NVARCHAR(1000)',
   limit: 'INT',
 
-  // scored rows: one JSON array per chunk (bound explicitly as NVarChar(MAX))
+  mean: 'FLOAT',
+
+  // the served population: one JSON array of contacts per chunk
   rows: 'NVARCHAR(MAX)',
-  contactId: 'NVARCHAR(64)',
+  asOf: 'DATE',
+  contentHash: 'CHAR(64)',
+  path: 'NVARCHAR(400)',
+  contacts: 'INT',
+  loadedAt: 'DATETIME2(3)',
+  after: 'VARCHAR(64)',
+  contactId: 'VARCHAR(64)',
 };

@@ -88,9 +88,10 @@ FROM dbo.served_population WITH (UPDLOCK, HOLDLOCK) WHERE id = 1;`,
   insertContactFeatures: `INSERT INTO dbo.contact_features (contact_id, as_of, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity, updated_at)
 SELECT contact_id, @asOf, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity, @loadedAt
 FROM OPENJSON(@rows) WITH (contact_id VARCHAR(64) '$[0]', recency_days FLOAT '$[1]', fatigue_score FLOAT '$[2]', sentiment_score FLOAT '$[3]', engagement_rate_30d FLOAT '$[4]', reply_rate_90d FLOAT '$[5]', opt_out_risk FLOAT '$[6]', mms_affinity FLOAT '$[7]');`,
-  recordServedPopulation: `UPDATE dbo.served_population
-SET as_of = @asOf, content_hash = @contentHash, partition_path = @path, contacts = @contacts, loaded_at = @loadedAt
-WHERE id = 1;`,
+  recordServedPopulation: `MERGE dbo.served_population WITH (HOLDLOCK) AS t
+USING (SELECT 1 AS id) AS s ON t.id = s.id
+WHEN MATCHED THEN UPDATE SET as_of = @asOf, content_hash = @contentHash, partition_path = @path, contacts = @contacts, loaded_at = @loadedAt
+WHEN NOT MATCHED THEN INSERT (id, as_of, content_hash, partition_path, contacts, loaded_at) VALUES (1, @asOf, @contentHash, @path, @contacts, @loadedAt);`,
   /** The export's read, in a SNAPSHOT transaction: keyset pages in contact order. */
   readContactFeatures: `SELECT TOP (@limit) contact_id, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity
 FROM dbo.contact_features WHERE contact_id > @after ORDER BY contact_id;`,

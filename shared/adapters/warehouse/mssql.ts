@@ -20,6 +20,7 @@ import {
   weightsFromRows,
 } from '../../ports/warehouse';
 import { statement } from './mssql-statements';
+import { MSSQL_PARAMETER_TYPES } from './mssql-parameters';
 import { contactIdOf, RowBuffer } from '../../scoring/featureRows';
 import { DEFAULT_RETRY, type RetryOptions, sqlErrorNumber, withTransientRetry } from './retry';
 import { loadTsqlMigrations } from './tsql-batches';
@@ -43,10 +44,44 @@ const INSERT_ROWS = 2000;
 
 type Run = (name: string, params?: Record<string, unknown>) => Promise<Row[]>;
 
-/** The served_population row; the placeholder row that exists before any load reads as no population. */
 function populationOf(rows: Row[]): ServedPopulation | null {
-  const r = rows[0];
-  return r && String(r.partition_path) !== '' ? populationFromRow(r) : null;
+  return rows[0] ? populationFromRow(rows[0]) : null;
+}
+
+/** The mssql type of a declared T-SQL type (MSSQL_PARAMETER_TYPES: what check:infra compiles against). */
+function mssqlType(declared: string): sql.ISqlType | (() => sql.ISqlType) {
+  const m = /^(\w+)(?:\((MAX|\d+)\))?$/.exec(declared);
+  const len = m?.[2] === 'MAX' ? sql.MAX : Number(m?.[2]);
+  switch (m?.[1]) {
+    case 'INT':
+      return sql.Int;
+    case 'FLOAT':
+      return sql.Float;
+    case 'DATE':
+      return sql.Date;
+    case 'DATETIME2':
+      return sql.DateTime2(len);
+    case 'CHAR':
+      return sql.Char(len);
+    case 'VARCHAR':
+      return sql.VarChar(len);
+    case 'NVARCHAR':
+      return sql.NVarChar(len);
+    default:
+      throw new Error(`MSSQL_PARAMETER_TYPES: no mssql type for ${declared}`);
+  }
+}
+
+/** Binds every parameter with its declared type; a name without one is a programming error. */
+function bind(req: sql.Request, params: Record<string, unknown>): sql.Request {
+  for (const [k, v] of Object.entries(params)) {
+    const declared = MSSQL_PARAMETER_TYPES[k];
+    if (!declared) throw new Error(`parameter @${k} has no type in MSSQL_PARAMETER_TYPES`);
+    // DATE parameters travel as YYYY-MM-DD text in the app; the driver wants a Date (UTC midnight).
+    const value = declared === 'DATE' && typeof v === 'string' ? new Date(`${v}T00:00:00Z`) : v;
+    req.input(k, mssqlType(declared), value);
+  }
+  return req;
 }
 
 
@@ -97,8 +132,7 @@ export class MssqlWarehouse implements Warehouse {
 
   private async query(name: string, params: Record<string, unknown> = {}): Promise<Row[]> {
     return withTransientRetry(async () => {
-      const req = (await this.connect()).request();
-      for (const [k, v] of Object.entries(params)) req.input(k, v);
+      const req = bind((await this.connect()).request(), params);
       const res = await req.query(statement(name));
       return (res.recordset ?? []) as Row[];
     }, this.retry);
@@ -365,9 +399,7 @@ export class MssqlWarehouse implements Warehouse {
 
 function runIn(tx: sql.Transaction): Run {
   return async (name, params = {}) => {
-    const req = new sql.Request(tx);
-    for (const [k, v] of Object.entries(params)) req.input(k, v);
-    return ((await req.query(statement(name))).recordset ?? []) as Row[];
+    return ((await bind(new sql.Request(tx), params).query(statement(name))).recordset ?? []) as Row[];
   };
 }
 
@@ -390,11 +422,7 @@ class MssqlPopulationLoad implements PopulationLoad {
       const to = Math.min(rows.n, from + INSERT_ROWS);
       const json: unknown[] = [];
       for (let i = from; i < to; i++) json.push([contactIdOf(rows, i), ...Array.from(rows.x.subarray(i * N_FEATURES, (i + 1) * N_FEATURES))]);
-      await new sql.Request(this.tx)
-        .input('rows', sql.NVarChar(sql.MAX), JSON.stringify(json))
-        .input('asOf', sql.Date, this.target.asOf)
-        .input('loadedAt', sql.DateTime2(3), this.loadedAt)
-        .query(statement('insertContactFeatures'));
+      await this.run('insertContactFeatures', { rows: JSON.stringify(json), asOf: this.target.asOf, loadedAt: this.loadedAt });
       this.contacts += to - from;
     }
   }
