@@ -8,7 +8,14 @@ cd "$(dirname "$0")/../.."
 # Use azd's login for every token in this step: it is the principal that main.bicep made SQL admin.
 export AZURE_TOKEN_CREDENTIALS=AzureDeveloperCliCredential
 
-# `leadscore migrate` and the mssql driver come from this repository's build.
-[ -d node_modules ] || npm ci --no-audit --no-fund
+# `leadscore migrate` and the mssql driver come from this repository's build, and everything runs on
+# the project's Node.js 22 (node@22 in node_modules/.bin), not on whatever `node` the machine has.
+[ -x node_modules/.bin/node ] || npm ci --no-audit --no-fund
+node22=node_modules/.bin/node
+major="$("$node22" -p 'process.versions.node.split(".")[0]')"
+if [ "$major" -lt 22 ]; then
+  echo "postprovision: $node22 is Node.js $("$node22" --version); run npm ci to install node@22" >&2
+  exit 1
+fi
 npm run build --silent
-node infra/scripts/sql-postprovision.js
+"$node22" infra/scripts/sql-postprovision.js

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { FUNCTIONS, triggerOf, type Loaded } from '../support/functions';
 
 /**
  * The deployment package (`npm run package` → .package/, what azd zips and uploads): built here for
@@ -15,36 +16,6 @@ import * as path from 'node:path';
 const repo = path.resolve(__dirname, '..', '..');
 const pkgDir = path.join(repo, '.package');
 const node22 = path.join(repo, 'node_modules', 'node', 'bin', 'node');
-
-interface Registration {
-  name: string;
-  bindings: Record<string, { type: string; direction: string }>;
-}
-interface Loaded {
-  node: string;
-  files: { file: string; ms: number; registered: string[] }[];
-  registrations: Registration[];
-  loadMs: number;
-  sqlite: boolean;
-  adapters: { files: string[]; ms: number };
-}
-
-const FUNCTIONS = [
-  'checkDrift',
-  'collectLabels',
-  'deployWeights',
-  'ingestFeatures',
-  'retrain',
-  'retrainWeekly',
-  'retrainWorker',
-  'rollbackWeights',
-  'runs',
-  'scoreContact',
-  'scoreFeatures',
-  'status',
-  'weights',
-  'weightsActive',
-];
 
 function* files(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -138,14 +109,14 @@ describe('npm run package (.package/)', () => {
       timeout: 120_000,
     });
     if (run.status !== 0) throw new Error(`loading the package failed (${run.status}):\n${run.stdout}${run.stderr}`);
-    const loaded = JSON.parse(run.stdout) as Loaded;
+    const loaded = JSON.parse(run.stdout) as Loaded & { adapters: NonNullable<Loaded['adapters']> };
 
     expect(loaded.node).toMatch(/^v22\./);
     expect(loaded.files.map((f) => f.file)).toEqual(readdirSync(path.join(app, 'dist', 'functions')).sort().map((f) => `dist/functions/${f}`));
     // app.js only calls app.setup(); every other file registers exactly one function.
     for (const f of loaded.files) expect(f.registered).toHaveLength(f.file === 'dist/functions/app.js' ? 0 : 1);
-    expect(loaded.registrations.map((r) => r.name).sort()).toEqual(FUNCTIONS);
-    for (const r of loaded.registrations) expect(Object.values(r.bindings).filter((b) => b.direction === 'in' && /Trigger$/.test(b.type))).toHaveLength(1);
+    expect(loaded.registrations.map((r) => r.name).sort()).toEqual(Object.keys(FUNCTIONS).sort());
+    for (const r of loaded.registrations) expect(triggerOf(r).type).toBe(FUNCTIONS[r.name]!.trigger);
     // No function module loads node:sqlite (issue 13, item 7): only the embedded adapters do.
     expect(loaded.sqlite).toBe(false);
     // Every adapter that composition requires on demand (the Azure SDKs behind them) loaded as well:
