@@ -1,7 +1,9 @@
 #!/usr/bin/env sh
-# azd postprovision hook (azure.yaml): as the SQL server's Entra admin (the principal running azd),
-# make the app identity a database user and apply the schema migrations. Safe to run again:
-#   azd hooks run postprovision
+# azd postprovision hook (azure.yaml), safe to run again (azd hooks run postprovision):
+#   1. as the SQL server's Entra admin (the principal running azd), make the app identity a database
+#      user and apply the schema migrations (sql-postprovision.js);
+#   2. with the Azure CLI, create or check the Entra app registration that signs admins in, with the
+#      app role LeadScore.Admin, and store its ids in the azd environment (entra-postprovision.js).
 set -eu
 cd "$(dirname "$0")/../.."
 
@@ -19,3 +21,4 @@ if [ "$major" -lt 22 ]; then
 fi
 npm run build --silent
 "$node22" infra/scripts/sql-postprovision.js
+"$node22" infra/scripts/entra-postprovision.js
