@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.leadscore/**', 'coverage/**', 'tools/**', '.tools/**', '.scratch/**', 'bench/.data/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.leadscore/**', 'coverage/**', 'tools/**', '.tools/**', '.scratch/**', 'bench/.data/**', '.package/**', '.azurite/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -72,6 +72,15 @@ param psiThreshold string = '0.2'
 @description('Relative drop of recent AUC below the active version\'s validation AUC above which the AUC-drop alert fires and the app sees a retrain due (app setting AUC_DROP_THRESHOLD; a decimal as a string).')
 param aucDropThreshold string = '0.05'
 
+@description('Client (application) id of the Entra app registration that signs admins in (ADMIN_APP_CLIENT_ID, written by the post-provision hook). Empty: no sign-in, admin routes take the function key alone (ADMIN_AUTH=key).')
+param adminAppClientId string = ''
+
+@description('Object id of that app registration (ADMIN_APP_OBJECT_ID): the retrain alert\'s secure webhook names it.')
+param adminAppObjectId string = ''
+
+@description('Tenant of that app registration (ADMIN_APP_TENANT_ID); empty: the tenant of this deployment.')
+param adminAppTenantId string = ''
+
 @description('Registered name of the blob-triggered scoring function.')
 param scoreFunctionName string = 'scoreFeatures'
 
@@ -81,6 +90,8 @@ param retrainFunctionName string = 'retrain'
 var lakeFilesystemName = 'lake'
 var deploymentContainerName = 'app-package'
 var deadLetterContainerName = 'eventgrid-deadletter'
+
+var adminTenantId = empty(adminAppTenantId) ? tenant().tenantId : adminAppTenantId
 
 // Stable per subscription + environment + region, so names are unique and re-deployments idempotent.
 var token = toLower(uniqueString(subscription().id, environmentName, location))
@@ -196,6 +207,8 @@ module functionApp 'modules/functionapp.bicep' = {
     aucDropThreshold: aucDropThreshold
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    adminAppClientId: adminAppClientId
+    adminAppTenantId: adminTenantId
   }
   // The host starts as soon as the app exists; without its storage roles it would fail to start.
   dependsOn: [roles]
@@ -232,6 +245,9 @@ module alerts 'modules/alerts.bicep' = {
     retrainFunctionName: retrainFunctionName
     psiThreshold: psiThreshold
     aucDropThreshold: aucDropThreshold
+    adminAppClientId: adminAppClientId
+    adminAppObjectId: adminAppObjectId
+    adminAppTenantId: adminTenantId
   }
   dependsOn: [monitoring, functionApp]
 }
@@ -266,3 +282,6 @@ output LOG_ANALYTICS_WORKSPACE_ID string = monitoring.outputs.workspaceCustomerI
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.appInsightsName
 output EVENT_GRID_SUBSCRIPTION_CREATED bool = eventGrid.outputs.subscriptionCreated
 output RETRAIN_WEBHOOK_CREATED bool = alerts.outputs.retrainWebhookCreated
+// `entra` once the post-provision hook's app registration is in the environment and provisioned.
+output ADMIN_AUTH string = functionApp.outputs.adminAuth
+output RETRAIN_WEBHOOK_SIGNED_IN bool = alerts.outputs.retrainWebhookSignedIn

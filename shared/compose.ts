@@ -4,9 +4,7 @@ import { lakeRoot, ledgerFile, telemetryFile, warehouseFile } from './config';
 import type { Lake } from './ports/lake';
 import { LocalLake } from './adapters/lake/local';
 import type { Warehouse } from './ports/warehouse';
-import { SqliteWarehouse } from './adapters/warehouse/sqlite';
 import type { Ledger } from './ports/ledger';
-import { SqliteLedger } from './adapters/ledger/sqlite';
 import type { Telemetry } from './ports/telemetry';
 import { JsonlTelemetry } from './adapters/telemetry/jsonl';
 import type { MonitorQueries } from './ports/monitor';
@@ -25,6 +23,16 @@ const azure = {
   tables: () => require('./adapters/ledger/tables') as typeof import('./adapters/ledger/tables'),
   appInsights: () => require('./adapters/telemetry/appinsights') as typeof import('./adapters/telemetry/appinsights'),
   logAnalytics: () => require('./adapters/monitor/logAnalytics') as typeof import('./adapters/monitor/logAnalytics'),
+};
+
+/*
+ * The embedded adapters are loaded on demand too: they import node:sqlite, which prints an
+ * ExperimentalWarning on Node 22 and is never used in Azure (WAREHOUSE_KIND=mssql, LEDGER_KIND=tables),
+ * yet every function module reaches this file.
+ */
+const embedded = {
+  warehouse: () => require('./adapters/warehouse/sqlite') as typeof import('./adapters/warehouse/sqlite'),
+  ledger: () => require('./adapters/ledger/sqlite') as typeof import('./adapters/ledger/sqlite'),
 };
 
 function credential(clientId: string | undefined) {
@@ -50,7 +58,7 @@ export function createLake(config: Config): Lake {
 export function createWarehouse(config: Config, log?: (message: string) => void): Warehouse {
   switch (config.WAREHOUSE_KIND) {
     case 'sqlite':
-      return new SqliteWarehouse(warehouseFile(config));
+      return new (embedded.warehouse().SqliteWarehouse)(warehouseFile(config));
     case 'mssql':
       if (!config.SQL_SERVER || !config.SQL_DATABASE) throw new Error('WAREHOUSE_KIND=mssql needs SQL_SERVER and SQL_DATABASE');
       return new (azure.mssql().MssqlWarehouse)({
@@ -67,7 +75,7 @@ export function createWarehouse(config: Config, log?: (message: string) => void)
 export function createLedger(config: Config): Ledger {
   switch (config.LEDGER_KIND) {
     case 'sqlite':
-      return new SqliteLedger(ledgerFile(config));
+      return new (embedded.ledger().SqliteLedger)(ledgerFile(config));
     case 'tables': {
       if (config.LEDGER_TABLES_CONNECTION_STRING) {
         return azure.tables().TableLedger.fromConnectionString(config.LEDGER_TABLES_CONNECTION_STRING, config.LEDGER_TABLE);

@@ -1,6 +1,6 @@
 // Alert rules over the app's telemetry (Application Insights tables; names in README.md (Deploy to Azure)):
 // - PSI > 0.2 on any feature or the score -> the retrain webhook (POST /api/retrain, common alert
-//   schema) and the e-mail group;
+//   schema; a secure webhook with an Entra token once sign-in is configured) and the e-mail group;
 // - recent AUC more than AUC_DROP_THRESHOLD (relative) below the active version's validation AUC
 //   -> the same two (the performance trigger: with DRIFT_RETRAIN=alert the app only reports it);
 // - a retrain that failed a gate            -> e-mail;
@@ -28,6 +28,15 @@ param psiThreshold string
 
 @description('Relative drop of recent AUC below the active version\'s validation AUC above which a retrain is due (the app setting AUC_DROP_THRESHOLD; a decimal as a string).')
 param aucDropThreshold string
+
+@description('Client id of the app registration behind sign-in on the admin routes; empty: no sign-in.')
+param adminAppClientId string
+
+@description('Object id of that app registration (the secure webhook names the application object).')
+param adminAppObjectId string
+
+@description('Tenant of that app registration.')
+param adminAppTenantId string
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
@@ -58,6 +67,19 @@ resource emailGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
 // variable where it is used.
 var retrainUrl = 'https://${app.properties.defaultHostName}/api/retrain?code=${app::retrainFunction.listKeys().default}'
 
+// With sign-in on the admin routes, POST /api/retrain needs an Entra token as well as the key: a
+// secure webhook, for which Azure Monitor's action groups (the "AzNS AAD Webhook" application, which
+// the post-provision hook gives the LeadScore.Admin role) get a token for the app registration.
+var secureWebhook = !empty(adminAppClientId) && !empty(adminAppObjectId)
+var entraAuth = secureWebhook
+  ? {
+      useAadAuth: true
+      objectId: adminAppObjectId
+      identifierUri: 'api://${adminAppClientId}'
+      tenantId: adminAppTenantId
+    }
+  : { useAadAuth: false }
+
 resource retrainGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (createRetrainWebhook) {
   name: '${namePrefix}-retrain'
   location: 'global'
@@ -66,14 +88,17 @@ resource retrainGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (createR
     groupShortName: 'lsretrain'
     enabled: true
     webhookReceivers: [
-      {
-        name: 'retrain'
-        // The condition is repeated so the key lookup can never run against an app without code
-        // (ARM's if() evaluates only the branch taken).
-        serviceUri: createRetrainWebhook ? retrainUrl : ''
-        // The endpoint parses the common alert schema (data.essentials / data.alertContext).
-        useCommonAlertSchema: true
-      }
+      union(
+        {
+          name: 'retrain'
+          // The condition is repeated so the key lookup can never run against an app without code
+          // (ARM's if() evaluates only the branch taken).
+          serviceUri: createRetrainWebhook ? retrainUrl : ''
+          // The endpoint parses the common alert schema (data.essentials / data.alertContext).
+          useCommonAlertSchema: true
+        },
+        entraAuth
+      )
     ]
   }
 }
@@ -241,3 +266,4 @@ resource scoringAlert 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
 
 output emailActionGroupId string = emailGroup.id
 output retrainWebhookCreated bool = createRetrainWebhook
+output retrainWebhookSignedIn bool = createRetrainWebhook && secureWebhook

@@ -42,6 +42,34 @@ param maximumInstanceCount int
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
 
+@description('Client id of the Entra app registration whose tokens sign admins in (infra/scripts/entra-postprovision.js); empty: no sign-in.')
+param adminAppClientId string
+
+@description('Tenant of that app registration.')
+param adminAppTenantId string
+
+// Built-in authentication (App Service authentication, authsettingsV2) with Microsoft Entra ID once
+// the app registration exists. Every request then needs a valid Entra access token for the
+// registration (api://<client id>) and is refused with 401 by the platform otherwise, except on
+// the paths below, which keep their function or system key alone. An allowlist of what stays open
+// rather than a list of what is closed: a route added later (POST /api/weights/{N}/challenger) is
+// an admin route unless it is added here. In excludedPaths a trailing `*` matches everything below
+// it, so no entry here may be a prefix wildcard over an admin route (`/api/weights/*` would open
+// /api/weights/{version}/deploy); test/infra/signin.test.ts checks the list against every route.
+var signIn = !empty(adminAppClientId)
+var keyOnlyPaths = [
+  '/api/score' // scoreContact
+  '/api/weights' // weights
+  '/api/weights/active' // weightsActive
+  '/api/status' // status
+  '/api/runs/*' // runs (runs/{id})
+  // Event Grid delivers BlobCreated to the blob extension with its system key (scoreFeatures).
+  '/runtime/webhooks/blobs'
+  // The host's own admin API, which takes only the master key: the platform and the portal (Test/Run
+  // of the timer and queue functions, the function list) call it without an Entra token.
+  '/admin/*'
+]
+
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
@@ -113,6 +141,9 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'DRIFT_RETRAIN', value: driftRetrain }
         { name: 'PSI_THRESHOLD', value: psiThreshold }
         { name: 'AUC_DROP_THRESHOLD', value: aucDropThreshold }
+        // How the admin routes authorise (issue 8): `entra` = the platform has validated an Entra token
+        // and the app requires the LeadScore.Admin role in it; `key` = no sign-in, the function key alone.
+        { name: 'ADMIN_AUTH', value: signIn ? 'entra' : 'key' }
       ]
     }
   }
@@ -127,8 +158,40 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
     name: 'scm'
     properties: { allow: false }
   }
+
+  // Bearer tokens only (no login page, no token store, so no client secret): callers get a token
+  // themselves (az account get-access-token, the alert's secure webhook). The platform also removes
+  // any x-ms-client-principal* header a caller sends, so the principal the app sees is Entra's.
+  resource auth 'config' = if (signIn) {
+    name: 'authsettingsV2'
+    properties: {
+      platform: { enabled: true }
+      globalValidation: {
+        requireAuthentication: true
+        unauthenticatedClientAction: 'Return401'
+        excludedPaths: keyOnlyPaths
+      }
+      httpSettings: { requireHttps: true }
+      identityProviders: {
+        azureActiveDirectory: {
+          enabled: true
+          registration: {
+            clientId: adminAppClientId
+            // The registration asks for v2 access tokens, whose issuer is the v2.0 endpoint.
+            openIdIssuer: '${environment().authentication.loginEndpoint}${adminAppTenantId}/v2.0'
+          }
+          validation: {
+            // v2 tokens carry the client id as audience; the identifier URI is accepted as well.
+            allowedAudiences: [adminAppClientId, 'api://${adminAppClientId}']
+          }
+        }
+      }
+      login: { tokenStore: { enabled: false } }
+    }
+  }
 }
 
 output name string = app.name
 output id string = app.id
 output defaultHostName string = app.properties.defaultHostName
+output adminAuth string = signIn ? 'entra' : 'key'
