@@ -319,6 +319,7 @@ async function loadPopulation(
       exported = { status: 'none', reason: `export failed: ${exportError}` };
     }
   }
+  load.release?.();
   const modelVersion = load.model?.version ?? null;
   await deps.ledger.putPartition({ contentHash, path: p.folder, asOf: p.asOf, status: 'loaded', contacts: good, rowsRejected: badCount, modelVersion, at, files: p.sizes });
   deps.telemetry?.trackEvent('PartitionScored', { partition: p.folder, modelVersion, rowsScored: good, rowsRejected: badCount });

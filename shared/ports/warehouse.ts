@@ -131,6 +131,8 @@ export interface PopulationLoad {
   write(rows: FeatureRows): Promise<void>;
   commit(contentHash: string): Promise<ServedPopulation>;
   rollback(): Promise<void>;
+  /** After the commit: the caller's follow-up is done, the adapter's storage upkeep may run now. */
+  release?(): void;
 }
 
 export interface LeadScoreRow {

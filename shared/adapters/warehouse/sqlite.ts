@@ -59,6 +59,7 @@ export class SqliteWarehouse implements Warehouse {
   private readonly busyTimeoutMs: number;
   private readonly loaderThread: boolean;
   private readonly checkpoints = new Set<Promise<number>>();
+  private readonly loads = new Set<SqlitePopulationLoad>();
 
   constructor(
     readonly file: string,
@@ -287,9 +288,11 @@ export class SqliteWarehouse implements Warehouse {
     const load = await SqlitePopulationLoad.open(path.resolve(this.file), `${this.setupSql()} PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 0;`, target, this.loaderThread);
     const done = load.finished.then((ms) => {
       this.checkpoints.delete(done);
+      this.loads.delete(load);
       return ms;
     });
     this.checkpoints.add(done);
+    this.loads.add(load);
     return load;
   }
 
@@ -336,6 +339,7 @@ export class SqliteWarehouse implements Warehouse {
    * go on. Resolves with each checkpoint's milliseconds.
    */
   async settled(): Promise<number[]> {
+    for (const l of this.loads) l.release();
     return Promise.all([...this.checkpoints]);
   }
 
@@ -482,8 +486,23 @@ class SqlitePopulationLoad implements PopulationLoad {
     const c: LoadCommit = { asOf: this.target.asOf, contentHash, path: this.target.path, contacts: this.contacts, loadedAt: this.loadedAt };
     await this.request({ op: 'commit', ...c });
     this.done = true;
-    this.core?.checkpointAndClose();
+    this.committed = true;
     return { asOf: c.asOf, contentHash: c.contentHash, path: c.path, contacts: c.contacts, loadedAt: c.loadedAt };
+  }
+
+  private committed = false;
+
+  /**
+   * The WAL checkpoint of the commit: it copies about as many bytes again into the database file and
+   * fsyncs it, which makes other file-system work (the export's renames) wait on the disk; so it runs
+   * once the caller's follow-up is done (release), on the loader's thread, blocking neither readers nor
+   * the next writer.
+   */
+  release(): void {
+    if (!this.committed) return;
+    this.committed = false;
+    if (this.core) this.core.checkpointAndClose();
+    else this.worker!.postMessage({ op: 'checkpoint', seq: 0 });
   }
 
   async rollback(): Promise<void> {

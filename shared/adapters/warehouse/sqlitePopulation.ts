@@ -153,6 +153,7 @@ export type LoaderRequest =
   | { op: 'begin'; asOf: string; loadedAt: string }
   | ({ op: 'write' } & RowsMessage)
   | ({ op: 'commit' } & LoadCommit)
+  | { op: 'checkpoint' }
   | { op: 'rollback' };
 
 /** Runs one request on a core; the thread and the in-thread mode share it. */
@@ -166,6 +167,8 @@ export function runLoaderRequest(core: PopulationLoaderCore, m: LoaderRequest): 
       return core.write(m);
     case 'commit':
       return core.commit(m);
+    case 'checkpoint':
+      return core.checkpointAndClose();
     case 'rollback':
       return core.rollback();
   }

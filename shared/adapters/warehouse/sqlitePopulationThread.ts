@@ -5,7 +5,8 @@ import { PopulationLoaderCore, runLoaderRequest, type LoaderRequest } from './sq
 /**
  * The population loader's thread: binds and steps the load's INSERTs while the main thread reads and
  * validates the next chunk. A failed step fails every later request, until the rollback. After the
- * commit is reported it checkpoints the WAL and ends.
+ * commit, the checkpoint request (sent once the caller's own follow-up is done) copies the WAL into
+ * the database file, and the thread ends.
  */
 const port = parentPort;
 if (!port) throw new Error('sqlitePopulationThread runs as a worker thread');
@@ -25,11 +26,12 @@ port.on('message', (m: LoaderRequest & { seq: number }) => {
   }
   try {
     const result = runLoaderRequest(core, m);
-    port.postMessage({ seq: m.seq, result });
-    if (m.op === 'commit') {
-      port.postMessage({ checkpointMs: core.checkpointAndClose() });
+    if (m.op === 'checkpoint') {
+      port.postMessage({ checkpointMs: result });
       port.close();
+      return;
     }
+    port.postMessage({ seq: m.seq, result });
   } catch (err) {
     failed = err instanceof Error ? err.message : String(err);
     port.postMessage({ seq: m.seq, error: failed });
