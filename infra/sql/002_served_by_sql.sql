@@ -1,4 +1,4 @@
--- 002_served_by_sql: scores are computed by SQL from contact_features and the active version, in the
+-- 002_served_by_sql: scores are computed by SQL from the served contacts and the active version, in the
 -- statement that reads them (lead_scores becomes a view), so a deploy, a rollback or a population load
 -- changes the served scores in the transaction that changes either. Idempotent, like 001.
 
@@ -13,9 +13,10 @@ CREATE TABLE dbo.version_feature_means (
 );
 GO
 
--- The features partition whose rows contact_features holds: the served population (one row). Every
--- change of what is served (a population load, a deploy, a rollback) locks this row first (an update
--- lock held to the end of the transaction; before the first load, the key range where it will be).
+-- The features partition that is served: the served population (one row; its contacts are in
+-- served_contacts, what is the same for all of them is here). Every change of what is served (a
+-- population load, a deploy, a rollback) locks this row first (an update lock held to the end of the
+-- transaction; before the first load, the key range where it will be).
 IF OBJECT_ID(N'dbo.served_population', N'U') IS NULL
 CREATE TABLE dbo.served_population (
     id              INT            NOT NULL CONSTRAINT PK_served_population PRIMARY KEY CONSTRAINT CK_served_population_one CHECK (id = 1),
@@ -30,6 +31,34 @@ GO
 -- Scores are no longer stored.
 IF OBJECT_ID(N'dbo.lead_scores', N'U') IS NOT NULL
 DROP TABLE dbo.lead_scores;
+GO
+
+-- contact_features keeps its columns as a view over the served contacts; its rows are derived data
+-- (the next partition load fills served_contacts again).
+IF OBJECT_ID(N'dbo.contact_features', N'U') IS NOT NULL
+DROP TABLE dbo.contact_features;
+GO
+
+-- One row per contact of the served population: the id and the seven features, nothing else.
+IF OBJECT_ID(N'dbo.served_contacts', N'U') IS NULL
+CREATE TABLE dbo.served_contacts (
+    contact_id           VARCHAR(64)  NOT NULL CONSTRAINT PK_served_contacts PRIMARY KEY,
+    recency_days         FLOAT        NOT NULL,
+    fatigue_score        FLOAT        NOT NULL,
+    sentiment_score      FLOAT        NOT NULL,
+    engagement_rate_30d  FLOAT        NOT NULL,
+    reply_rate_90d       FLOAT        NOT NULL,
+    opt_out_risk         FLOAT        NOT NULL,
+    mms_affinity         FLOAT        NOT NULL
+);
+GO
+
+-- The latest features per contact, as before: the served contacts with their population's date.
+CREATE OR ALTER VIEW dbo.contact_features AS
+SELECT c.contact_id, p.as_of, c.recency_days, c.fatigue_score, c.sentiment_score, c.engagement_rate_30d,
+       c.reply_rate_90d, c.opt_out_risk, c.mms_affinity, p.loaded_at AS updated_at
+FROM dbo.served_contacts AS c
+CROSS JOIN dbo.served_population AS p;
 GO
 
 -- The active version in one row: its weights, offset and training means.
@@ -72,9 +101,10 @@ SELECT
     s.score_100,
     CASE WHEN s.score_100 >= 80 THEN 'High' WHEN s.score_100 >= 60 THEN 'Medium' WHEN s.score_100 >= 40 THEN 'Low' ELSE 'Very low' END AS band,
     tf.top_factors,
-    f.as_of,
-    CASE WHEN f.updated_at > m.activated_at THEN f.updated_at ELSE m.activated_at END AS scored_at
-FROM dbo.contact_features AS f
+    sp.as_of,
+    CASE WHEN sp.loaded_at > m.activated_at THEN sp.loaded_at ELSE m.activated_at END AS scored_at
+FROM dbo.served_contacts AS f
+CROSS JOIN dbo.served_population AS sp
 CROSS JOIN dbo.active_model AS m
 CROSS APPLY (SELECT (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m.[offset] AS lead_score) AS z
 CROSS APPLY (SELECT CASE WHEN z.lead_score >= 0 THEN 1.0E0 / (1.0E0 + EXP(-z.lead_score)) ELSE EXP(z.lead_score) / (1.0E0 + EXP(z.lead_score)) END AS probability) AS p

@@ -80,21 +80,32 @@ export function quarantineFilePath(asOf: string): string {
 
 /**
  * A lake file as byte blocks that end at a line end: each yielded buffer holds whole lines only (the
- * last line of the file may lack its LF). Lines stay bytes, so a million rows cost no line strings.
+ * last line of the file may lack its LF). Lines stay bytes, and a chunk is not copied: only a line cut
+ * by a chunk boundary is joined, in a small buffer of its own.
  */
 async function* lineBlocks(lake: Lake, path: string, hash: Hash): AsyncIterable<Buffer> {
   let carry: Buffer | undefined;
   for await (const chunk of lake.readStream(path)) {
     hash.update(chunk);
-    const data = carry ? Buffer.concat([carry, chunk]) : chunk;
-    const last = data.lastIndexOf(10);
-    if (last === -1) {
-      carry = Buffer.from(data);
+    let from = 0;
+    if (carry) {
+      const first = chunk.indexOf(10);
+      if (first === -1) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
+      }
+      yield Buffer.concat([carry, chunk.subarray(0, first + 1)]);
+      carry = undefined;
+      from = first + 1;
+    }
+    const last = chunk.lastIndexOf(10);
+    if (last < from) {
+      carry = Buffer.from(chunk.subarray(from));
       continue;
     }
     // Copy the tail: a view would keep the whole read buffer alive.
-    carry = last + 1 < data.length ? Buffer.from(data.subarray(last + 1)) : undefined;
-    yield data.subarray(0, last + 1);
+    if (last + 1 < chunk.length) carry = Buffer.from(chunk.subarray(last + 1));
+    yield chunk.subarray(from, last + 1);
   }
   if (carry && carry.length > 0) yield carry;
 }
@@ -111,6 +122,13 @@ function quarantineCsv(bad: BadRow[], omitted: number): string {
   const rows = bad.map((b) => `${csvField(b.file)},${b.line},${csvField(b.contactId)},${csvField(b.reason)},${csvField(b.raw)}\n`);
   const tail = omitted > 0 ? [`,,,${csvField(`${omitted} more invalid rows not listed`)},\n`] : [];
   return ['file,line,contact_id,reason,row\n', ...rows, ...tail].join('');
+}
+
+/** Line ends in buf[from..]. */
+function countLines(buf: Buffer, from: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(10, from); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 /** A line as kept in quarantine/: cut, so one strange line cannot make a huge file or message. */
@@ -188,7 +206,9 @@ async function loadPopulation(
   const chunkRows = deps.chunkRows ?? 100_000;
   const maxBad = deps.maxBadFraction ?? 0.01;
   const chunk = new RowBuffer(chunkRows);
-  const ids = new ContactIdSet();
+  // Sized once, from the average line of the first block and the partition's bytes.
+  let ids: ContactIdSet | undefined;
+  const bytes = p.sizes.reduce((t, f) => t + f.size, 0);
   const bad: BadRow[] = [];
   let badCount = 0;
   let good = 0;
@@ -226,6 +246,10 @@ async function loadPopulation(
             if (end - start > 64 * 1024) throw new Error(`${file}:1: the header line is longer than 64 KiB; not a features file`);
             index = headerIndex(splitCsvLine(block.toString('utf8', start, end)), file);
             fast = new FastRowReader(index, p.asOf);
+            if (!ids) {
+              const lines = Math.max(1, countLines(block, next));
+              ids = new ContactIdSet(Math.ceil((bytes / Math.max(1, block.length - next)) * lines * 1.05));
+            }
             start = next;
             continue;
           }
@@ -237,7 +261,7 @@ async function loadPopulation(
           // through the string path, which decides and names the reason.
           const at = chunk.n * N_FEATURES;
           if (fast!.read(block, start, end, chunk.x, at)) {
-            if (!ids.addBytes(block, fast!.idStart, fast!.idEnd)) {
+            if (!ids!.addBytes(block, fast!.idStart, fast!.idEnd)) {
               reject(file, lineNo, block.toString('latin1', fast!.idStart, fast!.idEnd), 'contact_id: duplicate within the partition', lineText(block, start, end));
               start = next;
               continue;
@@ -248,7 +272,7 @@ async function loadPopulation(
             const fields = splitCsvLine(line);
             const reason = validateRow(fields, index, p.asOf, chunk.x, at);
             const contactId = fields[index[0]!] ?? '';
-            if (reason !== undefined || !ids.add(contactId)) {
+            if (reason !== undefined || !ids!.add(contactId)) {
               reject(file, lineNo, contactId, reason ?? 'contact_id: duplicate within the partition', lineText(block, start, end));
               start = next;
               continue;

@@ -77,20 +77,21 @@ export function validateRow(fields: string[], index: number[], expectedAsOf: str
 }
 
 /**
- * Contact ids seen so far, as two independent 32-bit hashes in an open-addressing table: 8 bytes a
- * contact instead of a retained string. A false "duplicate" needs both hashes to collide
- * (about n²/2⁶⁵, 3·10⁻⁸ for a million contacts).
+ * Contact ids seen so far, as two independent 32-bit hashes in one open-addressing table of 8-byte
+ * slots (a zero first hash marks a free slot; a real zero is stored as 1): no retained string. A false
+ * "duplicate" needs both hashes to collide (about n²/2⁶⁵, 3·10⁻⁸ for a million contacts). Sized once
+ * from the expected number of contacts (`expected`), it grows only when more arrive, at most 7/10 full.
  */
 export class ContactIdSet {
-  private h1: Uint32Array;
-  private h2: Uint32Array;
-  private used: Uint8Array;
+  private slots: Uint32Array;
+  private mask: number;
   private count = 0;
 
-  constructor(capacity = 1 << 16) {
-    this.h1 = new Uint32Array(capacity);
-    this.h2 = new Uint32Array(capacity);
-    this.used = new Uint8Array(capacity);
+  constructor(expected = 1 << 15) {
+    let cap = 1 << 4;
+    while (cap * 0.7 < expected) cap *= 2;
+    this.slots = new Uint32Array(cap * 2);
+    this.mask = cap - 1;
   }
 
   get size(): number {
@@ -113,34 +114,34 @@ export class ContactIdSet {
       b = Math.imul(b ^ c, 0x5bd1e995);
       b ^= b >>> 15;
     }
-    a >>>= 0;
+    a = a >>> 0 || 1;
     b = (b ^ (b >>> 13)) >>> 0;
     return this.insert(a, b);
   }
 
   private insert(a: number, b: number): boolean {
-    if ((this.count + 1) * 2 > this.used.length) this.grow();
-    const mask = this.used.length - 1;
+    if ((this.count + 1) * 10 > (this.mask + 1) * 7) this.grow();
+    const slots = this.slots;
+    const mask = this.mask;
     for (let s = (a ^ Math.imul(b, 0x27d4eb2d)) & mask; ; s = (s + 1) & mask) {
-      if (!this.used[s]) {
-        this.used[s] = 1;
-        this.h1[s] = a;
-        this.h2[s] = b;
+      const at = s * 2;
+      const h = slots[at]!;
+      if (h === 0) {
+        slots[at] = a;
+        slots[at + 1] = b;
         this.count++;
         return true;
       }
-      if (this.h1[s] === a && this.h2[s] === b) return false;
+      if (h === a && slots[at + 1] === b) return false;
     }
   }
 
   private grow(): void {
-    const { h1, h2, used } = this;
-    const cap = used.length * 2;
-    this.h1 = new Uint32Array(cap);
-    this.h2 = new Uint32Array(cap);
-    this.used = new Uint8Array(cap);
+    const old = this.slots;
+    this.slots = new Uint32Array(old.length * 2);
+    this.mask = old.length - 1;
     this.count = 0;
-    for (let s = 0; s < used.length; s++) if (used[s]) this.insert(h1[s]!, h2[s]!);
+    for (let at = 0; at < old.length; at += 2) if (old[at] !== 0) this.insert(old[at]!, old[at + 1]!);
   }
 }
 

@@ -160,7 +160,9 @@ describe("the seed's scoring SELECT", () => {
     await register(e, W1, -0.37);
     await deployVersion(e, 1, { by: 't' });
     const db = raw(e);
-    const ins = db.prepare(`INSERT INTO contact_features (contact_id, as_of, ${FEATURES.join(', ')}, updated_at) VALUES (?, '2026-05-04', ?, ?, ?, ?, ?, ?, ?, 'now')`);
+    // A population, as a load leaves it: its contacts, and its row in served_population.
+    db.prepare(`INSERT INTO served_population VALUES (1, '2026-05-04', 'h', 'processed/features/2026/05/04', 3, 'now')`).run();
+    const ins = db.prepare(`INSERT INTO served_contacts (contact_id, ${FEATURES.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     const xs: number[][] = [
       [0, 0, 0, 0, 0, 0, 0.5],
       [60, 0.999, -2, 1, 1, 1, 0.01],

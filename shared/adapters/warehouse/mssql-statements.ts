@@ -83,10 +83,10 @@ FROM dbo.active_model;`,
 FROM dbo.served_population WITH (UPDLOCK, HOLDLOCK) WHERE id = 1;`,
   getServedPopulation: `SELECT as_of, content_hash, partition_path, contacts, loaded_at FROM dbo.served_population WHERE id = 1;`,
   /** Inside the load's transaction: readers keep seeing the old population until it commits (RCSI). */
-  clearContactFeatures: `DELETE FROM dbo.contact_features;`,
+  clearContactFeatures: `DELETE FROM dbo.served_contacts;`,
   /** A chunk of the population as one JSON parameter: one round trip per chunk, no dynamic SQL. */
-  insertContactFeatures: `INSERT INTO dbo.contact_features (contact_id, as_of, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity, updated_at)
-SELECT contact_id, @asOf, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity, @loadedAt
+  insertContactFeatures: `INSERT INTO dbo.served_contacts (contact_id, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity)
+SELECT contact_id, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity
 FROM OPENJSON(@rows) WITH (contact_id VARCHAR(64) '$[0]', recency_days FLOAT '$[1]', fatigue_score FLOAT '$[2]', sentiment_score FLOAT '$[3]', engagement_rate_30d FLOAT '$[4]', reply_rate_90d FLOAT '$[5]', opt_out_risk FLOAT '$[6]', mms_affinity FLOAT '$[7]');`,
   recordServedPopulation: `MERGE dbo.served_population WITH (HOLDLOCK) AS t
 USING (SELECT 1 AS id) AS s ON t.id = s.id
@@ -94,7 +94,7 @@ WHEN MATCHED THEN UPDATE SET as_of = @asOf, content_hash = @contentHash, partiti
 WHEN NOT MATCHED THEN INSERT (id, as_of, content_hash, partition_path, contacts, loaded_at) VALUES (1, @asOf, @contentHash, @path, @contacts, @loadedAt);`,
   /** The export's read, in a SNAPSHOT transaction: keyset pages in contact order. */
   readContactFeatures: `SELECT TOP (@limit) contact_id, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity
-FROM dbo.contact_features WHERE contact_id > @after ORDER BY contact_id;`,
+FROM dbo.served_contacts WHERE contact_id > @after ORDER BY contact_id;`,
 
   getLeadScore: `SELECT contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at
 FROM dbo.lead_scores WHERE contact_id = @contactId;`,

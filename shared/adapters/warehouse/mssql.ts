@@ -422,7 +422,7 @@ class MssqlPopulationLoad implements PopulationLoad {
       const to = Math.min(rows.n, from + INSERT_ROWS);
       const json: unknown[] = [];
       for (let i = from; i < to; i++) json.push([contactIdOf(rows, i), ...Array.from(rows.x.subarray(i * N_FEATURES, (i + 1) * N_FEATURES))]);
-      await this.run('insertContactFeatures', { rows: JSON.stringify(json), asOf: this.target.asOf, loadedAt: this.loadedAt });
+      await this.run('insertContactFeatures', { rows: JSON.stringify(json) });
       this.contacts += to - from;
     }
   }

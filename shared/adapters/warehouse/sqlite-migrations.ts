@@ -106,7 +106,8 @@ CREATE TABLE version_feature_means (
   PRIMARY KEY (model_version, feature)
 ) WITHOUT ROWID;
 
--- The features partition whose rows contact_features holds: the served population (one row).
+-- The features partition that is served: the served population (one row). Its rows are in
+-- served_contacts; what is the same for all of them (the date, when it was loaded) is here, once.
 CREATE TABLE served_population (
   id              INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
   as_of           TEXT    NOT NULL,
@@ -116,8 +117,30 @@ CREATE TABLE served_population (
   loaded_at       TEXT    NOT NULL
 );
 
--- Scores are no longer stored: lead_scores is computed from contact_features and the active version.
+-- Scores are no longer stored: lead_scores is computed from the served contacts and the active
+-- version. contact_features keeps its columns as a view; its rows are derived data (the next
+-- partition load fills served_contacts again).
 DROP TABLE lead_scores;
+DROP TABLE contact_features;
+
+-- One row per contact of the served population: the id and the seven features, nothing else.
+CREATE TABLE served_contacts (
+  contact_id           TEXT NOT NULL PRIMARY KEY,
+  recency_days         REAL NOT NULL,
+  fatigue_score        REAL NOT NULL,
+  sentiment_score      REAL NOT NULL,
+  engagement_rate_30d  REAL NOT NULL,
+  reply_rate_90d       REAL NOT NULL,
+  opt_out_risk         REAL NOT NULL,
+  mms_affinity         REAL NOT NULL
+) WITHOUT ROWID;
+
+-- The latest features per contact, as before: the served contacts with their population's date.
+CREATE VIEW contact_features AS
+SELECT c.contact_id, p.as_of, c.recency_days, c.fatigue_score, c.sentiment_score, c.engagement_rate_30d,
+       c.reply_rate_90d, c.opt_out_risk, c.mms_affinity, p.loaded_at AS updated_at
+FROM served_contacts AS c
+CROSS JOIN served_population AS p;
 
 -- The active version in one row: its weights, offset and training means (what lead_scores reads).
 CREATE VIEW active_model AS
@@ -175,9 +198,10 @@ SELECT
         (6, 'mms_affinity', m.w_mms * (f.mms_affinity - m.m_mms)))
             ORDER BY abs(column3) DESC, column1
             LIMIT 3) AS t) AS top_factors,
-  f.as_of,
-  max(f.updated_at, m.activated_at) AS scored_at
-FROM contact_features AS f
+  p.as_of,
+  max(p.loaded_at, m.activated_at) AS scored_at
+FROM served_contacts AS f
+CROSS JOIN served_population AS p
 CROSS JOIN active_model AS m;
 `,
   },

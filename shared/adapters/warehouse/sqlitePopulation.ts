@@ -4,7 +4,7 @@ import type { Row } from './rows';
 
 /**
  * The SQLite side of a population load: one connection, one transaction (BEGIN IMMEDIATE, so the
- * write lock — SQLite's serving lock — is held from the first read to the commit), contact_features
+ * write lock — SQLite's serving lock — is held from the first read to the commit), served_contacts
  * emptied and refilled, served_population recorded. It runs on the loader's own thread
  * (sqlitePopulationThread.ts), or in the calling thread where no compiled thread file exists (under
  * ts-jest); the messages are the same either way.
@@ -36,18 +36,10 @@ export interface LoadCommit {
 export const INSERT_BATCH = 256;
 const BOUND = 1 + N_FEATURES;
 
-function sqlText(v: string): string {
-  return `'${v.replaceAll("'", "''")}'`;
-}
-
-/**
- * An INSERT of `rows` rows. as_of and updated_at are the same for the whole population, so they are
- * SQL literals and each row binds only its own values: binding is the per-value cost across the
- * JS/C boundary (~70 ns a value).
- */
-function insertSql(asOf: string, loadedAt: string, rows: number): string {
-  const row = `(?, ${sqlText(asOf)}, ${FEATURES.map(() => '?').join(', ')}, ${sqlText(loadedAt)})`;
-  return `INSERT INTO contact_features (contact_id, as_of, ${FEATURES.join(', ')}, updated_at) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`;
+/** An INSERT of `rows` rows (binding is the per-value cost across the JS/C boundary, ~70 ns a value). */
+function insertSql(rows: number): string {
+  const row = `(?, ${FEATURES.map(() => '?').join(', ')})`;
+  return `INSERT INTO served_contacts (contact_id, ${FEATURES.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`;
 }
 
 export class PopulationLoaderCore {
@@ -67,12 +59,12 @@ export class PopulationLoaderCore {
     return { population, model };
   }
 
-  /** Empties contact_features (inside the transaction: readers still see the old population). */
-  begin(asOf: string, loadedAt: string): void {
+  /** Empties served_contacts (inside the transaction: readers still see the old population). */
+  begin(): void {
     const db = this.need();
-    db.exec('DELETE FROM contact_features');
-    this.batch = db.prepare(insertSql(asOf, loadedAt, INSERT_BATCH));
-    this.one = db.prepare(insertSql(asOf, loadedAt, 1));
+    db.exec('DELETE FROM served_contacts');
+    this.batch = db.prepare(insertSql(INSERT_BATCH));
+    this.one = db.prepare(insertSql(1));
   }
 
   write(m: RowsMessage): void {
@@ -150,7 +142,7 @@ export class PopulationLoaderCore {
 
 export type LoaderRequest =
   | { op: 'open'; file: string; setup: string }
-  | { op: 'begin'; asOf: string; loadedAt: string }
+  | { op: 'begin' }
   | ({ op: 'write' } & RowsMessage)
   | ({ op: 'commit' } & LoadCommit)
   | { op: 'checkpoint' }
@@ -162,7 +154,7 @@ export function runLoaderRequest(core: PopulationLoaderCore, m: LoaderRequest): 
     case 'open':
       return core.open(m.file, m.setup);
     case 'begin':
-      return core.begin(m.asOf, m.loadedAt);
+      return core.begin();
     case 'write':
       return core.write(m);
     case 'commit':
