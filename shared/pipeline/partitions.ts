@@ -175,7 +175,7 @@ export async function partitionHash(lake: Lake, files: string[]): Promise<string
   const all = createHash('sha256');
   for (const f of files) {
     const h = createHash('sha256');
-    for await (const chunk of lake.readStream(f)) h.update(chunk);
+    for await (const chunk of lake.scan(f)) h.update(chunk);
     all.update(`${posix.basename(f)}\t${h.digest('hex')}\n`);
   }
   return all.digest('hex');

@@ -6,7 +6,7 @@ import type { Lake } from '../ports/lake';
 import type { Telemetry } from '../ports/telemetry';
 import type { Ledger } from '../ports/ledger';
 import type { PopulationLoad, ServedPopulation, Warehouse } from '../ports/warehouse';
-import { ContactIdSet, FastRowReader, headerIndex, RowBuffer, splitCsvLine, validateRow } from '../scoring/featureRows';
+import { ContactIdSet, FastRowReader, headerIndex, RowRing, splitCsvLine, validateRow } from '../scoring/featureRows';
 import { csvField } from './csv';
 import { featuresPartitionDate, listFeaturesPartition, partitionHash, SUCCESS_MARKER } from './partitions';
 import { type ExportResult, type ScoresExport, startExport } from './scoresExport';
@@ -85,7 +85,7 @@ export function quarantineFilePath(asOf: string): string {
  */
 async function* lineBlocks(lake: Lake, path: string, hash: Hash): AsyncIterable<Buffer> {
   let carry: Buffer | undefined;
-  for await (const chunk of lake.readStream(path)) {
+  for await (const chunk of lake.scan(path)) {
     hash.update(chunk);
     let from = 0;
     if (carry) {
@@ -205,7 +205,10 @@ async function loadPopulation(
   const log = deps.log ?? (() => undefined);
   const chunkRows = deps.chunkRows ?? 100_000;
   const maxBad = deps.maxBadFraction ?? 0.01;
-  const chunk = new RowBuffer(chunkRows);
+  // Chunks of 8,192 rows on shared memory, read in place by the loader's and the export's threads;
+  // six in turn bound memory whatever the partition's size.
+  const ring = new RowRing(6, Math.min(chunkRows, 8192));
+  let chunk = ring.current;
   // Sized once, from the average line of the first block and the partition's bytes.
   let ids: ContactIdSet | undefined;
   const bytes = p.sizes.reduce((t, f) => t + f.size, 0);
@@ -217,9 +220,7 @@ async function loadPopulation(
   const flush = async (): Promise<void> => {
     if (chunk.n === 0) return;
     const rows = chunk.rows();
-    await load.write(rows);
-    await exp?.add(rows);
-    chunk.reset();
+    chunk = await ring.next(Promise.all([load.write(rows), exp?.add(rows)]));
   };
   const reject = (file: string, line: number, contactId: string, reason: string, raw: string): void => {
     badCount++;
@@ -281,7 +282,7 @@ async function loadPopulation(
           }
           start = next;
           good++;
-          if (chunk.n === chunkRows) await flush();
+          if (chunk.full) await flush();
         }
       }
       if (index === undefined) throw new Error(`${file}: empty file (no header)`);
@@ -293,7 +294,9 @@ async function loadPopulation(
       throw new Error(`${p.folder}: a file changed while it was being read; nothing was changed (the next event serves the new content)`);
     }
     await flush();
+    await ring.drain();
   } catch (err) {
+    await ring.drain().catch(() => undefined);
     await load.rollback();
     await exp?.discard();
     throw err;
@@ -322,6 +325,9 @@ async function loadPopulation(
   }
 
   try {
+    // The export's parts are all written before the commit: an export that could not be written
+    // leaves everything as it was (and the trigger retries), rather than a population without its copy.
+    await exp?.finish();
     if (badCount > 0) await deps.lake.write(quarantineFile, quarantineCsv(bad, badCount - bad.length));
     await load.commit(contentHash);
   } catch (err) {

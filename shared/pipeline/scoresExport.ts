@@ -1,8 +1,12 @@
+import * as path from 'node:path';
 import * as posix from 'node:path/posix';
-import { FEATURES } from '../features/schema';
+import { FEATURES, N_FEATURES } from '../features/schema';
 import { datePath, type Lake } from '../ports/lake';
+import { LocalLake } from '../adapters/lake/local';
+import { RequestChannel, type RequestHandler } from './requestChannel';
 import type { FeatureRows, ServedState, ServingModel, Warehouse } from '../ports/warehouse';
 import { BANDS, scoreRows, TOP_FACTORS } from '../scoring/contact';
+import { isShared } from '../scoring/featureRows';
 
 /**
  * The lake copy of the served scores: scores/yyyy/mm/dd/ for the served population's date, written by
@@ -53,55 +57,40 @@ function sameSubject(s: Subject, populationHash: string, state: ServedState): st
   return null;
 }
 
-/** One export being written; publish() or discard() ends it. */
-export class ScoresExport {
-  private readonly folder: string;
-  private readonly token: string;
-  private readonly temps: string[] = [];
-  private contacts = 0;
-  private readonly z: Float64Array;
-  private readonly p: Float64Array;
-  private readonly s100: Uint8Array;
-  private readonly band: Uint8Array;
-  private readonly top: Int8Array;
+/**
+ * The scores CSV of a part, formatted row by row into one reused buffer: a row costs two number texts
+ * (the shortest round-trip form of lead_score and probability) and no other string.
+ */
+export class ScoresFormatter {
+  private out = Buffer.allocUnsafe(1 << 20);
+  private o = 0;
+  private z = new Float64Array(0);
+  private p = new Float64Array(0);
+  private s100 = new Uint8Array(0);
+  private band = new Uint8Array(0);
+  private top = new Int8Array(0);
+  private readonly mid: Buffer;
 
   constructor(
-    private readonly lake: Lake,
-    private readonly subject: Subject,
-    capacity: number,
-    private readonly runId: string,
+    private readonly model: ServingModel,
+    asOf: string,
   ) {
-    this.folder = scoresFolder(subject.asOf);
-    this.token = `v${subject.model.version}`;
-    this.z = new Float64Array(capacity);
-    this.p = new Float64Array(capacity);
-    this.s100 = new Uint8Array(capacity);
-    this.band = new Uint8Array(capacity);
-    this.top = new Int8Array(capacity * TOP_FACTORS);
-    this.out = Buffer.allocUnsafe(Math.min(capacity, 1 << 16) * 160 + SCORES_HEADER.length);
+    this.mid = Buffer.from(`,${asOf},${model.version},`, 'latin1');
   }
 
-  /** The part being formatted; grows when a part needs more, then is reused. */
-  private out: Buffer;
-
-  /** Scores `rows` with the export's version and writes them as the next part, under a temporary name. */
-  async add(rows: FeatureRows): Promise<void> {
-    if (rows.n > this.z.length) throw new Error(`export: ${rows.n} rows in one part, at most ${this.z.length}`);
-    scoreRows(this.subject.model, rows.x, rows.n, { leadScore: this.z, probability: this.p, score100: this.s100, band: this.band, top: this.top });
-    const part = `${this.folder}/_tmp-${this.runId}-part-${String(this.temps.length).padStart(4, '0')}.csv`;
-    this.temps.push(part);
-    await this.lake.write(part, this.csv(rows));
-    this.contacts += rows.n;
-  }
-
-  /**
-   * The part's bytes, written row by row into one reused buffer: a row costs two number texts (the
-   * shortest round-trip form of lead_score and probability) and no other string.
-   */
-  private csv(rows: FeatureRows): Uint8Array {
+  /** Scores `rows` with the model and appends their lines to the part. */
+  append(rows: FeatureRows): void {
+    if (this.z.length < rows.n) {
+      this.z = new Float64Array(rows.n);
+      this.p = new Float64Array(rows.n);
+      this.s100 = new Uint8Array(rows.n);
+      this.band = new Uint8Array(rows.n);
+      this.top = new Int8Array(rows.n * TOP_FACTORS);
+    }
+    scoreRows(this.model, rows.x, rows.n, { leadScore: this.z, probability: this.p, score100: this.s100, band: this.band, top: this.top });
     let out = this.out;
-    let o = out.write(SCORES_HEADER, 0, 'latin1');
-    const mid = Buffer.from(`,${this.subject.asOf},${this.subject.model.version},`, 'latin1');
+    let o = this.o === 0 ? out.write(SCORES_HEADER, 0, 'latin1') : this.o;
+    const mid = this.mid;
     for (let i = 0; i < rows.n; i++) {
       const a = i === 0 ? 0 : rows.idEnds[i - 1]!;
       const b = rows.idEnds[i]!;
@@ -128,7 +117,146 @@ export class ScoresExport {
       o += NAME[this.top[t + 2]!]!.copy(out, o);
       out[o - 1] = 10;
     }
-    return out.subarray(0, o);
+    this.o = o;
+  }
+
+  /** The part's bytes (valid until the next append); the next append begins a new part. */
+  take(): Uint8Array {
+    const end = this.o === 0 ? this.out.write(SCORES_HEADER, 0, 'latin1') : this.o;
+    this.o = 0;
+    return this.out.subarray(0, end);
+  }
+}
+
+/** What the export thread is asked (scoresExportThread.ts), or the same handler in this thread. */
+export type ExportRequest =
+  | { op: 'start'; model: ServingModel; asOf: string; root: string | null }
+  | ({ op: 'rows' } & FeatureRows)
+  /** Ends the part: written to root/path (a local lake folder), or answered as bytes to write. */
+  | { op: 'part'; path: string };
+
+export interface ExportAnswer {
+  bytes: Uint8Array | null;
+}
+
+/** The export thread's work: format parts; write them where the lake is a local folder, else hand them back. */
+export function exportHandler(): RequestHandler<ExportRequest, ExportAnswer> {
+  let formatter: ScoresFormatter | undefined;
+  let lake: LocalLake | null = null;
+  return async (req) => {
+    if (req.op === 'start') {
+      formatter = new ScoresFormatter(req.model, req.asOf);
+      lake = req.root === null ? null : new LocalLake(req.root);
+      return { value: { bytes: null } };
+    }
+    if (!formatter) throw new Error('export: rows before start');
+    if (req.op === 'rows') {
+      formatter.append(req);
+      return { value: { bytes: null } };
+    }
+    const bytes = formatter.take();
+    if (lake) {
+      await lake.write(req.path, bytes);
+      return { value: { bytes: null } };
+    }
+    const copy = new Uint8Array(bytes);
+    return { value: { bytes: copy }, transfer: [copy.buffer] };
+  };
+}
+
+/** Rows per message to the export thread (each message a copy the thread may keep). */
+const MESSAGE_ROWS = 16_384;
+
+/** One export being written; publish() or discard() ends it. */
+export class ScoresExport {
+  private readonly folder: string;
+  private readonly token: string;
+  private readonly temps: string[] = [];
+  private readonly writes: Promise<void>[] = [];
+  private readonly channel: RequestChannel<ExportRequest, ExportAnswer>;
+  private inPart = 0;
+  private contacts = 0;
+  private finished = false;
+
+  constructor(
+    private readonly lake: Lake,
+    private readonly subject: Subject,
+    private readonly partRows: number,
+    private readonly runId: string,
+    threaded = true,
+  ) {
+    this.folder = scoresFolder(subject.asOf);
+    this.token = `v${subject.model.version}`;
+    // Scoring and formatting a part costs about as much as reading it: on a thread of its own it
+    // overlaps the reading (this thread) and the load (the warehouse's thread). From a local lake
+    // folder that thread writes the parts itself; otherwise it hands them back to be written here.
+    this.channel = RequestChannel.open(path.join(__dirname, 'scoresExportThread.js'), exportHandler(), 4, threaded);
+    void this.channel.send({ op: 'start', model: subject.model, asOf: subject.asOf, root: this.channel.threaded ? (lake.localRoot ?? null) : null });
+  }
+
+  /**
+   * Scores `rows` with the export's version into the current part (a part is written once it is
+   * full); resolves once the rows are taken in, so their memory may be reused.
+   */
+  add(rows: FeatureRows): Promise<void> {
+    // One at a time, in order (the caller does not wait for one chunk before handing the next).
+    const done = this.queue.then(() => this.addNow(rows));
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  private queue: Promise<void> = Promise.resolve();
+
+  private async addNow(rows: FeatureRows): Promise<void> {
+    const shared = isShared(rows);
+    const taken: Promise<unknown>[] = [];
+    for (let from = 0; from < rows.n; ) {
+      const to = Math.min(rows.n, from + MESSAGE_ROWS, from + (this.partRows - this.inPart));
+      const base = from === 0 ? 0 : rows.idEnds[from - 1]!;
+      let msg: FeatureRows;
+      let transfer: ArrayBuffer[] = [];
+      if (shared && from === 0 && to === rows.n) msg = rows; // read in place by the thread
+      else {
+        // Copies handed over by transfer.
+        const idEnds = new Uint32Array(to - from);
+        for (let i = from; i < to; i++) idEnds[i - from] = rows.idEnds[i]! - base;
+        msg = { n: to - from, ids: new Uint8Array(rows.ids.subarray(base, rows.idEnds[to - 1])), idEnds, x: rows.x.slice(from * N_FEATURES, to * N_FEATURES) };
+        transfer = [msg.ids.buffer, msg.idEnds.buffer, msg.x.buffer] as ArrayBuffer[];
+      }
+      taken.push((await this.channel.send({ op: 'rows', ...msg }, transfer)).answer);
+      this.inPart += to - from;
+      this.contacts += to - from;
+      if (this.inPart === this.partRows) await this.endPart();
+      from = to;
+    }
+    await Promise.all(taken);
+  }
+
+  /** Writes the current part under its temporary name (`_tmp-…`, hidden by the Hadoop convention). */
+  private async endPart(): Promise<void> {
+    const part = `${this.folder}/_tmp-${this.runId}-part-${String(this.temps.length).padStart(4, '0')}.csv`;
+    this.temps.push(part);
+    this.inPart = 0;
+    const { answer } = await this.channel.send({ op: 'part', path: part });
+    const written = answer.then(async (a) => {
+      if (a.bytes) await this.lake.write(part, a.bytes);
+    });
+    written.catch(() => undefined); // observed by finish
+    this.writes.push(written);
+  }
+
+  /** Every part written (an empty population has one part, its header); throws if a part could not be. */
+  async finish(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    try {
+      await this.queue;
+      if (this.inPart > 0 || this.temps.length === 0) await this.endPart();
+      await this.channel.drain();
+      for (const w of this.writes) await w;
+    } finally {
+      await this.channel.close();
+    }
   }
 
   /** The final name of temporary part `k`: the version and the population (its hash) are in it. */
@@ -143,6 +271,7 @@ export class ScoresExport {
    */
   async publish(warehouse: Pick<Warehouse, 'withServingLock'>, populationHash: string, now: () => Date = () => new Date()): Promise<ExportResult> {
     try {
+      await this.finish();
       return await warehouse.withServingLock(async (state) => {
         const stale = sameSubject(this.subject, populationHash, state);
         if (stale !== null) {
@@ -172,6 +301,7 @@ export class ScoresExport {
 
   /** Removes this export's temporary parts (an export that will not be published). */
   async discard(): Promise<void> {
+    await this.finish().catch(() => undefined);
     for (const t of this.temps) await this.lake.delete(t);
     this.temps.length = 0;
   }
@@ -202,9 +332,9 @@ function writeId(out: Buffer, o: number, ids: Uint8Array, a: number, b: number):
   return o;
 }
 
-/** An export of the population of `asOf` scored by `model` (its content hash is given at publish). */
-export function startExport(lake: Lake, model: ServingModel, asOf: string, capacity: number, runId: string): ScoresExport {
-  return new ScoresExport(lake, { model, asOf }, capacity, runId);
+/** An export of the population of `asOf` scored by `model`, in parts of `partRows` (its content hash is given at publish). */
+export function startExport(lake: Lake, model: ServingModel, asOf: string, partRows: number, runId: string): ScoresExport {
+  return new ScoresExport(lake, { model, asOf }, partRows, runId);
 }
 
 export interface ExportDeps {

@@ -24,6 +24,11 @@ export interface Lake {
   read(path: string): Promise<Buffer>;
   /** The file as a stream of chunks, for files too large to hold. */
   readStream(path: string): AsyncIterable<Buffer>;
+  /**
+   * The file read once, front to back, in chunks that may share memory: each chunk is valid only until
+   * the next one is asked for. No garbage per chunk (a million-row partition is 125 MB of chunks).
+   */
+  scan(path: string): AsyncIterable<Buffer>;
   exists(path: string): Promise<boolean>;
   /** Files (not folders) under a folder, recursively, sorted by path. Empty when the folder is absent. */
   list(folder: string): Promise<LakeEntry[]>;

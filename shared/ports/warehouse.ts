@@ -128,6 +128,7 @@ export interface PopulationLoad {
   readonly before: ServedState;
   /** The active version when the load began (null when none): what the export beside the load uses. */
   readonly model: ServingModel | null;
+  /** Resolves once the rows are taken in (their memory may then be reused); commit waits for every write. */
   write(rows: FeatureRows): Promise<void>;
   commit(contentHash: string): Promise<ServedPopulation>;
   rollback(): Promise<void>;

@@ -300,9 +300,14 @@ export class FastRowReader {
   }
 }
 
+/** The most UTF-8 bytes a valid contact id takes (MAX_CONTACT_ID UTF-16 units, at most 3 bytes each). */
+const MAX_ID_BYTES = MAX_CONTACT_ID * 3;
+
 /**
- * FeatureRows being filled, reused chunk after chunk: contact ids as bytes in one growable buffer,
- * features in a typed array. A million rows cost no per-row string or object.
+ * FeatureRows being filled, reused chunk after chunk: contact ids as bytes in one buffer, features in
+ * a typed array. A million rows cost no per-row string or object. A shared one (on SharedArrayBuffers)
+ * is read by other threads in place, with no copy; its id bytes do not grow, so it is full a row early
+ * when one more id of the longest kind might not fit.
  */
 export class RowBuffer {
   n = 0;
@@ -311,14 +316,24 @@ export class RowBuffer {
   readonly idEnds: Uint32Array;
   readonly x: Float64Array;
 
-  constructor(readonly capacity: number) {
-    this.ids = Buffer.allocUnsafe(Math.max(64, capacity * 12));
-    this.idEnds = new Uint32Array(capacity);
-    this.x = new Float64Array(capacity * N_FEATURES);
+  constructor(
+    readonly capacity: number,
+    readonly shared = false,
+  ) {
+    const idBytes = Math.max(MAX_ID_BYTES, capacity * 12);
+    this.ids = shared ? Buffer.from(new SharedArrayBuffer(idBytes)) : Buffer.allocUnsafe(idBytes);
+    this.idEnds = shared ? new Uint32Array(new SharedArrayBuffer(capacity * 4)) : new Uint32Array(capacity);
+    this.x = shared ? new Float64Array(new SharedArrayBuffer(capacity * N_FEATURES * 8)) : new Float64Array(capacity * N_FEATURES);
+  }
+
+  /** No room for another row. */
+  get full(): boolean {
+    return this.n === this.capacity || (this.shared && this.used + MAX_ID_BYTES > this.ids.length);
   }
 
   private room(bytes: number): void {
     if (this.used + bytes <= this.ids.length) return;
+    if (this.shared) throw new Error('RowBuffer: a shared buffer is full (check full before adding)');
     const bigger = Buffer.allocUnsafe(Math.max(this.ids.length * 2, this.used + bytes));
     this.ids.copy(bigger, 0, 0, this.used);
     this.ids = bigger;
@@ -349,6 +364,47 @@ export class RowBuffer {
   /** The rows as a FeatureRows view (valid until the next reset). */
   rows(): FeatureRows {
     return { n: this.n, ids: this.ids.subarray(0, this.used), idEnds: this.idEnds.subarray(0, this.n), x: this.x.subarray(0, this.n * N_FEATURES) };
+  }
+}
+
+/** Whether `rows` lives on shared memory (other threads may read it in place). */
+export function isShared(rows: FeatureRows): boolean {
+  return rows.x.buffer instanceof SharedArrayBuffer && rows.ids.buffer instanceof SharedArrayBuffer && rows.idEnds.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * A ring of shared RowBuffers: the reader fills one while the consumers (the warehouse's loader, the
+ * export) read the ones handed over. A buffer is reused once every consumer of it is done, so memory
+ * is these buffers whatever the partition's size, with no copy and no garbage per chunk.
+ */
+export class RowRing {
+  private readonly slots: { rows: RowBuffer; done: Promise<void> | null }[];
+  private k = 0;
+
+  constructor(size: number, capacity: number) {
+    this.slots = Array.from({ length: size }, () => ({ rows: new RowBuffer(capacity, true), done: null }));
+  }
+
+  get current(): RowBuffer {
+    return this.slots[this.k]!.rows;
+  }
+
+  /** Hands the current buffer to `consumed` (settled when its consumers are done) and returns the next free one. */
+  async next(consumed: Promise<unknown>): Promise<RowBuffer> {
+    const slot = this.slots[this.k]!;
+    slot.done = consumed.then(() => undefined);
+    slot.done.catch(() => undefined); // observed when the slot comes round again, or by drain
+    this.k = (this.k + 1) % this.slots.length;
+    const free = this.slots[this.k]!;
+    if (free.done) await free.done;
+    free.done = null;
+    free.rows.reset();
+    return free.rows;
+  }
+
+  /** Waits for every consumer; throws the first failure. */
+  async drain(): Promise<void> {
+    for (const s of this.slots) if (s.done) await s.done;
   }
 }
 

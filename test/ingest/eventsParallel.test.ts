@@ -24,6 +24,7 @@ function chunked(lake: Lake, size: number): Lake {
     list: (f) => lake.list(f),
     delete: (p) => lake.delete(p),
     rename: (a, b) => lake.rename(a, b),
+    scan: (p) => lake.scan(p),
     async *readStream(p) {
       const all = await lake.read(p);
       for (let i = 0; i < all.length; i += size) yield Buffer.from(all.subarray(i, i + size));

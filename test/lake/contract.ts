@@ -36,6 +36,17 @@ export function lakeContract(name: string, make: () => Promise<{ lake: Lake; cle
       await expect(lake.rename('scores/none.csv', 'scores/x.csv')).rejects.toBeInstanceOf(LakeNotFoundError);
     });
 
+    test('scan yields the file in chunks that concatenate to its bytes (each copied before the next)', async () => {
+      const big = Buffer.from('0123456789'.repeat(300_000) + 'end');
+      await lake.write('big.bin', big);
+      const parts: Buffer[] = [];
+      for await (const c of lake.scan('big.bin')) parts.push(Buffer.from(c));
+      expect(Buffer.concat(parts).equals(big)).toBe(true);
+      await expect((async () => {
+        for await (const c of lake.scan('none.bin')) void c;
+      })()).rejects.toBeInstanceOf(LakeNotFoundError);
+    });
+
     test('an empty file is a file', async () => {
       await lake.write('raw/2026/03/01/_SUCCESS', '');
       expect(await lake.exists('raw/2026/03/01/_SUCCESS')).toBe(true);

@@ -260,10 +260,10 @@ describe('a partition is every *.csv of its folder, complete with its _SUCCESS m
     await land(rows.map((r) => r.replace(',0.5', ',0.6')));
     const sneaky: Lake = Object.create(e.lake) as Lake;
     let reads = 0;
-    sneaky.readStream = async function* (p) {
+    sneaky.scan = async function* (p) {
       // The first read (the hash) sees one content, the second (the load) another.
       if (++reads === 2) await e.lake.write(p, `${FEATURES_HEADER}\n${rows.map((r) => r.replace(',0.5', ',0.7')).join('\n')}\n`);
-      yield* e.lake.readStream(p);
+      yield* e.lake.scan(p);
     };
     await expect(scorePartition(deps({ lake: sneaky }), FOLDER)).rejects.toThrow(/changed while it was being read/);
     expect(table(`SELECT mms_affinity FROM contact_features ORDER BY contact_id`).map((r) => r.mms_affinity)).toEqual([0.5, 0.5]);

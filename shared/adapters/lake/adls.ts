@@ -61,6 +61,11 @@ export class AdlsLake implements Lake {
     for await (const chunk of body) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
   }
 
+  /** The service's response chunks are fresh buffers: a scan is the stream itself. */
+  scan(path: string): AsyncIterable<Buffer> {
+    return this.readStream(path);
+  }
+
   async exists(path: string): Promise<boolean> {
     return this.file(path).exists();
   }

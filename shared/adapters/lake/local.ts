@@ -52,6 +52,28 @@ export class LocalLake implements Lake {
     for await (const chunk of createReadStream(full, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
   }
 
+  async *scan(p: string): AsyncIterable<Buffer> {
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(this.resolve(p), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new LakeNotFoundError(p);
+      throw err;
+    }
+    try {
+      // Two buffers in turn: the chunk yielded stays intact while the next is read into the other.
+      const bufs = [Buffer.allocUnsafeSlow(1 << 20), Buffer.allocUnsafeSlow(1 << 20)];
+      for (let k = 0, position = 0; ; k ^= 1) {
+        const { bytesRead } = await fh.read(bufs[k]!, 0, 1 << 20, position);
+        if (bytesRead === 0) return;
+        position += bytesRead;
+        yield bufs[k]!.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
   async exists(p: string): Promise<boolean> {
     try {
       return (await fs.stat(this.resolve(p))).isFile();

@@ -34,8 +34,8 @@ import {
   servingModelFromRow,
   versionFromRow,
 } from './rows';
-import { type LoadCommit, type LoadOpened, type LoaderRequest, PopulationLoaderCore, runLoaderRequest } from './sqlitePopulation';
-import { RowBuffer } from '../../scoring/featureRows';
+import { type LoadCommit, type LoadOpened, type LoaderRequest, PopulationLoaderCore, type RowsMessage, runLoaderRequest } from './sqlitePopulation';
+import { isShared, RowBuffer } from '../../scoring/featureRows';
 
 export interface SqliteWarehouseOptions {
   /** Test seam: called after each step of a deploy/rollback transaction; a throw aborts it. */
@@ -459,30 +459,54 @@ class SqlitePopulationLoad implements PopulationLoad {
     return p;
   }
 
-  async write(rows: FeatureRows): Promise<void> {
+  /** Resolves once the thread has inserted the rows (the caller may then reuse their memory). */
+  write(rows: FeatureRows): Promise<void> {
+    // One at a time, in order (the caller does not wait for one chunk before handing the next).
+    const done = this.queue.then(() => this.writeNow(rows));
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  private queue: Promise<void> = Promise.resolve();
+
+  private async writeNow(rows: FeatureRows): Promise<void> {
     if (this.done) throw new Error('population load already finished');
     if (this.dead) throw this.dead;
+    const shared = isShared(rows);
+    const sent: Promise<unknown>[] = [];
     for (let from = 0; from < rows.n; from += MESSAGE_ROWS) {
       const to = Math.min(rows.n, from + MESSAGE_ROWS);
-      while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
+      while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift()!.catch(() => undefined);
       const n = to - from;
-      // Copies handed over by transfer: the caller reuses its buffers once write returns.
       const base = from === 0 ? 0 : rows.idEnds[from - 1]!;
-      const idEnds = new Uint32Array(n);
-      for (let i = 0; i < n; i++) idEnds[i] = rows.idEnds[from + i]! - base;
-      const ids = new Uint8Array(rows.ids.subarray(base, rows.idEnds[to - 1])); // a copy (Buffer.slice would be a view)
-      const x = rows.x.slice(from * N_FEATURES, to * N_FEATURES);
-      const p = this.request({ op: 'write', n, ids, idEnds, x }, [x.buffer, idEnds.buffer, ids.buffer] as ArrayBuffer[]);
+      const end = rows.idEnds[to - 1]!;
+      let msg: RowsMessage;
+      let transfer: ArrayBuffer[] = [];
+      if (shared && from === 0 && to === rows.n) {
+        // Shared memory: the thread reads these rows in place.
+        msg = { n, ids: rows.ids, idEnds: rows.idEnds, x: rows.x };
+      } else {
+        // Copies handed over by transfer: the caller may reuse its buffers once the rows are written.
+        const idEnds = new Uint32Array(n);
+        for (let i = 0; i < n; i++) idEnds[i] = rows.idEnds[from + i]! - base;
+        msg = { n, ids: new Uint8Array(rows.ids.subarray(base, end)), idEnds, x: rows.x.slice(from * N_FEATURES, to * N_FEATURES) };
+        transfer = [msg.x.buffer, msg.idEnds.buffer, msg.ids.buffer] as ArrayBuffer[];
+      }
+      const p = this.request({ op: 'write', ...msg }, transfer);
       p.catch(() => undefined); // observed through inFlight / commit
       this.inFlight.push(p);
+      sent.push(p);
       this.contacts += n;
     }
+    await Promise.all(sent);
   }
 
   async commit(contentHash: string): Promise<ServedPopulation> {
     if (this.done) throw new Error('population load already finished');
     // A failure here leaves the transaction open: the caller rolls back, which ends the thread.
+    await this.queue;
     while (this.inFlight.length > 0) await this.inFlight.shift();
+    if (this.dead) throw this.dead;
     const c: LoadCommit = { asOf: this.target.asOf, contentHash, path: this.target.path, contacts: this.contacts, loadedAt: this.loadedAt };
     await this.request({ op: 'commit', ...c });
     this.done = true;
