@@ -219,23 +219,30 @@ F = ${JSON.stringify(F)}
 df = pd.read_csv(csv, dtype={'contact_id': str, 'as_of': str})
 x = df[F].to_numpy()
 z = x @ np.array(w) + off
-p = np.where(z >= 0, 1 / (1 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))))
-s100 = np.floor(100 * p + 0.5).astype(int)
+e = np.exp(-np.abs(z))
+p = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+s100 = np.floor(100 * p + 0.5).astype(np.int64)
 band = np.select([s100 >= 80, s100 >= 60, s100 >= 40], ['High', 'Medium', 'Low'], 'Very low')
 contrib = (x - np.array(mean)) * np.array(w)
 top = np.argsort(-np.abs(contrib), axis=1, kind='stable')[:, :3]
 names = np.array(F)[top]
-tf = ['[' + ','.join('["%s",%s]' % (F[j], round(c[j], 4)) for j in t) + ']' for c, t in zip(contrib, top)]
+rows = np.arange(len(df))[:, None]
+c3 = np.round(contrib[rows, top], 4)
+tf = pd.Series('[["', index=df.index)
+for k in range(3):
+    tf = tf + names[:, k] + '",' + pd.Series(c3[:, k]).astype(str) + (']]' if k == 2 else '],["')
 db = sqlite3.connect(home + '/peer.db')
 db.execute('PRAGMA journal_mode = WAL')
+db.execute('PRAGMA synchronous = NORMAL')
 db.execute('CREATE TABLE IF NOT EXISTS contact_features (contact_id TEXT PRIMARY KEY, as_of TEXT, %s, updated_at TEXT) WITHOUT ROWID' % ', '.join(f + ' REAL' for f in F))
 db.execute('CREATE TABLE IF NOT EXISTS lead_scores (contact_id TEXT PRIMARY KEY, model_version INTEGER, lead_score REAL, probability REAL, score_100 INTEGER, band TEXT, top_factors TEXT, as_of TEXT, scored_at TEXT) WITHOUT ROWID')
 now = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
-ids = df['contact_id'].tolist(); asof = df['as_of'].tolist()
+feat = df[['contact_id', 'as_of'] + F].assign(updated_at=now)
+score = pd.DataFrame({'contact_id': df['contact_id'], 'model_version': 1, 'lead_score': z, 'probability': p, 'score_100': s100, 'band': band, 'top_factors': tf, 'as_of': df['as_of'], 'scored_at': now})
 with db:
-    db.executemany('INSERT OR REPLACE INTO contact_features VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', ((ids[i], asof[i], *x[i].tolist(), now) for i in range(len(ids))))
-    db.executemany('INSERT OR REPLACE INTO lead_scores VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)', ((ids[i], float(z[i]), float(p[i]), int(s100[i]), band[i], tf[i], asof[i], now) for i in range(len(ids))))
-out = pd.DataFrame({'contact_id': ids, 'as_of': asof, 'model_version': 1, 'lead_score': z, 'probability': p, 'score_100': s100, 'band': band,
+    db.executemany('INSERT OR REPLACE INTO contact_features VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', feat.itertuples(index=False, name=None))
+    db.executemany('INSERT OR REPLACE INTO lead_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', score.itertuples(index=False, name=None))
+out = pd.DataFrame({'contact_id': df['contact_id'], 'as_of': df['as_of'], 'model_version': 1, 'lead_score': z, 'probability': p, 'score_100': s100, 'band': band,
                     'top_factor_1': names[:, 0], 'top_factor_2': names[:, 1], 'top_factor_3': names[:, 2]})
 out.to_csv(home + '/scores.csv', index=False)
 print(json.dumps({'seconds': time.perf_counter() - t0, 'peakMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'cpuSeconds': time.process_time()}))

@@ -80,18 +80,18 @@ export function validateRow(fields: string[], index: number[], expectedAsOf: str
  * Contact ids seen so far, as two independent 32-bit hashes in one open-addressing table of 8-byte
  * slots (a zero first hash marks a free slot; a real zero is stored as 1): no retained string. A false
  * "duplicate" needs both hashes to collide (about n²/2⁶⁵, 3·10⁻⁸ for a million contacts). Sized once
- * from the expected number of contacts (`expected`), it grows only when more arrive, at most 7/10 full.
+ * from the expected number of contacts (`expected`, about 11 bytes each), it grows only when more
+ * arrive, at most 7/10 full.
  */
 export class ContactIdSet {
   private slots: Uint32Array;
-  private mask: number;
+  /** Number of slots; a slot index is (hash × cap) >>> 32, so cap need not be a power of two. */
+  private cap: number;
   private count = 0;
 
   constructor(expected = 1 << 15) {
-    let cap = 1 << 4;
-    while (cap * 0.7 < expected) cap *= 2;
-    this.slots = new Uint32Array(cap * 2);
-    this.mask = cap - 1;
+    this.cap = Math.max(16, Math.ceil(expected / 0.7));
+    this.slots = new Uint32Array(this.cap * 2);
   }
 
   get size(): number {
@@ -120,26 +120,30 @@ export class ContactIdSet {
   }
 
   private insert(a: number, b: number): boolean {
-    if ((this.count + 1) * 10 > (this.mask + 1) * 7) this.grow();
+    if ((this.count + 1) * 10 > this.cap * 7) this.grow();
     const slots = this.slots;
-    const mask = this.mask;
-    for (let s = (a ^ Math.imul(b, 0x27d4eb2d)) & mask; ; s = (s + 1) & mask) {
+    const cap = this.cap;
+    // The slot from the high bits of a mix of both hashes (multiply-shift, in two 16-bit halves so the
+    // product stays exact in a double).
+    const h = (a ^ Math.imul(b, 0x27d4eb2d)) >>> 0;
+    let s = Math.floor(((h >>> 16) * cap + (((h & 0xffff) * cap) >>> 16)) / 65536);
+    for (; ; s = s + 1 === cap ? 0 : s + 1) {
       const at = s * 2;
-      const h = slots[at]!;
-      if (h === 0) {
+      const x = slots[at]!;
+      if (x === 0) {
         slots[at] = a;
         slots[at + 1] = b;
         this.count++;
         return true;
       }
-      if (h === a && slots[at + 1] === b) return false;
+      if (x === a && slots[at + 1] === b) return false;
     }
   }
 
   private grow(): void {
     const old = this.slots;
-    this.slots = new Uint32Array(old.length * 2);
-    this.mask = old.length - 1;
+    this.cap *= 2;
+    this.slots = new Uint32Array(this.cap * 2);
     this.count = 0;
     for (let at = 0; at < old.length; at += 2) if (old[at] !== 0) this.insert(old[at]!, old[at + 1]!);
   }

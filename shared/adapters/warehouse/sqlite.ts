@@ -36,6 +36,7 @@ import {
 } from './rows';
 import { type LoadCommit, type LoadOpened, type LoaderRequest, PopulationLoaderCore, type RowsMessage, runLoaderRequest } from './sqlitePopulation';
 import { isShared, RowBuffer } from '../../scoring/featureRows';
+import { WORKER_LIMITS } from '../../pipeline/requestChannel';
 
 export interface SqliteWarehouseOptions {
   /** Test seam: called after each step of a deploy/rollback transaction; a throw aborts it. */
@@ -431,7 +432,7 @@ class SqlitePopulationLoad implements PopulationLoad {
 
   static async open(file: string, setup: string, target: PopulationTarget, threaded: boolean): Promise<SqlitePopulationLoad> {
     const script = path.join(__dirname, 'sqlitePopulationThread.js');
-    const load = new SqlitePopulationLoad(target, threaded && __filename.endsWith('.js') ? new Worker(script) : undefined);
+    const load = new SqlitePopulationLoad(target, threaded && __filename.endsWith('.js') ? new Worker(script, { resourceLimits: WORKER_LIMITS }) : undefined);
     try {
       const opened = (await load.request({ op: 'open', file, setup })) as LoadOpened;
       load.model = opened.model ? servingModelFromRow(opened.model) : null;
