@@ -8,12 +8,12 @@ import { PopulationLoaderCore, runLoaderRequest, type LoaderRequest } from './sq
  * commit, the checkpoint request (sent once the caller's own follow-up is done) copies the WAL into
  * the database file, and the thread ends.
  */
-const port = parentPort;
-if (!port) throw new Error('sqlitePopulationThread runs as a worker thread');
 const core = new PopulationLoaderCore();
 let failed: string | undefined;
 
-port.on('message', (m: LoaderRequest & { seq: number }) => {
+// Only as a worker thread (loading the module elsewhere, as the package test does, starts nothing).
+parentPort?.on('message', (m: LoaderRequest & { seq: number }) => {
+  const port = parentPort!;
   if (m.op === 'rollback') {
     core.rollback();
     port.postMessage({ seq: m.seq });
