@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { N_FEATURES } from '../features/schema';
 import { evaluate, type Evaluation } from '../model/metrics';
 import { leadScore, sigmoid } from '../model/score';
@@ -126,6 +127,9 @@ export async function retrain(deps: RetrainDeps, request: RetrainRequest): Promi
   const run: RetrainRun = { id, trigger: request.trigger, status: 'running', startedAt: started.toISOString(), details };
   if (request.reason) run.reason = request.reason;
   const finish = async (status: RunRecord['status'], outcome: RetrainOutcome, reason?: string): Promise<RetrainRun> => {
+    // The version this run registered becomes complete only now: a run that dies before this line
+    // leaves it incomplete, and deploy refuses it without --force.
+    if (details.version !== null) await deps.warehouse.completeVersion(details.version);
     details.outcome = outcome;
     details.durationMs = now().getTime() - started.getTime();
     run.status = status;
@@ -154,10 +158,24 @@ export async function retrain(deps: RetrainDeps, request: RetrainRequest): Promi
     }
   }
   // Single flight across instances: whoever holds the lease trains; everyone else is recorded and leaves.
-  if (!(await deps.ledger.acquireLock(LOCK, id, deps.settings.lockMinutes * 60_000))) {
-    return finish('suppressed', 'suppressed', 'another retrain is running (single flight)');
+  // A lease whose holder is gone is taken over: on this machine when its process no longer exists,
+  // anywhere when the lease expired.
+  const owner = lockOwner(id);
+  const ttl = deps.settings.lockMinutes * 60_000;
+  let held = await deps.ledger.acquireLock(LOCK, owner, ttl);
+  if (!held) {
+    const holder = await deps.ledger.lockHolder(LOCK);
+    if (holder && !ownerAlive(holder.owner)) {
+      held = await deps.ledger.acquireLock(LOCK, owner, ttl, { takeOverFrom: holder.owner });
+      if (held) log(`retrain ${id}: took the lock over from ${holder.owner}, whose process is gone`);
+    }
+  }
+  if (!held) {
+    const holder = await deps.ledger.lockHolder(LOCK);
+    return finish('suppressed', 'suppressed', `another retrain is running (single flight; lock held by ${holder?.owner ?? 'another instance'} until ${holder?.expiresAt ?? '?'})`);
   }
   try {
+    await abandonOrphans(deps, id, now().toISOString(), log);
     if (RATE_LIMITED.includes(request.trigger)) {
       await deps.ledger.setCooldown(COOLDOWN, new Date(started.getTime() + deps.settings.cooldownHours * 3_600_000).toISOString());
     }
@@ -167,7 +185,42 @@ export async function retrain(deps: RetrainDeps, request: RetrainRequest): Promi
     const message = err instanceof Error ? err.message : String(err);
     return finish('failed', 'error', message);
   } finally {
-    await deps.ledger.releaseLock(LOCK, id);
+    await deps.ledger.releaseLock(LOCK, owner);
+  }
+}
+
+/** A lock owner says where it runs: `<host>/<pid>/<run id>`, so a later run can tell whether it is gone. */
+export function lockOwner(runId: string): string {
+  return `${hostname()}/${process.pid}/${runId}`;
+}
+
+/**
+ * Whether the process holding a lock may still be running. Only a holder on this machine can be
+ * known to be gone (no process with its pid); any other is presumed alive until its lease expires.
+ */
+export function ownerAlive(owner: string): boolean {
+  const [host, pid] = owner.split('/');
+  if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * With the lock held, no other retrain can be running: a run still recorded as running stopped before
+ * it finished (its process died). It is marked abandoned; a version it registered stays incomplete,
+ * which deploy refuses without --force.
+ */
+async function abandonOrphans(deps: RetrainDeps, self: string, at: string, log: (m: string) => void): Promise<void> {
+  for (const r of await deps.ledger.listRuns(50)) {
+    if (r.status !== 'running' || r.id === self) continue;
+    const version = (r.details as Partial<RetrainDetails> | undefined)?.version ?? null;
+    const reason = `the process running it stopped before it finished${version !== null ? `; v${version}, which it registered, is incomplete (deploy it only with --force)` : ''}`;
+    await deps.ledger.putRun({ ...r, status: 'abandoned', finishedAt: at, reason });
+    log(`retrain ${r.id}: abandoned (${reason})`);
   }
 }
 
@@ -215,6 +268,8 @@ async function retrainLocked(
     trigger: request.trigger,
     window: { start: set.window.trainFrom, end: set.window.validTo },
     status: rejected.length ? 'rejected' : 'staged',
+    // Complete when the run finishes (finish above), not when the artifacts are written.
+    complete: false,
     modelJsonExtra: {
       psi_baseline_population: population
         ? `every eligible contact in the features partitions ${set.window.trainFrom}..${set.window.trainTo} (${population.n} rows)`
@@ -262,6 +317,8 @@ async function retrainLocked(
   }
   if (!settings.autoDeploy) return finish('succeeded', 'staged', `v${registered.version} staged for approval`);
 
+  // This run's own version: complete for this deploy (the run is alive and decided it).
+  await deps.warehouse.completeVersion(registered.version);
   await deployVersion(deps, registered.version, {
     by: `retrain:${request.trigger}`,
     reason: request.reason ?? `retrain ${run.id}`,

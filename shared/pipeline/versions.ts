@@ -42,6 +42,42 @@ export interface RegisterInput {
   status?: 'staged' | 'rejected';
   /** Further fields for model.json (e.g. run id, data partitions with hashes, code version). */
   modelJsonExtra?: Record<string, unknown>;
+  /**
+   * Complete once its artifacts are written (default true). A retrain registers incomplete and
+   * completes the version when the run finishes, so one killed in between leaves it incomplete.
+   */
+  complete?: boolean;
+}
+
+/** The lake already holds a registered version's folder: a registered artifact is never overwritten. */
+export class ArtifactExistsError extends Error {
+  constructor(folder: string) {
+    super(`${folder} already exists in the lake: a registered version's artifacts are never overwritten (the warehouse and the lake disagree; see README, Recovering a lost warehouse)`);
+    this.name = 'ArtifactExistsError';
+  }
+}
+
+/** The warehouse holds no version while the lake holds registered ones: it was lost or replaced. */
+export class LostWarehouseError extends Error {
+  constructor(location: string, highest: number) {
+    super(
+      `the warehouse ${location} holds no model versions, but the lake holds models/v1..v${highest}: the warehouse was lost or replaced. ` +
+        `Restore it from a backup, or move the lake's models/ aside to start the numbering again; nothing was registered`,
+    );
+    this.name = 'LostWarehouseError';
+  }
+}
+
+const MODEL_FOLDER = /^models\/v(\d+)\//;
+
+/** The highest version number with a folder in the lake's models/ (0 when none). */
+export async function highestLakeVersion(lake: Lake): Promise<number> {
+  let high = 0;
+  for (const e of await lake.list('models')) {
+    const m = MODEL_FOLDER.exec(e.path);
+    if (m) high = Math.max(high, Number(m[1]));
+  }
+  return high;
 }
 
 /** Scalars only go to SQL (curves and per-row detail stay in metrics.json). */
@@ -76,9 +112,15 @@ export async function registerVersion(deps: VersionDeps, input: RegisterInput): 
   if (input.window && (!DATE.test(input.window.start) || !DATE.test(input.window.end))) {
     throw new Error(`window must be YYYY-MM-DD dates; got ${input.window.start}..${input.window.end}`);
   }
+  // The next number is above both the warehouse's and the lake's highest: a warehouse that lost
+  // versions can never make a new one take an old one's folder.
+  const lakeHigh = await highestLakeVersion(deps.lake);
   for (let attempt = 0; ; attempt++) {
-    const version = await deps.warehouse.nextVersion();
+    const next = await deps.warehouse.nextVersion();
+    if (next === 1 && lakeHigh > 0) throw new LostWarehouseError(deps.warehouse.location, lakeHigh);
+    const version = Math.max(next, lakeHigh + 1);
     const folder = modelFolder(version);
+    if ((await deps.lake.list(folder)).length > 0) throw new ArtifactExistsError(folder);
     try {
       await deps.warehouse.insertVersion({
         version,
@@ -91,6 +133,8 @@ export async function registerVersion(deps: VersionDeps, input: RegisterInput): 
         weights: input.artifact.raw_weights,
         offset: input.artifact.offset,
         trainingMean: input.artifact.training_mean,
+        // Incomplete until its artifacts are written (below), or until its run finishes.
+        complete: false,
       });
     } catch (err) {
       if (err instanceof WarehouseConflictError && attempt < 5) continue;
@@ -112,6 +156,7 @@ export async function registerVersion(deps: VersionDeps, input: RegisterInput): 
       await deps.warehouse.deleteVersion(version);
       throw err;
     }
+    if (input.complete !== false) await deps.warehouse.completeVersion(version);
     deps.log?.(`registered model version ${version} (${input.status ?? 'staged'}) → ${folder}`);
     const registered = await deps.warehouse.getVersion(version);
     if (!registered) throw new Error(`model version ${version} vanished right after registration`);
@@ -125,6 +170,8 @@ export interface ChangeOptions {
   reason?: string | null;
   /** Rewrite the lake export after the change (default true). The change is complete without it. */
   export?: boolean;
+  /** Activate an incomplete version (registered by a run that did not finish) all the same. */
+  force?: boolean;
 }
 
 export interface ChangeResult {
@@ -164,7 +211,7 @@ async function afterChange(deployment: Deployment, changeSeconds: number, opts: 
 /** Activates `version` (staged or retired) in one transaction; throws WarehouseNotFoundError / WarehouseConflictError. */
 export async function deployVersion(deps: VersionDeps, version: number, opts: ChangeOptions): Promise<ChangeResult> {
   const target = await deps.warehouse.getVersion(version);
-  if (!target) throw new WarehouseNotFoundError(`model version ${version} does not exist`);
+  if (!target) throw await notFound(deps, version);
   const t0 = performance.now();
   const deployment = await deps.warehouse.activate({
     action: 'deploy',
@@ -172,6 +219,7 @@ export async function deployVersion(deps: VersionDeps, version: number, opts: Ch
     expectedActive: await deps.warehouse.activeVersion(),
     by: opts.by,
     reason: opts.reason ?? null,
+    force: opts.force === true,
   });
   return afterChange(deployment, (performance.now() - t0) / 1000, opts, deps);
 }
@@ -197,7 +245,7 @@ export async function rollback(deps: VersionDeps, opts: ChangeOptions & { toVers
     target = prev;
   } else {
     const v = await deps.warehouse.getVersion(target);
-    if (!v) throw new WarehouseNotFoundError(`model version ${target} does not exist`);
+    if (!v) throw await notFound(deps, target);
     if (v.status === 'staged') throw new WarehouseConflictError(`model version ${target} was never active; use deploy to activate a staged version`);
   }
   const deployment = await deps.warehouse.activate({
@@ -206,6 +254,7 @@ export async function rollback(deps: VersionDeps, opts: ChangeOptions & { toVers
     expectedActive: active,
     by: opts.by,
     reason: opts.reason ?? null,
+    force: opts.force === true,
   });
   return afterChange(deployment, (performance.now() - t0) / 1000, opts, deps);
 }
@@ -221,6 +270,15 @@ export async function backfillTrainingMeans(deps: Pick<VersionDeps, 'lake' | 'wa
     deps.log?.(`version ${v}: training means copied into SQL from ${modelFolder(v)}model.json`);
   }
   return missing;
+}
+
+/** Not found: or, when the warehouse holds no version at all while the lake does, a lost warehouse. */
+async function notFound(deps: Pick<VersionDeps, 'lake' | 'warehouse'>, version: number): Promise<Error> {
+  if ((await deps.warehouse.nextVersion()) === 1) {
+    const high = await highestLakeVersion(deps.lake);
+    if (high > 0) return new LostWarehouseError(deps.warehouse.location, high);
+  }
+  return new WarehouseNotFoundError(`model version ${version} does not exist`);
 }
 
 export async function listVersions(deps: Pick<VersionDeps, 'warehouse'>): Promise<ModelVersion[]> {

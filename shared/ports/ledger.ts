@@ -24,7 +24,8 @@ export interface PartitionRecord {
   files?: { name: string; size: number }[];
 }
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'suppressed';
+/** abandoned: the process running it stopped before it finished (found when the next run took the lock). */
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'suppressed' | 'abandoned';
 
 export interface RunRecord {
   id: string;
@@ -58,9 +59,12 @@ export interface Ledger {
   /**
    * Single flight across instances: true when `owner` now holds `name` until now + ttlMs. A free or
    * expired lock goes to exactly one of any number of concurrent callers; the holder may call again to
-   * renew. A lease that expires is lost: a long run renews before ttlMs passes.
+   * renew. A lease that expires is lost: a long run renews before ttlMs passes. `takeOverFrom` names a
+   * holder known to be gone (its process no longer exists): the lock is taken from it, and only from it.
    */
-  acquireLock(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  acquireLock(name: string, owner: string, ttlMs: number, options?: { takeOverFrom?: string }): Promise<boolean>;
+  /** Who holds `name` now (an expired lease included), or undefined. */
+  lockHolder(name: string): Promise<{ owner: string; expiresAt: string } | undefined>;
   /** Frees the lock only if `owner` still holds it (a lease taken over after expiry stays with the new holder). */
   releaseLock(name: string, owner: string): Promise<void>;
 

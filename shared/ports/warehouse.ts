@@ -32,6 +32,8 @@ export interface ModelVersion {
   createdAt: string;
   activatedAt: string | null;
   activatedBy: string | null;
+  /** False while the step that registered it has not finished (a retrain killed midway leaves it so). */
+  complete: boolean;
 }
 
 /** A version's weights in canonical feature order (FEATURES) plus the offset. */
@@ -65,6 +67,8 @@ export interface NewVersion {
   offset: number;
   /** The training mean of each feature, canonical order (stored with the version for top factors). */
   trainingMean: number[];
+  /** Registered as complete (the default) or not yet (a retrain completes it when it finishes). */
+  complete?: boolean;
 }
 
 export interface ActivateRequest {
@@ -74,6 +78,8 @@ export interface ActivateRequest {
   expectedActive: number | null;
   by: string;
   reason: string | null;
+  /** Activate an incomplete version all the same (an operator who checked it). */
+  force?: boolean;
 }
 
 export type { ServingModel };
@@ -150,6 +156,8 @@ export interface LeadScoreRow {
 
 export interface Warehouse {
   readonly engine: 'mssql' | 'sqlite';
+  /** Where it is, for messages: the database file, or server/database. */
+  readonly location: string;
   /** Applies pending schema migrations; returns the ids applied now (empty when up to date). */
   migrate(): Promise<string[]>;
 
@@ -157,6 +165,8 @@ export interface Warehouse {
   nextVersion(): Promise<number>;
   /** Inserts model_versions + its scoring_weights rows, inactive, in one transaction. */
   insertVersion(v: NewVersion): Promise<void>;
+  /** Marks a version complete: the step that registered it has finished. */
+  completeVersion(version: number): Promise<void>;
   /** Undoes insertVersion for a version never activated (staged or rejected); refuses any other. */
   deleteVersion(version: number): Promise<void>;
   getVersion(version: number): Promise<ModelVersion | undefined>;

@@ -72,6 +72,23 @@ export function ledgerContract(adapter: string, createStore: LedgerStoreFactory)
       });
     });
 
+    describe('takeover of a lock whose holder is gone', () => {
+      it('is taken from the named holder only, and lockHolder says who holds it', async () => {
+        const l = open();
+        expect(await l.lockHolder('retrain')).toBeUndefined();
+        expect(await l.acquireLock('retrain', 'host/1/a', 60_000)).toBe(true);
+        expect(await l.lockHolder('retrain')).toMatchObject({ owner: 'host/1/a' });
+        expect(await l.acquireLock('retrain', 'host/2/b', 60_000)).toBe(false);
+        // Naming another holder takes nothing.
+        expect(await l.acquireLock('retrain', 'host/2/b', 60_000, { takeOverFrom: 'host/9/z' })).toBe(false);
+        expect(await l.acquireLock('retrain', 'host/2/b', 60_000, { takeOverFrom: 'host/1/a' })).toBe(true);
+        expect(await l.lockHolder('retrain')).toMatchObject({ owner: 'host/2/b' });
+        // The old holder cannot free the new one's lock.
+        await l.releaseLock('retrain', 'host/1/a');
+        expect(await l.lockHolder('retrain')).toMatchObject({ owner: 'host/2/b' });
+      });
+    });
+
     describe('runs', () => {
       const run = (id: string, startedAt: string, extra: Partial<RunRecord> = {}): RunRecord => ({
         id,

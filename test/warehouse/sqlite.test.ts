@@ -19,7 +19,7 @@ describe('SQLite warehouse schema', () => {
     e = await env();
     expect(await e.warehouse.migrate()).toEqual([]);
     const db = raw(e);
-    expect(db.prepare('SELECT id FROM schema_migrations').all().map((r) => r.id)).toEqual(['001_schema', '002_served_by_sql']);
+    expect(db.prepare('SELECT id FROM schema_migrations').all().map((r) => r.id)).toEqual(['001_schema', '002_served_by_sql', '003_version_complete']);
     db.close();
   });
 

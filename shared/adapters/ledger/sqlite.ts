@@ -39,6 +39,8 @@ export class SqliteLedger implements Ledger {
     this.now = options.now ?? Date.now;
     const busyTimeoutMs = Math.round(options.busyTimeoutMs ?? 10_000);
     this.db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    // WAL commits need no fsync of their own (a power loss may lose the last ones, never corrupt the file).
+    this.db.exec('PRAGMA synchronous = NORMAL');
     // Switching a new file to WAL takes an exclusive lock and answers SQLITE_BUSY at once, without the busy
     // handler, when several processes open a fresh ledger together: retry that step until the timeout.
     const deadline = Date.now() + busyTimeoutMs;
@@ -49,6 +51,9 @@ export class SqliteLedger implements Ledger {
         this.db.exec(SCHEMA);
         break;
       } catch (e) {
+        if (/not a database|malformed/i.test(String(e))) {
+          throw new Error(`the ledger ${file} cannot be opened: ${e instanceof Error ? e.message : String(e)} (a damaged or foreign file: move it aside; the ledger holds run records, locks and cooldowns, and starts empty)`);
+        }
         if (!/database is locked|SQLITE_BUSY/i.test(String(e)) || Date.now() > deadline) throw e;
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
       }
@@ -82,7 +87,7 @@ export class SqliteLedger implements Ledger {
     return rows.map((r) => JSON.parse(r.record) as RunRecord);
   }
 
-  async acquireLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
+  async acquireLock(name: string, owner: string, ttlMs: number, options: { takeOverFrom?: string } = {}): Promise<boolean> {
     checkLease(name, owner, ttlMs);
     const now = this.now();
     this.db.exec('BEGIN IMMEDIATE');
@@ -90,8 +95,8 @@ export class SqliteLedger implements Ledger {
       const held = this.db.prepare('SELECT owner, expires_at_ms FROM locks WHERE name = ?').get(name) as
         | { owner: string; expires_at_ms: number }
         | undefined;
-      // The holder may renew its own lease; anyone may take an expired one.
-      const free = held === undefined || held.owner === owner || held.expires_at_ms <= now;
+      // The holder may renew its own lease; anyone may take an expired one, or one whose holder is gone.
+      const free = held === undefined || held.owner === owner || held.expires_at_ms <= now || (options.takeOverFrom !== undefined && held.owner === options.takeOverFrom);
       if (free) {
         this.db
           .prepare('INSERT OR REPLACE INTO locks (name, owner, expires_at_ms) VALUES (?, ?, ?)')
@@ -100,9 +105,14 @@ export class SqliteLedger implements Ledger {
       this.db.exec('COMMIT');
       return free;
     } catch (e) {
-      this.db.exec('ROLLBACK');
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw e;
     }
+  }
+
+  async lockHolder(name: string): Promise<{ owner: string; expiresAt: string } | undefined> {
+    const held = this.db.prepare('SELECT owner, expires_at_ms FROM locks WHERE name = ?').get(name) as { owner: string; expires_at_ms: number } | undefined;
+    return held && { owner: held.owner, expiresAt: new Date(held.expires_at_ms).toISOString() };
   }
 
   async releaseLock(name: string, owner: string): Promise<void> {

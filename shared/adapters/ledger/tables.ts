@@ -119,7 +119,7 @@ export class TableLedger implements Ledger {
     return runs.slice(0, limit);
   }
 
-  async acquireLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
+  async acquireLock(name: string, owner: string, ttlMs: number, options: { takeOverFrom?: string } = {}): Promise<boolean> {
     checkLease(name, owner, ttlMs);
     const t = await this.table();
     const rowKey = tableKey(name);
@@ -139,7 +139,8 @@ export class TableLedger implements Ledger {
         if (status(e) === 404) continue;
         throw e;
       }
-      if (held.owner !== owner && Date.parse(held.expiresAt) > this.now()) return false;
+      const gone = options.takeOverFrom !== undefined && held.owner === options.takeOverFrom;
+      if (held.owner !== owner && !gone && Date.parse(held.expiresAt) > this.now()) return false;
       try {
         await t.updateEntity(lease, 'Replace', { etag: held.etag });
         return true;
@@ -150,6 +151,17 @@ export class TableLedger implements Ledger {
       }
     }
     return false;
+  }
+
+  async lockHolder(name: string): Promise<{ owner: string; expiresAt: string } | undefined> {
+    const t = await this.table();
+    try {
+      const held = await t.getEntity<{ owner: string; expiresAt: string }>('lock', tableKey(name));
+      return { owner: held.owner, expiresAt: held.expiresAt };
+    } catch (e) {
+      if (status(e) === 404) return undefined;
+      throw e;
+    }
   }
 
   async releaseLock(name: string, owner: string): Promise<void> {

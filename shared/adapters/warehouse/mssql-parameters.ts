@@ -27,6 +27,7 @@ export const MSSQL_PARAMETER_TYPES: Record<string, string> = {
   feature: 'NVARCHAR(50)',
   weight: 'FLOAT',
   offset: 'FLOAT',
+  complete: 'BIT',
 
   // activation and deployment_log
   by: 'NVARCHAR(200)',

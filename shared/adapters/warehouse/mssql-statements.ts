@@ -35,15 +35,16 @@ ${SEED_WEIGHTED_SUM}`,
 
   nextVersion: `SELECT ISNULL(MAX(model_version), 0) + 1 AS next_version FROM dbo.model_versions WITH (UPDLOCK, HOLDLOCK);`,
   insertVersion: `INSERT INTO dbo.model_versions
-    (model_version, status, is_active, [trigger], artifact_path, metrics, auc, pr_auc, brier, window_start, window_end)
-VALUES (@version, @status, 0, @trigger, @artifactPath, @metrics, @auc, @prAuc, @brier, @windowStart, @windowEnd);`,
+    (model_version, status, is_active, [trigger], artifact_path, metrics, auc, pr_auc, brier, window_start, window_end, complete)
+VALUES (@version, @status, 0, @trigger, @artifactPath, @metrics, @auc, @prAuc, @brier, @windowStart, @windowEnd, @complete);`,
+  completeVersion: `UPDATE dbo.model_versions SET complete = 1 WHERE model_version = @version;`,
   insertWeight: `INSERT INTO dbo.scoring_weights (model_version, feature, weight, [offset], is_active)
 VALUES (@version, @feature, @weight, @offset, 0);`,
   deleteWeights: `DELETE FROM dbo.scoring_weights WHERE model_version = @version;`,
   deleteVersion: `DELETE FROM dbo.model_versions WHERE model_version = @version AND status IN ('staged', 'rejected');`,
-  getVersion: `SELECT model_version, status, [trigger], artifact_path, metrics, window_start, window_end, created_at, activated_at, activated_by
+  getVersion: `SELECT model_version, status, [trigger], artifact_path, metrics, window_start, window_end, created_at, activated_at, activated_by, complete
 FROM dbo.model_versions WHERE model_version = @version;`,
-  listVersions: `SELECT model_version, status, [trigger], artifact_path, metrics, window_start, window_end, created_at, activated_at, activated_by
+  listVersions: `SELECT model_version, status, [trigger], artifact_path, metrics, window_start, window_end, created_at, activated_at, activated_by, complete
 FROM dbo.model_versions ORDER BY model_version;`,
   getWeights: `SELECT feature, weight, [offset] FROM dbo.scoring_weights WHERE model_version = @version;`,
   getActiveWeights: `SELECT model_version, w_recency, w_fatigue, w_sentiment, w_engagement, w_reply, w_optout, w_mms, [offset]
@@ -51,7 +52,7 @@ FROM dbo.active_scoring_weights;`,
 
   /** Inside the deploy/rollback transaction, after the serving lock: the active version it changes. */
   lockActiveVersion: `SELECT model_version FROM dbo.model_versions WITH (UPDLOCK, HOLDLOCK) WHERE is_active = 1;`,
-  getVersionStatus: `SELECT v.status, (SELECT COUNT(*) FROM dbo.version_feature_means AS m WHERE m.model_version = v.model_version) AS means
+  getVersionStatus: `SELECT v.status, v.complete, (SELECT COUNT(*) FROM dbo.version_feature_means AS m WHERE m.model_version = v.model_version) AS means
 FROM dbo.model_versions AS v WHERE v.model_version = @version;`,
   retireVersion: `UPDATE dbo.model_versions SET status = 'retired', is_active = 0 WHERE model_version = @version;`,
   deactivateWeights: `UPDATE dbo.scoring_weights SET is_active = 0 WHERE model_version = @version;`,

@@ -55,6 +55,8 @@ function mssqlType(declared: string): sql.ISqlType | (() => sql.ISqlType) {
   switch (m?.[1]) {
     case 'INT':
       return sql.Int;
+    case 'BIT':
+      return sql.Bit;
     case 'FLOAT':
       return sql.Float;
     case 'DATE':
@@ -205,6 +207,7 @@ export class MssqlWarehouse implements Warehouse {
           brier: v.metrics.brier,
           windowStart: v.windowStart,
           windowEnd: v.windowEnd,
+          complete: v.complete !== false,
         });
         for (let i = 0; i < N_FEATURES; i++) {
           await run('insertWeight', { version: v.version, feature: FEATURES[i], weight: v.weights[i], offset: v.offset });
@@ -215,6 +218,14 @@ export class MssqlWarehouse implements Warehouse {
       if (isUniqueViolation(err)) throw new WarehouseConflictError(`model version ${v.version} already exists`);
       throw err;
     }
+  }
+
+  async completeVersion(version: number): Promise<void> {
+    await this.query('completeVersion', { version });
+  }
+
+  get location(): string {
+    return `${this.options.server}/${this.options.database}`;
   }
 
   async deleteVersion(version: number): Promise<void> {
@@ -261,7 +272,7 @@ export class MssqlWarehouse implements Warehouse {
         const cur = (await run('lockActiveVersion'))[0];
         const current = cur ? Number(cur.model_version) : null;
         const target = (await run('getVersionStatus', { version: req.toVersion }))[0];
-        checkActivation(req, current, target ? String(target.status) : undefined, target ? Number(target.means) : 0);
+        checkActivation(req, current, target ? String(target.status) : undefined, target ? Number(target.means) : 0, target ? Boolean(target.complete) : true);
         if (current !== null) {
           await run('retireVersion', { version: current });
           await run('deactivateWeights', { version: current });

@@ -42,6 +42,7 @@ export function versionFromRow(r: Row): ModelVersion {
     createdAt: iso(r.created_at) ?? '',
     activatedAt: iso(r.activated_at),
     activatedBy: (r.activated_by as string | null) ?? null,
+    complete: r.complete === undefined || r.complete === null ? true : Boolean(Number(r.complete)),
   };
 }
 
@@ -100,7 +101,7 @@ export function leadScoreFromRow(r: Row): LeadScoreRow {
  * What a deploy or rollback checks inside its transaction, in either engine: the active version is
  * still the one the caller saw, and the target exists and may be activated.
  */
-export function checkActivation(req: ActivateRequest, current: number | null, targetStatus: string | undefined, targetMeans: number): void {
+export function checkActivation(req: ActivateRequest, current: number | null, targetStatus: string | undefined, targetMeans: number, targetComplete = true): void {
   if (current !== req.expectedActive) {
     throw new WarehouseConflictError(
       `the active version changed while this ${req.action} ran (expected ${req.expectedActive ?? 'none'}, found ${current ?? 'none'}); nothing was changed, retry`,
@@ -109,6 +110,11 @@ export function checkActivation(req: ActivateRequest, current: number | null, ta
   if (targetStatus === undefined) throw new WarehouseNotFoundError(`model version ${req.toVersion} does not exist`);
   if (targetStatus === 'active') throw new WarehouseConflictError(`model version ${req.toVersion} is already active`);
   if (targetStatus === 'rejected') throw new WarehouseConflictError(`model version ${req.toVersion} was rejected by the gates and cannot be activated`);
+  if (!targetComplete && !req.force) {
+    throw new WarehouseConflictError(
+      `model version ${req.toVersion} is incomplete: the run that registered it stopped before it finished; check models/v${req.toVersion}/ and activate it with --force (HTTP: "force": true) if it is sound`,
+    );
+  }
   if (targetMeans !== FEATURES.length) {
     throw new WarehouseConflictError(`model version ${req.toVersion} has no training means in SQL (registered before migration 002): run \`leadscore migrate\` first`);
   }

@@ -205,4 +205,13 @@ CROSS JOIN served_population AS p
 CROSS JOIN active_model AS m;
 `,
   },
+  {
+    id: '003_version_complete',
+    sql: `
+-- A version is complete once the step that registered it finished: its artifacts are written and,
+-- for a retrain, the run reached its end. A retrain killed in between leaves it incomplete, and
+-- activation refuses an incomplete version unless forced. Versions from before were complete.
+ALTER TABLE model_versions ADD COLUMN complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1));
+`,
+  },
 ];

@@ -83,9 +83,13 @@ export class SqliteWarehouse implements Warehouse {
   }
 
   private connect(): DatabaseSync {
-    const db = new DatabaseSync(this.file);
-    db.exec(this.setupSql());
-    return db;
+    try {
+      const db = new DatabaseSync(this.file);
+      db.exec(this.setupSql());
+      return db;
+    } catch (err) {
+      throw new Error(`the warehouse ${this.file} cannot be opened: ${err instanceof Error ? err.message : String(err)} (a damaged or foreign file: restore it from a backup; see README, Recovering a lost warehouse)`);
+    }
   }
 
   /**
@@ -163,10 +167,10 @@ export class SqliteWarehouse implements Warehouse {
       this.transaction(() => {
         this.db
           .prepare(
-            `INSERT INTO model_versions (model_version, status, is_active, "trigger", artifact_path, metrics, auc, pr_auc, brier, window_start, window_end)
-             VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO model_versions (model_version, status, is_active, "trigger", artifact_path, metrics, auc, pr_auc, brier, window_start, window_end, complete)
+             VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(v.version, v.status, v.trigger, v.artifactPath, JSON.stringify(v.metrics), v.metrics.auc, v.metrics.pr_auc, v.metrics.brier, v.windowStart, v.windowEnd);
+          .run(v.version, v.status, v.trigger, v.artifactPath, JSON.stringify(v.metrics), v.metrics.auc, v.metrics.pr_auc, v.metrics.brier, v.windowStart, v.windowEnd, v.complete === false ? 0 : 1);
         const ins = this.db.prepare(`INSERT INTO scoring_weights (model_version, feature, weight, "offset", is_active) VALUES (?, ?, ?, ?, 0)`);
         FEATURES.forEach((f, i) => ins.run(v.version, f, v.weights[i]!, v.offset));
         this.insertMeans(v.version, v.trainingMean);
@@ -177,6 +181,14 @@ export class SqliteWarehouse implements Warehouse {
       }
       throw err;
     }
+  }
+
+  async completeVersion(version: number): Promise<void> {
+    this.db.prepare('UPDATE model_versions SET complete = 1 WHERE model_version = ?').run(version);
+  }
+
+  get location(): string {
+    return this.file;
   }
 
   async deleteVersion(version: number): Promise<void> {
@@ -220,9 +232,9 @@ export class SqliteWarehouse implements Warehouse {
       const current = cur ? Number(cur.model_version) : null;
       this.failpoint('read-active');
       const target = this.db
-        .prepare('SELECT status, (SELECT COUNT(*) FROM version_feature_means m WHERE m.model_version = v.model_version) AS means FROM model_versions v WHERE model_version = ?')
+        .prepare('SELECT status, complete, (SELECT COUNT(*) FROM version_feature_means m WHERE m.model_version = v.model_version) AS means FROM model_versions v WHERE model_version = ?')
         .get(req.toVersion) as Row | undefined;
-      checkActivation(req, current, target ? String(target.status) : undefined, target ? Number(target.means) : 0);
+      checkActivation(req, current, target ? String(target.status) : undefined, target ? Number(target.means) : 0, target ? Boolean(Number(target.complete)) : true);
       if (current !== null) {
         this.db.prepare(`UPDATE model_versions SET status = 'retired', is_active = 0 WHERE model_version = ?`).run(current);
         this.failpoint('retire-version');
