@@ -9,7 +9,7 @@ import type { ActiveModelCache } from '../scoring/servingModel';
 import { deployVersion, rollback, type ChangeResult, type VersionDeps } from '../pipeline/versions';
 import { actor, requireAdmin } from './auth';
 import { BadRequestError, toProblem } from './problem';
-import { deployBody, rollbackBody, scoreBody, versionParam } from './schemas';
+import { deployBody, rollbackBody, scoreBody, versionNumber, WrittenNumber } from './schemas';
 
 /** What every HTTP handler needs; built once per process by shared/http/runtime.ts, injected in tests. */
 export interface ApiDeps {
@@ -27,12 +27,17 @@ function json(status: number, body: unknown): HttpResponseInit {
   return { status, jsonBody: body };
 }
 
-/** The body as JSON; an empty body is `{}`; anything unparsable is a 400 naming `body`. */
-async function readJson(request: HttpRequest): Promise<unknown> {
+/**
+ * The body as JSON; an empty body is `{}`; anything unparsable is a 400 naming `body`. A number in
+ * one of the `written` fields comes back as the WrittenNumber the client wrote.
+ */
+async function readJson(request: HttpRequest, written: readonly string[] = []): Promise<unknown> {
   const text = await request.text();
   if (text.trim().length === 0) return {};
   try {
-    return JSON.parse(text);
+    return JSON.parse(text, (key: string, value: unknown, context?: { source?: string }) =>
+      typeof value === 'number' && written.includes(key) ? new WrittenNumber(context?.source ?? String(value)) : value,
+    );
   } catch {
     throw new BadRequestError('body', 'is not valid JSON');
   }
@@ -80,7 +85,7 @@ function versionDeps(deps: ApiDeps, context: InvocationContext): VersionDeps {
 export function deployHandler(getDeps: () => Promise<ApiDeps>): Handler {
   return handle(getDeps, async (deps, request, context) => {
     requireAdmin(request);
-    const parsedVersion = versionParam.safeParse(request.params.version);
+    const parsedVersion = versionNumber.safeParse(request.params.version);
     if (!parsedVersion.success) throw new BadRequestError('version', parsedVersion.error.issues[0]?.message ?? 'invalid');
     const body = deployBody.parse(await readJson(request));
     const result = await deployVersion(versionDeps(deps, context), parsedVersion.data, {
@@ -95,7 +100,7 @@ export function deployHandler(getDeps: () => Promise<ApiDeps>): Handler {
 export function rollbackHandler(getDeps: () => Promise<ApiDeps>): Handler {
   return handle(getDeps, async (deps, request, context) => {
     requireAdmin(request);
-    const body = rollbackBody.parse(await readJson(request));
+    const body = rollbackBody.parse(await readJson(request, ['toVersion']));
     const result = await rollback(versionDeps(deps, context), {
       by: actor(request),
       reason: body.reason ?? null,
