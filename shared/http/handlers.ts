@@ -7,11 +7,11 @@ import { MSSQL_STATEMENTS } from '../adapters/warehouse/mssql-statements';
 import { scoreOne } from '../scoring/contact';
 import type { ActiveModelCache } from '../scoring/servingModel';
 import { deployVersion, rollback, type ChangeResult, type VersionDeps } from '../pipeline/versions';
-import { actor, requireAdmin } from './auth';
+import { requireAdmin, type AdminDeps } from './auth';
 import { BadRequestError, toProblem } from './problem';
 import { deployBody, rollbackBody, scoreBody, versionNumber, WrittenNumber } from './schemas';
 
-/** What every HTTP handler needs; built once per process by shared/http/runtime.ts, injected in tests. */
+/** What every HTTP handler needs; built once per process by shared/scoring/runtime.ts, injected in tests. */
 export interface ApiDeps {
   lake: Lake;
   warehouse: Warehouse;
@@ -43,7 +43,7 @@ async function readJson(request: HttpRequest, written: readonly string[] = []): 
   }
 }
 
-function handle(getDeps: () => Promise<ApiDeps>, fn: (deps: ApiDeps, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): Handler {
+function handle<D>(getDeps: () => Promise<D>, fn: (deps: D, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): Handler {
   return async (request, context) => {
     try {
       return await fn(await getDeps(), request, context);
@@ -82,14 +82,17 @@ function versionDeps(deps: ApiDeps, context: InvocationContext): VersionDeps {
   return { lake: deps.lake, warehouse: deps.warehouse, telemetry: deps.telemetry, log: (m) => context.log(m), ...(deps.exportChunkRows ? { exportChunkRows: deps.exportChunkRows } : {}) };
 }
 
-export function deployHandler(getDeps: () => Promise<ApiDeps>): Handler {
+/** The admin handlers also need ADMIN_AUTH (runtimeDeps passes the process's config). */
+export type AdminApiDeps = ApiDeps & AdminDeps;
+
+export function deployHandler(getDeps: () => Promise<AdminApiDeps>): Handler {
   return handle(getDeps, async (deps, request, context) => {
-    requireAdmin(request);
+    const admin = requireAdmin(request, deps.config.ADMIN_AUTH);
     const parsedVersion = versionNumber.safeParse(request.params.version);
     if (!parsedVersion.success) throw new BadRequestError('version', parsedVersion.error.issues[0]?.message ?? 'invalid');
     const body = deployBody.parse(await readJson(request));
     const result = await deployVersion(versionDeps(deps, context), parsedVersion.data, {
-      by: actor(request),
+      by: admin.actor,
       reason: body.reason ?? null,
     });
     deps.cache.invalidate();
@@ -97,12 +100,12 @@ export function deployHandler(getDeps: () => Promise<ApiDeps>): Handler {
   });
 }
 
-export function rollbackHandler(getDeps: () => Promise<ApiDeps>): Handler {
+export function rollbackHandler(getDeps: () => Promise<AdminApiDeps>): Handler {
   return handle(getDeps, async (deps, request, context) => {
-    requireAdmin(request);
+    const admin = requireAdmin(request, deps.config.ADMIN_AUTH);
     const body = rollbackBody.parse(await readJson(request, ['toVersion']));
     const result = await rollback(versionDeps(deps, context), {
-      by: actor(request),
+      by: admin.actor,
       reason: body.reason ?? null,
       ...(body.toVersion !== undefined ? { toVersion: body.toVersion } : {}),
     });

@@ -5,7 +5,7 @@ import type { Ledger, RunRecord } from '../ports/ledger';
 import type { MonitorQueries } from '../ports/monitor';
 import type { Warehouse } from '../ports/warehouse';
 import type { RetrainRequest } from '../pipeline/retrain';
-import { actor, requireAdmin } from './auth';
+import { requireAdmin, type AdminDeps } from './auth';
 import { BadRequestError, problem, toProblem } from './problem';
 
 /**
@@ -74,14 +74,17 @@ export function parseRetrainBody(body: unknown): Omit<RetrainMessage, 'runId' | 
  * POST /api/retrain → 202 { runId, statusUrl } once the run is recorded as queued and the message
  * is handed to `enqueue` (the queue output binding). Nothing is recorded for a bad body.
  */
-export function retrainRequestHandler(getDeps: () => Promise<Pick<OpsDeps, 'ledger'>>, enqueue: (context: InvocationContext, message: RetrainMessage) => void): OpsHandler {
+export function retrainRequestHandler(
+  getDeps: () => Promise<Pick<OpsDeps, 'ledger'> & AdminDeps>,
+  enqueue: (context: InvocationContext, message: RetrainMessage) => void,
+): OpsHandler {
   return async (request, context) => {
     try {
-      requireAdmin(request);
+      const { ledger, config } = await getDeps();
+      const admin = requireAdmin(request, config.ADMIN_AUTH);
       const parsed = parseRetrainBody(await readJson(request));
       if (!parsed) return { status: 200, jsonBody: { status: 'ignored', detail: 'the alert is resolved: nothing to retrain' } };
-      const { ledger } = await getDeps();
-      const message: RetrainMessage = { runId: randomUUID(), ...parsed, requestedBy: actor(request) };
+      const message: RetrainMessage = { runId: randomUUID(), ...parsed, requestedBy: admin.actor };
       const run: RunRecord = { id: message.runId, trigger: message.trigger, status: 'queued', reason: message.reason, startedAt: new Date().toISOString() };
       await ledger.putRun(run);
       enqueue(context, message);

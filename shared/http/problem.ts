@@ -12,9 +12,9 @@ export interface Problem {
   errors?: { field: string; detail: string }[];
 }
 
-export function problem(status: number, title: string, detail: string, errors?: Problem['errors']): HttpResponseInit {
+export function problem(status: number, title: string, detail: string, errors?: Problem['errors'], headers: Record<string, string> = {}): HttpResponseInit {
   const body: Problem = { type: 'about:blank', title, status, detail, ...(errors ? { errors } : {}) };
-  return { status, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify(body) };
+  return { status, headers: { 'content-type': 'application/problem+json', ...headers }, body: JSON.stringify(body) };
 }
 
 export class BadRequestError extends Error {
@@ -27,6 +27,15 @@ export class BadRequestError extends Error {
   }
 }
 
+/** No usable identity: the request carries no valid principal, or one that names nobody (401). */
+export class UnauthorizedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** An identity without the right to do this (403). */
 export class ForbiddenError extends Error {
   constructor(message: string) {
     super(message);
@@ -45,6 +54,8 @@ export function toProblem(err: unknown, log: (message: string) => void, root = '
     return problem(400, 'Invalid request', errors.map((e) => `${e.field}: ${e.detail}`).join('; '), errors);
   }
   if (err instanceof BadRequestError) return problem(400, 'Invalid request', err.message, [{ field: err.field, detail: err.message }]);
+  // A 401 names the scheme to authenticate with (RFC 9110): an Entra bearer token, which App Service checks.
+  if (err instanceof UnauthorizedError) return problem(401, 'Unauthorized', err.message, undefined, { 'www-authenticate': 'Bearer' });
   if (err instanceof ForbiddenError) return problem(403, 'Forbidden', err.message);
   if (err instanceof WarehouseNotFoundError) return problem(404, 'Not found', err.message);
   if (err instanceof WarehouseConflictError) return problem(409, 'Conflict', err.message);
