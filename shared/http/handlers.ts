@@ -8,8 +8,9 @@ import { scoreOne } from '../scoring/contact';
 import type { ActiveModelCache } from '../scoring/servingModel';
 import { deployVersion, rollback, type ChangeResult, type VersionDeps } from '../pipeline/versions';
 import { requireAdmin, type AdminDeps } from './auth';
+import { BODIES, readJson } from './body';
 import { BadRequestError, toProblem } from './problem';
-import { deployBody, rollbackBody, scoreBody, versionNumber, WrittenNumber } from './schemas';
+import { deployBody, rollbackBody, scoreBody, versionNumber } from './schemas';
 
 /** What every HTTP handler needs; built once per process by shared/scoring/runtime.ts, injected in tests. */
 export interface ApiDeps {
@@ -25,22 +26,6 @@ export type Handler = (request: HttpRequest, context: InvocationContext) => Prom
 
 function json(status: number, body: unknown): HttpResponseInit {
   return { status, jsonBody: body };
-}
-
-/**
- * The body as JSON; an empty body is `{}`; anything unparsable is a 400 naming `body`. A number in
- * one of the `written` fields comes back as the WrittenNumber the client wrote.
- */
-async function readJson(request: HttpRequest, written: readonly string[] = []): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim().length === 0) return {};
-  try {
-    return JSON.parse(text, (key: string, value: unknown, context?: { source?: string }) =>
-      typeof value === 'number' && written.includes(key) ? new WrittenNumber(context?.source ?? String(value)) : value,
-    );
-  } catch {
-    throw new BadRequestError('body', 'is not valid JSON');
-  }
 }
 
 function handle<D>(getDeps: () => Promise<D>, fn: (deps: D, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): Handler {
@@ -90,7 +75,7 @@ export function deployHandler(getDeps: () => Promise<AdminApiDeps>): Handler {
     const admin = requireAdmin(request, deps.config.ADMIN_AUTH);
     const parsedVersion = versionNumber.safeParse(request.params.version);
     if (!parsedVersion.success) throw new BadRequestError('version', parsedVersion.error.issues[0]?.message ?? 'invalid');
-    const body = deployBody.parse(await readJson(request));
+    const body = deployBody.parse(await readJson(request, BODIES.deploy));
     const result = await deployVersion(versionDeps(deps, context), parsedVersion.data, {
       by: admin.actor,
       reason: body.reason ?? null,
@@ -103,7 +88,7 @@ export function deployHandler(getDeps: () => Promise<AdminApiDeps>): Handler {
 export function rollbackHandler(getDeps: () => Promise<AdminApiDeps>): Handler {
   return handle(getDeps, async (deps, request, context) => {
     const admin = requireAdmin(request, deps.config.ADMIN_AUTH);
-    const body = rollbackBody.parse(await readJson(request, ['toVersion']));
+    const body = rollbackBody.parse(await readJson(request, BODIES.rollback));
     const result = await rollback(versionDeps(deps, context), {
       by: admin.actor,
       reason: body.reason ?? null,
@@ -116,7 +101,7 @@ export function rollbackHandler(getDeps: () => Promise<AdminApiDeps>): Handler {
 
 export function scoreContactHandler(getDeps: () => Promise<ApiDeps>): Handler {
   return handle(getDeps, async (deps, request) => {
-    const body = scoreBody.parse(await readJson(request));
+    const body = scoreBody.parse(await readJson(request, BODIES.score));
     const model = await deps.cache.get();
     const s = scoreOne(
       model,

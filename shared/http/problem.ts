@@ -43,6 +43,17 @@ export class ForbiddenError extends Error {
   }
 }
 
+/** A body over its endpoint's limit (413), refused before it is read further. */
+export class PayloadTooLargeError extends Error {
+  constructor(
+    readonly route: string,
+    readonly limit: number,
+  ) {
+    super(`the body of ${route} is limited to ${limit} bytes (${limit / 1024} KiB)`);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
 function fieldOf(path: readonly PropertyKey[], root: string): string {
   return [root, ...path.map(String)].filter((s) => s.length > 0).join('.');
 }
@@ -57,6 +68,7 @@ export function toProblem(err: unknown, log: (message: string) => void, root = '
   // A 401 names the scheme to authenticate with (RFC 9110): an Entra bearer token, which App Service checks.
   if (err instanceof UnauthorizedError) return problem(401, 'Unauthorized', err.message, undefined, { 'www-authenticate': 'Bearer' });
   if (err instanceof ForbiddenError) return problem(403, 'Forbidden', err.message);
+  if (err instanceof PayloadTooLargeError) return problem(413, 'Content too large', err.message, [{ field: 'body', detail: `is larger than ${err.limit} bytes` }]);
   if (err instanceof WarehouseNotFoundError) return problem(404, 'Not found', err.message);
   if (err instanceof WarehouseConflictError) return problem(409, 'Conflict', err.message);
   if (err instanceof NoActiveVersionError) return problem(409, 'No active version', err.message);
