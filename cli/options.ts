@@ -1,12 +1,14 @@
 import { userInfo } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { isDay } from '../shared/pipeline/days';
+import { parseVersionNumber } from '../shared/http/schemas';
 
 /** Option parsers and output helpers every command shares. */
 
+/** A model version, written as the HTTP routes take it (shared/http/schemas.ts versionNumber). */
 export function versionArg(value: string): number {
-  const v = Number(value);
-  if (!Number.isInteger(v) || v <= 0) throw new InvalidArgumentError(`'${value}' is not a version number`);
+  const v = parseVersionNumber(value);
+  if (v === undefined) throw new InvalidArgumentError(`'${value}' is not a version number (a positive integer written plainly, 1 to 999999999)`);
   return v;
 }
 

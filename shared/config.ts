@@ -36,6 +36,7 @@ const schema = z.object({
   LOG_ANALYTICS_WORKSPACE_ID: z.string().optional().describe('Log Analytics workspace (customer) id that GET /api/status queries; unset = the ledger'),
   AZURE_CLIENT_ID: z.string().optional().describe('Client id of the app\'s user-assigned managed identity: every Azure adapter (lake, SQL, ledger, telemetry queries) signs in as it; unset = the DefaultAzureCredential chain (your developer login)'),
   AUTO_DEPLOY: bool.default(false).describe('Activate a version that passes every gate at once (otherwise it waits as staged)'),
+  ADMIN_AUTH: z.enum(['key', 'entra']).default('key').describe("How the admin routes (deploy, rollback, retrain) authorise: 'key' = the function key alone, principal headers ignored, recorded as 'function key'; 'entra' = App Service authentication in front: a valid x-ms-client-principal holding the app role LeadScore.Admin is required (else 401/403) and recorded by its name"),
   WAREHOUSE_KIND: z.enum(['sqlite', 'mssql']).default('sqlite').describe('Warehouse adapter: the local SQLite file or Azure SQL'),
   SQL_SERVER: z.string().optional().describe('Azure SQL server host, e.g. <server>.database.windows.net (WAREHOUSE_KIND=mssql)'),
   SQL_DATABASE: z.string().optional().describe('Azure SQL database name (WAREHOUSE_KIND=mssql)'),

@@ -7,11 +7,12 @@ import { MSSQL_STATEMENTS } from '../adapters/warehouse/mssql-statements';
 import { scoreOne } from '../scoring/contact';
 import type { ActiveModelCache } from '../scoring/servingModel';
 import { deployVersion, rollback, type ChangeResult, type VersionDeps } from '../pipeline/versions';
-import { actor, requireAdmin } from './auth';
+import { requireAdmin, type AdminDeps } from './auth';
+import { BODIES, readJson } from './body';
 import { BadRequestError, toProblem } from './problem';
-import { deployBody, rollbackBody, scoreBody, versionParam } from './schemas';
+import { deployBody, rollbackBody, scoreBody, versionNumber } from './schemas';
 
-/** What every HTTP handler needs; built once per process by shared/http/runtime.ts, injected in tests. */
+/** What every HTTP handler needs; built once per process by shared/scoring/runtime.ts, injected in tests. */
 export interface ApiDeps {
   lake: Lake;
   warehouse: Warehouse;
@@ -27,18 +28,7 @@ function json(status: number, body: unknown): HttpResponseInit {
   return { status, jsonBody: body };
 }
 
-/** The body as JSON; an empty body is `{}`; anything unparsable is a 400 naming `body`. */
-async function readJson(request: HttpRequest): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim().length === 0) return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BadRequestError('body', 'is not valid JSON');
-  }
-}
-
-function handle(getDeps: () => Promise<ApiDeps>, fn: (deps: ApiDeps, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): Handler {
+function handle<D>(getDeps: () => Promise<D>, fn: (deps: D, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): Handler {
   return async (request, context) => {
     try {
       return await fn(await getDeps(), request, context);
@@ -77,14 +67,17 @@ function versionDeps(deps: ApiDeps, context: InvocationContext): VersionDeps {
   return { lake: deps.lake, warehouse: deps.warehouse, telemetry: deps.telemetry, log: (m) => context.log(m), ...(deps.exportChunkRows ? { exportChunkRows: deps.exportChunkRows } : {}) };
 }
 
-export function deployHandler(getDeps: () => Promise<ApiDeps>): Handler {
+/** The admin handlers also need ADMIN_AUTH (runtimeDeps passes the process's config). */
+export type AdminApiDeps = ApiDeps & AdminDeps;
+
+export function deployHandler(getDeps: () => Promise<AdminApiDeps>): Handler {
   return handle(getDeps, async (deps, request, context) => {
-    requireAdmin(request);
-    const parsedVersion = versionParam.safeParse(request.params.version);
+    const admin = requireAdmin(request, deps.config.ADMIN_AUTH);
+    const parsedVersion = versionNumber.safeParse(request.params.version);
     if (!parsedVersion.success) throw new BadRequestError('version', parsedVersion.error.issues[0]?.message ?? 'invalid');
-    const body = deployBody.parse(await readJson(request));
+    const body = deployBody.parse(await readJson(request, BODIES.deploy));
     const result = await deployVersion(versionDeps(deps, context), parsedVersion.data, {
-      by: actor(request),
+      by: admin.actor,
       reason: body.reason ?? null,
     });
     deps.cache.invalidate();
@@ -92,12 +85,12 @@ export function deployHandler(getDeps: () => Promise<ApiDeps>): Handler {
   });
 }
 
-export function rollbackHandler(getDeps: () => Promise<ApiDeps>): Handler {
+export function rollbackHandler(getDeps: () => Promise<AdminApiDeps>): Handler {
   return handle(getDeps, async (deps, request, context) => {
-    requireAdmin(request);
-    const body = rollbackBody.parse(await readJson(request));
+    const admin = requireAdmin(request, deps.config.ADMIN_AUTH);
+    const body = rollbackBody.parse(await readJson(request, BODIES.rollback));
     const result = await rollback(versionDeps(deps, context), {
-      by: actor(request),
+      by: admin.actor,
       reason: body.reason ?? null,
       ...(body.toVersion !== undefined ? { toVersion: body.toVersion } : {}),
     });
@@ -108,7 +101,7 @@ export function rollbackHandler(getDeps: () => Promise<ApiDeps>): Handler {
 
 export function scoreContactHandler(getDeps: () => Promise<ApiDeps>): Handler {
   return handle(getDeps, async (deps, request) => {
-    const body = scoreBody.parse(await readJson(request));
+    const body = scoreBody.parse(await readJson(request, BODIES.score));
     const model = await deps.cache.get();
     const s = scoreOne(
       model,

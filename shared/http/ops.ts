@@ -5,7 +5,8 @@ import type { Ledger, RunRecord } from '../ports/ledger';
 import type { MonitorQueries } from '../ports/monitor';
 import type { Warehouse } from '../ports/warehouse';
 import type { RetrainRequest } from '../pipeline/retrain';
-import { actor, requireAdmin } from './auth';
+import { requireAdmin, type AdminDeps } from './auth';
+import { BODIES, readJson } from './body';
 import { BadRequestError, problem, toProblem } from './problem';
 
 /**
@@ -31,33 +32,32 @@ const manualBody = z.strictObject({
   reason: z.string().trim().min(1, 'must say why').max(1000),
 });
 
-/** Azure Monitor's common alert schema: only the fields we use are required. */
+/**
+ * Azure Monitor's common alert schema: only the fields we use are required, and every string is
+ * capped. alertRule, firedDateTime and severity become the run's reason (the ledger's run record and
+ * the queue message), so that reason stays under 400 characters; alertId and description are neither
+ * stored nor echoed but capped all the same. An alert rule's name is an Azure resource name, at most
+ * 260 characters. Fields not listed (alertContext's contents, alertTargetIDs, …) are dropped unread;
+ * the body limit (BODIES.retrain) bounds them.
+ */
+export const ALERT_FIELD_LIMITS = { alertRule: 260, severity: 16, firedDateTime: 64, alertId: 1024, description: 4096 } as const;
+
 const alertBody = z.object({
   schemaId: z.literal('azureMonitorCommonAlertSchema'),
   data: z.object({
     essentials: z.object({
-      alertRule: z.string().min(1),
+      alertRule: z.string().min(1).max(ALERT_FIELD_LIMITS.alertRule),
       monitorCondition: z.enum(['Fired', 'Resolved']),
-      severity: z.string().optional(),
-      firedDateTime: z.string().optional(),
-      alertId: z.string().optional(),
-      description: z.string().nullish(),
+      severity: z.string().max(ALERT_FIELD_LIMITS.severity).optional(),
+      firedDateTime: z.string().max(ALERT_FIELD_LIMITS.firedDateTime).optional(),
+      alertId: z.string().max(ALERT_FIELD_LIMITS.alertId).optional(),
+      description: z.string().max(ALERT_FIELD_LIMITS.description).nullish(),
     }),
     alertContext: z.unknown().optional(),
   }),
 });
 
 export type OpsHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-
-async function readJson(request: HttpRequest): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === '') throw new BadRequestError('body', 'is empty: send { "reason": "…" } or an Azure Monitor common-alert-schema payload');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BadRequestError('body', 'is not valid JSON');
-  }
-}
 
 /** Turns a body into a retrain request, or null for a resolved alert (nothing to do). */
 export function parseRetrainBody(body: unknown): Omit<RetrainMessage, 'runId' | 'requestedBy'> | null {
@@ -74,14 +74,17 @@ export function parseRetrainBody(body: unknown): Omit<RetrainMessage, 'runId' | 
  * POST /api/retrain → 202 { runId, statusUrl } once the run is recorded as queued and the message
  * is handed to `enqueue` (the queue output binding). Nothing is recorded for a bad body.
  */
-export function retrainRequestHandler(getDeps: () => Promise<Pick<OpsDeps, 'ledger'>>, enqueue: (context: InvocationContext, message: RetrainMessage) => void): OpsHandler {
+export function retrainRequestHandler(
+  getDeps: () => Promise<Pick<OpsDeps, 'ledger'> & AdminDeps>,
+  enqueue: (context: InvocationContext, message: RetrainMessage) => void,
+): OpsHandler {
   return async (request, context) => {
     try {
-      requireAdmin(request);
-      const parsed = parseRetrainBody(await readJson(request));
+      const { ledger, config } = await getDeps();
+      const admin = requireAdmin(request, config.ADMIN_AUTH);
+      const parsed = parseRetrainBody(await readJson(request, BODIES.retrain));
       if (!parsed) return { status: 200, jsonBody: { status: 'ignored', detail: 'the alert is resolved: nothing to retrain' } };
-      const { ledger } = await getDeps();
-      const message: RetrainMessage = { runId: randomUUID(), ...parsed, requestedBy: actor(request) };
+      const message: RetrainMessage = { runId: randomUUID(), ...parsed, requestedBy: admin.actor };
       const run: RunRecord = { id: message.runId, trigger: message.trigger, status: 'queued', reason: message.reason, startedAt: new Date().toISOString() };
       await ledger.putRun(run);
       enqueue(context, message);

@@ -12,9 +12,9 @@ export interface Problem {
   errors?: { field: string; detail: string }[];
 }
 
-export function problem(status: number, title: string, detail: string, errors?: Problem['errors']): HttpResponseInit {
+export function problem(status: number, title: string, detail: string, errors?: Problem['errors'], headers: Record<string, string> = {}): HttpResponseInit {
   const body: Problem = { type: 'about:blank', title, status, detail, ...(errors ? { errors } : {}) };
-  return { status, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify(body) };
+  return { status, headers: { 'content-type': 'application/problem+json', ...headers }, body: JSON.stringify(body) };
 }
 
 export class BadRequestError extends Error {
@@ -27,10 +27,30 @@ export class BadRequestError extends Error {
   }
 }
 
+/** No usable identity: the request carries no valid principal, or one that names nobody (401). */
+export class UnauthorizedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** An identity without the right to do this (403). */
 export class ForbiddenError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ForbiddenError';
+  }
+}
+
+/** A body over its endpoint's limit (413), refused before it is read further. */
+export class PayloadTooLargeError extends Error {
+  constructor(
+    readonly route: string,
+    readonly limit: number,
+  ) {
+    super(`the body of ${route} is limited to ${limit} bytes (${limit / 1024} KiB)`);
+    this.name = 'PayloadTooLargeError';
   }
 }
 
@@ -45,7 +65,10 @@ export function toProblem(err: unknown, log: (message: string) => void, root = '
     return problem(400, 'Invalid request', errors.map((e) => `${e.field}: ${e.detail}`).join('; '), errors);
   }
   if (err instanceof BadRequestError) return problem(400, 'Invalid request', err.message, [{ field: err.field, detail: err.message }]);
+  // A 401 names the scheme to authenticate with (RFC 9110): an Entra bearer token, which App Service checks.
+  if (err instanceof UnauthorizedError) return problem(401, 'Unauthorized', err.message, undefined, { 'www-authenticate': 'Bearer' });
   if (err instanceof ForbiddenError) return problem(403, 'Forbidden', err.message);
+  if (err instanceof PayloadTooLargeError) return problem(413, 'Content too large', err.message, [{ field: 'body', detail: `is larger than ${err.limit} bytes` }]);
   if (err instanceof WarehouseNotFoundError) return problem(404, 'Not found', err.message);
   if (err instanceof WarehouseConflictError) return problem(409, 'Conflict', err.message);
   if (err instanceof NoActiveVersionError) return problem(409, 'No active version', err.message);

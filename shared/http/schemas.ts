@@ -1,14 +1,42 @@
 import { z } from 'zod';
 import { FEATURES, FEATURE_RANGES, type FeatureName } from '../features/schema';
 
-export const versionParam = z.coerce.number({ error: 'must be a version number' }).int('must be an integer').positive('must be positive');
+/**
+ * A model version as text: a plain positive integer of at most nine digits (so it always fits SQL's
+ * INT), and nothing else — no sign, spaces, leading zero, fraction, exponent or 0x/0b/0o prefix, each
+ * of which `Number` would read as a number. The route, the rollback body and the CLI all parse with it.
+ */
+export const VERSION_PATTERN = /^[1-9][0-9]{0,8}$/;
+const VERSION_MESSAGE = 'must be a version number: a positive integer written plainly (1 to 999999999)';
+
+export const versionNumber = z.string({ error: VERSION_MESSAGE }).regex(VERSION_PATTERN, VERSION_MESSAGE).transform(Number);
+
+/** The version `text` names, or undefined when it is not written as versionNumber requires. */
+export function parseVersionNumber(text: string): number | undefined {
+  return VERSION_PATTERN.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * A JSON number as the client wrote it. JSON.parse keeps only the value, which cannot tell `1` from
+ * `1.0` or `1e0`; the body reader hands over the text of the fields a body lists (Node 22's
+ * JSON.parse source text access), so that they are held to the same rule as the route.
+ */
+export class WrittenNumber {
+  constructor(readonly text: string) {}
+}
+
+/** A body field holding a version: a JSON number written as versionNumber requires (not a string). */
+const writtenVersion = z
+  .instanceof(WrittenNumber, { error: VERSION_MESSAGE })
+  .transform((n) => n.text)
+  .pipe(versionNumber);
 
 export const deployBody = z.strictObject({
   reason: z.string().max(1000).optional(),
 });
 
 export const rollbackBody = z.strictObject({
-  toVersion: z.number({ error: 'must be a version number' }).int('must be an integer').positive('must be positive').optional(),
+  toVersion: writtenVersion.optional(),
   reason: z.string().max(1000).optional(),
 });
 

@@ -6,7 +6,7 @@ import { ActiveModelCache } from './servingModel';
 /**
  * The HTTP handlers' dependencies in a Functions worker: the process-wide services plus the cached
  * active model, built on first use and shared by every invocation (the SQL pool and the cache survive
- * between requests).
+ * between requests). `config` is the process's settings: the admin handlers read ADMIN_AUTH from it.
  */
 let deps: Promise<ApiDeps & { config: Config }> | undefined;
 

@@ -8,24 +8,24 @@ import {
   listWeightsHandler,
   rollbackHandler,
   scoreContactHandler,
-  type ApiDeps,
+  type AdminApiDeps,
 } from '../../shared/http/handlers';
-import { ADMIN_ROLE } from '../../shared/http/auth';
+import { ADMIN_ROLE, KEY_ACTOR } from '../../shared/http/auth';
 import { MSSQL_STATEMENTS } from '../../shared/adapters/warehouse/mssql-statements';
 import { env, register, W1, W2, type Env } from '../scoring/fixtures';
 
 let e: Env;
-let deps: ApiDeps;
+let deps: AdminApiDeps;
 const logs: string[] = [];
 const ctx = (): InvocationContext => new InvocationContext({ functionName: 'test', logHandler: (_level, ...args) => logs.push(args.join(' ')) });
 
 beforeEach(async () => {
   e = await env();
-  deps = { lake: e.lake, warehouse: e.warehouse, cache: new ActiveModelCache(e.warehouse) };
+  deps = { lake: e.lake, warehouse: e.warehouse, cache: new ActiveModelCache(e.warehouse), config: { ADMIN_AUTH: 'key' } };
 });
 afterEach(async () => e.close());
 
-const get = async (): Promise<ApiDeps> => deps;
+const get = async (): Promise<AdminApiDeps> => deps;
 
 function req(init: { method?: string; body?: unknown; params?: Record<string, string>; headers?: Record<string, string> }): HttpRequest {
   const body = init.body === undefined ? undefined : { string: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) };
@@ -50,9 +50,10 @@ const x0 = { recency_days: 3, fatigue_score: 0.2, sentiment_score: 1.5, engageme
 describe('POST /api/weights/{version}/deploy', () => {
   test('deploys, logs the caller and the reason', async () => {
     await register(e, W1, 0.1);
+    // ADMIN_AUTH=key: the function key is all that identifies the caller; an unauthenticated name header is not recorded.
     const r = await deployHandler(get)(req({ params: { version: '1' }, body: { reason: 'weekly' }, headers: { 'x-ms-client-principal-name': 'ops@contoso.com' } }), ctx());
     expect(r.status).toBe(200);
-    expect(bodyOf(r).deployment).toMatchObject({ action: 'deploy', fromVersion: null, toVersion: 1, by: 'ops@contoso.com', reason: 'weekly' });
+    expect(bodyOf(r).deployment).toMatchObject({ action: 'deploy', fromVersion: null, toVersion: 1, by: KEY_ACTOR, reason: 'weekly' });
     expect((await e.warehouse.getActiveWeights())!.version).toBe(1);
   });
 
@@ -93,6 +94,7 @@ describe('POST /api/weights/{version}/deploy', () => {
   });
 
   test('with Entra auth configured, the admin role is required', async () => {
+    deps.config = { ADMIN_AUTH: 'entra' };
     await register(e, W1, 0.1);
     const denied = await deployHandler(get)(req({ params: { version: '1' }, headers: { 'x-ms-client-principal': principal(['LeadScore.Reader']) } }), ctx());
     expect(denied.status).toBe(403);
@@ -130,6 +132,80 @@ describe('POST /api/weights/rollback', () => {
     expect(bodyOf(r).errors).toEqual([expect.objectContaining({ field: 'body.toVersion' })]);
     expect((await rollbackHandler(get)(req({ body: { toVersion: 42 } }), ctx())).status).toBe(404);
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+/** Issue 12, item 6: every way `Number` reads a number that is not a plain positive integer. */
+const LOOSE_VERSIONS = ['0x2', '0b10', ' 3 ', '+1e0', '1.0', '01', '0', '-1', '1e3', '1234567890'];
+
+describe('version numbers: only a plain positive integer of at most nine digits', () => {
+  beforeEach(async () => {
+    await register(e, W1, 0.1);
+    await register(e, W2, 0.2);
+  });
+
+  test.each(LOOSE_VERSIONS)('route version %j → 400 naming version, nothing activated', async (v) => {
+    const before = await snapshot();
+    const r = await deployHandler(get)(req({ params: { version: v } }), ctx());
+    expect(r.status).toBe(400);
+    expect(bodyOf(r)).toMatchObject({ status: 400, errors: [{ field: 'version' }] });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test.each([
+    ['1', 200],
+    ['42', 404],
+    ['999999999', 404],
+  ])('route version %s is read as that number (answer %i)', async (v, status) => {
+    const r = await deployHandler(get)(req({ params: { version: v } }), ctx());
+    expect(r.status).toBe(status);
+    if (status === 404) expect(bodyOf(r).detail).toContain(v);
+  });
+
+  describe('rollback body toVersion', () => {
+    beforeEach(async () => {
+      await deployHandler(get)(req({ params: { version: '1' } }), ctx());
+      await deployHandler(get)(req({ params: { version: '2' } }), ctx());
+    });
+
+    // Written into the JSON text as they are: four are not JSON at all, the rest are JSON numbers that
+    // are not a plain positive integer (' 3 ' is left out here: in JSON text it is 3 with whitespace).
+    test.each([
+      ['0x2', 'body'],
+      ['0b10', 'body'],
+      ['+1e0', 'body'],
+      ['01', 'body'],
+      ['1.0', 'body.toVersion'],
+      ['0', 'body.toVersion'],
+      ['-1', 'body.toVersion'],
+      ['1e3', 'body.toVersion'],
+      ['1234567890', 'body.toVersion'],
+    ])('{ "toVersion": %s } → 400 naming %s, nothing changes', async (v, field) => {
+      const before = await snapshot();
+      const r = await rollbackHandler(get)(req({ body: `{ "toVersion": ${v} }` }), ctx());
+      expect(r.status).toBe(400);
+      expect((bodyOf(r).errors as { field: string }[]).map((x) => x.field)).toEqual([field]);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    test.each(LOOSE_VERSIONS.map((v) => [v]).concat([['1'], ['2']]))('toVersion as the JSON string %j → 400 naming body.toVersion', async (v) => {
+      const before = await snapshot();
+      const r = await rollbackHandler(get)(req({ body: { toVersion: v } }), ctx());
+      expect(r.status).toBe(400);
+      expect(bodyOf(r).errors).toEqual([expect.objectContaining({ field: 'body.toVersion' })]);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    test.each([
+      ['1', 200],
+      ['42', 404],
+      ['999999999', 404],
+    ])('toVersion %s is read as that number (answer %i)', async (v, status) => {
+      const r = await rollbackHandler(get)(req({ body: `{"toVersion":${v},"reason":"x"}` }), ctx());
+      expect(r.status).toBe(status);
+      if (status === 200) expect(bodyOf(r).deployment).toMatchObject({ action: 'rollback', fromVersion: 2, toVersion: 1 });
+      else expect(bodyOf(r).detail).toContain(v);
+    });
   });
 });
 

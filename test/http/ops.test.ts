@@ -29,8 +29,8 @@ const ctx = (): InvocationContext => new InvocationContext({ functionName: 'test
 const post = (body: unknown, headers: Record<string, string> = {}): HttpRequest =>
   new HttpRequest({ method: 'POST', url: 'http://localhost/api/retrain', body: { string: typeof body === 'string' ? body : JSON.stringify(body) }, headers });
 const queue = output.storageQueue({ queueName: 'retrain-requests', connection: 'AzureWebJobsStorage' });
-const handler = () =>
-  retrainRequestHandler(async () => ({ ledger }), (context, message) => {
+const handler = (adminAuth: 'key' | 'entra' = 'key') =>
+  retrainRequestHandler(async () => ({ ledger, config: { ADMIN_AUTH: adminAuth } }), (context, message) => {
     context.extraOutputs.set(queue, message);
     queued.push(message);
   });
@@ -93,7 +93,7 @@ describe('POST /api/retrain', () => {
 
   test('under Entra auth a caller without the admin role is refused', async () => {
     const principal = Buffer.from(JSON.stringify({ claims: [{ typ: 'roles', val: 'LeadScore.Reader' }] })).toString('base64');
-    const res = await handler()(post({ reason: 'x' }, { 'x-ms-client-principal': principal }), ctx());
+    const res = await handler('entra')(post({ reason: 'x' }, { 'x-ms-client-principal': principal }), ctx());
     expect(res.status).toBe(403);
     expect(queued).toEqual([]);
   });
