@@ -1,4 +1,5 @@
-import { FEATURES, LABEL_COLUMN, N_FEATURES } from '../features/schema';
+import { FEATURES, FEATURE_RANGES, LABEL_COLUMN, N_FEATURES } from '../features/schema';
+import { clip, featureValueProblem } from '../features/values';
 import type { Dataset } from '../model/dataset';
 
 /**
@@ -7,6 +8,9 @@ import type { Dataset } from '../model/dataset';
  * per field: a general CSV library spends most of a million-row file allocating strings, and the
  * training benchmark has to beat pandas' C parser. Anything unusual (quotes in an ignored column,
  * CRLF, a BOM, blank lines) is still handled; any bad value is an error naming file, line and column.
+ * A feature value must also lie in its documented range (FEATURE_RANGES) and recency_days must be a
+ * whole number of days: the rules of the lake's quality gate, so a file the gate would refuse cannot
+ * train a model either.
  */
 export class CsvInputError extends Error {
   constructor(
@@ -27,6 +31,25 @@ const QUOTE = 34;
 
 // Exact powers of ten: 10^k for k ≤ 22 is representable, which the fast path below relies on.
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/** FEATURE_RANGES by canonical index, for the byte loop. */
+const LO = Float64Array.from(FEATURES, (f) => FEATURE_RANGES[f][0]);
+const HI = Float64Array.from(FEATURES, (f) => FEATURE_RANGES[f][1]);
+/** The one feature that counts whole days (the quality gate's `types` rule). */
+const RECENCY = FEATURES.indexOf('recency_days');
+
+/**
+ * Why value `v` (read from `text`) is not a valid value of feature k, or undefined: the range in
+ * featureValueProblem's words (the column is already in the CsvInputError), then the whole-days rule
+ * in the quality gate's.
+ */
+export function featureProblem(k: number, text: string, v: number): string | undefined {
+  const name = FEATURES[k]!;
+  const problem = featureValueProblem(name, text, v);
+  if (problem !== undefined) return problem.startsWith(`${name}: `) ? problem.slice(name.length + 2) : problem;
+  if (k === RECENCY && !Number.isInteger(v)) return `${clip(text)} is not a whole number of days`;
+  return undefined;
+}
 
 /**
  * Parses buf[start, end) as a decimal number. Returns NaN when the text is not a plain finite
@@ -195,6 +218,8 @@ export function parseRows(
   const { header, slot } = layout;
   const nCols = header.length;
   const last = nCols - 1;
+  const lo = LO;
+  const hi = HI;
   let n = rowOffset;
   let line = firstLine - 1;
   let pos = from;
@@ -244,8 +269,14 @@ export function parseRows(
         }
         let v = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
         if (negative) v = -v;
-        if (k < N_FEATURES) x[rowBase + k] = v;
-        else if (v === 0 || v === 1) y[n] = v;
+        if (k < N_FEATURES) {
+          // Out of range, or fractional days: the general code re-reads the line and names the problem.
+          if (v < lo[k]! || v > hi[k]! || (k === RECENCY && fraction !== 0 && v !== Math.floor(v))) {
+            simple = false;
+            break;
+          }
+          x[rowBase + k] = v;
+        } else if (v === 0 || v === 1) y[n] = v;
         else simple = false;
         if (i >= to) b = LF;
       }
@@ -321,8 +352,14 @@ function generalLine(
       }
       const v = parseDecimal(buf, s, e);
       if (Number.isNaN(v)) throw new CsvInputError(file, line, header[c]!, describeBad(fieldText(buf, s, e)));
-      if (k < N_FEATURES) x[rowBase + k] = v;
-      else if (v === 0 || v === 1) y[n] = v;
+      if (k < N_FEATURES) {
+        // The same test as the byte loop's; only a value that fails it is turned into text.
+        if (v < LO[k]! || v > HI[k]! || (k === RECENCY && !Number.isInteger(v))) {
+          const text = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('utf8');
+          throw new CsvInputError(file, line, header[c]!, featureProblem(k, text, v) ?? `value '${clip(text)}' is not valid`);
+        }
+        x[rowBase + k] = v;
+      } else if (v === 0 || v === 1) y[n] = v;
       else throw new CsvInputError(file, line, LABEL_COLUMN, `label must be 0 or 1, got '${fieldText(buf, s, e)}'`);
     }
     c++;
