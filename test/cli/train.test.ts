@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../cli/main';
 import { FEATURES, N_FEATURES } from '../../shared/features/schema';
+import * as logistic from '../../shared/model/logistic';
 import { SEED_TRAIN, SEED_VALID } from '../support/seed';
 
 let dir: string;
@@ -142,6 +143,51 @@ describe('leadscore train (file mode)', () => {
     const code = await main(['node', 'leadscore', 'train', '--train', SEED_TRAIN, '--valid', SEED_VALID, '--out', dir, '--C', '-1']);
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/--C.*must be a positive number/);
+  });
+
+  describe('a fit that did not converge (issue 12, item 2)', () => {
+    /** Makes every L-BFGS run report that it stopped short, as the fit on a 1e200 value used to. */
+    function stopShort(): void {
+      const real = logistic.fitLogistic;
+      jest.spyOn(logistic, 'fitLogistic').mockImplementation((...args) => ({ ...real(...args), converged: false, iterations: 1000, gradMax: 0.0123 }));
+    }
+    let home: string | undefined;
+    beforeEach(() => {
+      home = process.env.LEADSCORE_HOME;
+      process.env.LEADSCORE_HOME = path.join(dir, 'home');
+    });
+    afterEach(() => {
+      if (home === undefined) delete process.env.LEADSCORE_HOME;
+      else process.env.LEADSCORE_HOME = home;
+    });
+
+    test('is an error: exit 1, the iterations and the final gradient in the message, nothing written', async () => {
+      stopShort();
+      expect(await train(SEED_TRAIN, SEED_VALID)).toBe(1);
+      expect(stderr).toBe(
+        'leadscore: the logistic regression did not converge: L-BFGS stopped after 1000 iterations with final gradient max-norm 1.230e-2 ' +
+          '(tolerance 1e-10); a fit that did not converge is never written or registered\n',
+      );
+      expect(stdout).toBe('');
+      expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+    });
+
+    test('with --register it registers nothing, so `deploy 1` has nothing to activate', async () => {
+      stopShort();
+      const out = path.join(dir, 'out');
+      expect(await main(['node', 'leadscore', 'train', '--train', SEED_TRAIN, '--valid', SEED_VALID, '--out', out, '--register'])).toBe(1);
+      expect(stderr).toMatch(/did not converge/);
+      expect(fs.existsSync(out)).toBe(false);
+      jest.restoreAllMocks();
+      jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        stderr += chunk.toString();
+        return true;
+      });
+      jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      stderr = '';
+      expect(await main(['node', 'leadscore', 'deploy', '1'])).toBe(1);
+      expect(stderr).toMatch(/model version 1 does not exist/);
+    });
   });
 
   test("the issue's file: one recency_days of 1e200 with --register is refused before anything is fitted or registered", async () => {
