@@ -38,6 +38,28 @@ const HI = Float64Array.from(FEATURES, (f) => FEATURE_RANGES[f][1]);
 /** The one feature that counts whole days (the quality gate's `types` rule). */
 const RECENCY = FEATURES.indexOf('recency_days');
 
+const [LO0, LO1, LO2, LO3, LO4, LO5, LO6] = LO as unknown as number[] as [number, number, number, number, number, number, number];
+const [HI0, HI1, HI2, HI3, HI4, HI5, HI6] = HI as unknown as number[] as [number, number, number, number, number, number, number];
+
+if (N_FEATURES !== 7 || RECENCY !== 0) throw new Error('numericCsv: inRange is written for 7 features with recency_days first');
+
+/**
+ * Row `base` of x lies in every range and counts whole days: the byte loop's check, on a row it has
+ * finished (cheaper there than per field, and it leaves the loop itself as it was).
+ */
+function inRange(x: Float64Array, base: number): boolean {
+  const r = x[base]!;
+  return (
+    r >= LO0 && r <= HI0 && r === Math.floor(r) &&
+    x[base + 1]! >= LO1 && x[base + 1]! <= HI1 &&
+    x[base + 2]! >= LO2 && x[base + 2]! <= HI2 &&
+    x[base + 3]! >= LO3 && x[base + 3]! <= HI3 &&
+    x[base + 4]! >= LO4 && x[base + 4]! <= HI4 &&
+    x[base + 5]! >= LO5 && x[base + 5]! <= HI5 &&
+    x[base + 6]! >= LO6 && x[base + 6]! <= HI6
+  );
+}
+
 /**
  * Why value `v` (read from `text`) is not a valid value of feature k, or undefined: the range in
  * featureValueProblem's words (the column is already in the CsvInputError), then the whole-days rule
@@ -218,8 +240,6 @@ export function parseRows(
   const { header, slot } = layout;
   const nCols = header.length;
   const last = nCols - 1;
-  const lo = LO;
-  const hi = HI;
   let n = rowOffset;
   let line = firstLine - 1;
   let pos = from;
@@ -269,14 +289,8 @@ export function parseRows(
         }
         let v = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
         if (negative) v = -v;
-        if (k < N_FEATURES) {
-          // Out of range, or fractional days: the general code re-reads the line and names the problem.
-          if (v < lo[k]! || v > hi[k]! || (k === RECENCY && fraction !== 0 && v !== Math.floor(v))) {
-            simple = false;
-            break;
-          }
-          x[rowBase + k] = v;
-        } else if (v === 0 || v === 1) y[n] = v;
+        if (k < N_FEATURES) x[rowBase + k] = v;
+        else if (v === 0 || v === 1) y[n] = v;
         else simple = false;
         if (i >= to) b = LF;
       }
@@ -287,7 +301,8 @@ export function parseRows(
       } else if (b === CR && buf[i + 1] === LF && i + 1 < to) i++;
       else if (b !== LF) simple = false;
     }
-    if (simple) {
+    // Out of range, or fractional days: the general code re-reads the line and names the problem.
+    if (simple && inRange(x, rowBase)) {
       n++;
       pos = i + 1;
     } else {
