@@ -1,4 +1,5 @@
-import { FEATURES, LABEL_COLUMN, N_FEATURES } from '../features/schema';
+import { FEATURES, FEATURE_RANGES, LABEL_COLUMN, N_FEATURES } from '../features/schema';
+import { clip, featureValueProblem } from '../features/values';
 import type { Dataset } from '../model/dataset';
 
 /**
@@ -7,6 +8,9 @@ import type { Dataset } from '../model/dataset';
  * per field: a general CSV library spends most of a million-row file allocating strings, and the
  * training benchmark has to beat pandas' C parser. Anything unusual (quotes in an ignored column,
  * CRLF, a BOM, blank lines) is still handled; any bad value is an error naming file, line and column.
+ * A feature value must also lie in its documented range (FEATURE_RANGES) and recency_days must be a
+ * whole number of days: the rules of the lake's quality gate, so a file the gate would refuse cannot
+ * train a model either.
  */
 export class CsvInputError extends Error {
   constructor(
@@ -27,6 +31,47 @@ const QUOTE = 34;
 
 // Exact powers of ten: 10^k for k ≤ 22 is representable, which the fast path below relies on.
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/** FEATURE_RANGES by canonical index, for the byte loop. */
+const LO = Float64Array.from(FEATURES, (f) => FEATURE_RANGES[f][0]);
+const HI = Float64Array.from(FEATURES, (f) => FEATURE_RANGES[f][1]);
+/** The one feature that counts whole days (the quality gate's `types` rule). */
+const RECENCY = FEATURES.indexOf('recency_days');
+
+const [LO0, LO1, LO2, LO3, LO4, LO5, LO6] = LO as unknown as number[] as [number, number, number, number, number, number, number];
+const [HI0, HI1, HI2, HI3, HI4, HI5, HI6] = HI as unknown as number[] as [number, number, number, number, number, number, number];
+
+if (N_FEATURES !== 7 || RECENCY !== 0) throw new Error('numericCsv: inRange is written for 7 features with recency_days first');
+
+/**
+ * Row `base` of x lies in every range and counts whole days: the byte loop's check, on a row it has
+ * finished (cheaper there than per field, and it leaves the loop itself as it was).
+ */
+function inRange(x: Float64Array, base: number): boolean {
+  const r = x[base]!;
+  return (
+    r >= LO0 && r <= HI0 && r === Math.floor(r) &&
+    x[base + 1]! >= LO1 && x[base + 1]! <= HI1 &&
+    x[base + 2]! >= LO2 && x[base + 2]! <= HI2 &&
+    x[base + 3]! >= LO3 && x[base + 3]! <= HI3 &&
+    x[base + 4]! >= LO4 && x[base + 4]! <= HI4 &&
+    x[base + 5]! >= LO5 && x[base + 5]! <= HI5 &&
+    x[base + 6]! >= LO6 && x[base + 6]! <= HI6
+  );
+}
+
+/**
+ * Why value `v` (read from `text`) is not a valid value of feature k, or undefined: the range in
+ * featureValueProblem's words (the column is already in the CsvInputError), then the whole-days rule
+ * in the quality gate's.
+ */
+export function featureProblem(k: number, text: string, v: number): string | undefined {
+  const name = FEATURES[k]!;
+  const problem = featureValueProblem(name, text, v);
+  if (problem !== undefined) return problem.startsWith(`${name}: `) ? problem.slice(name.length + 2) : problem;
+  if (k === RECENCY && !Number.isInteger(v)) return `${clip(text)} is not a whole number of days`;
+  return undefined;
+}
 
 /**
  * Parses buf[start, end) as a decimal number. Returns NaN when the text is not a plain finite
@@ -256,7 +301,8 @@ export function parseRows(
       } else if (b === CR && buf[i + 1] === LF && i + 1 < to) i++;
       else if (b !== LF) simple = false;
     }
-    if (simple) {
+    // Out of range, or fractional days: the general code re-reads the line and names the problem.
+    if (simple && inRange(x, rowBase)) {
       n++;
       pos = i + 1;
     } else {
@@ -321,8 +367,14 @@ function generalLine(
       }
       const v = parseDecimal(buf, s, e);
       if (Number.isNaN(v)) throw new CsvInputError(file, line, header[c]!, describeBad(fieldText(buf, s, e)));
-      if (k < N_FEATURES) x[rowBase + k] = v;
-      else if (v === 0 || v === 1) y[n] = v;
+      if (k < N_FEATURES) {
+        // The same test as the byte loop's; only a value that fails it is turned into text.
+        if (v < LO[k]! || v > HI[k]! || (k === RECENCY && !Number.isInteger(v))) {
+          const text = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('utf8');
+          throw new CsvInputError(file, line, header[c]!, featureProblem(k, text, v) ?? `value '${clip(text)}' is not valid`);
+        }
+        x[rowBase + k] = v;
+      } else if (v === 0 || v === 1) y[n] = v;
       else throw new CsvInputError(file, line, LABEL_COLUMN, `label must be 0 or 1, got '${fieldText(buf, s, e)}'`);
     }
     c++;

@@ -14,6 +14,9 @@ export interface LogisticFit {
   intercept: number;
   iterations: number;
   converged: boolean;
+  /** max |∇f| where L-BFGS stopped (f is the objective divided by n), beside the tolerance it had to reach. */
+  gradMax: number;
+  gtol: number;
 }
 
 export interface LogisticOptions {
@@ -48,15 +51,19 @@ export function fitLogistic(x: Float64Array, y: Uint8Array, n: number, options: 
     g[d] = sums[d + 1]! * invN;
     return sums[0]! * invN + 0.5 * lambda * penalty;
   };
+  const gtol = options.gtol ?? 1e-10;
   const result = lbfgs(objective, new Float64Array(d + 1), {
-    gtol: options.gtol ?? 1e-10,
+    gtol,
     maxIterations: options.maxIterations ?? 1000,
   });
   return {
     coef: Array.from(result.x.subarray(0, d)),
     intercept: result.x[d]!,
     iterations: result.iterations,
-    converged: result.converged,
+    // A NaN or infinite objective (which no finite, scaled input can give) is never convergence.
+    converged: result.converged && Number.isFinite(result.f) && result.x.every(Number.isFinite),
+    gradMax: result.gradMax,
+    gtol,
   };
 }
 
@@ -119,7 +126,7 @@ function accumulate(x: Float64Array, y: Uint8Array, count: number, mean: Float64
  * `x` is standardized, or raw when `scaler` is given: then each value becomes (x − μ)/σ exactly as
  * standardize computes it (with no scaler, (x − 0)/1 is x itself), so no scaled copy is needed.
  */
-export function coefficientCovariance(x: Float64Array, n: number, fit: LogisticFit, C: number, scaler?: Scaler): Matrix {
+export function coefficientCovariance(x: Float64Array, n: number, fit: Omit<LogisticFit, 'gradMax' | 'gtol'>, C: number, scaler?: Scaler): Matrix {
   const d = N_FEATURES;
   const k = d + 1;
   const h = new Float64Array(k * k);

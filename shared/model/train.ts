@@ -20,6 +20,8 @@ export interface TrainOptions {
   /** Platt scaling is fitted when validation Brier exceeds this (section 5.5). */
   brierThreshold?: number;
   folds?: number;
+  /** L-BFGS iteration bound of each fit (scikit-learn's max_iter); default 1000. */
+  maxIterations?: number;
   /**
    * The rows the PSI baseline describes (section 8); default the training rows. The retrain passes
    * the population the drift check watches (every eligible contact of the training window).
@@ -78,6 +80,34 @@ export class TrainingDataError extends Error {
   }
 }
 
+/**
+ * A fit that stopped before its gradient reached the tolerance: its weights are not the model the
+ * recipe defines (e.g. one value of 1e200 used to give AUC 0.5), so no caller writes, registers or
+ * deploys them.
+ */
+export class TrainingDidNotConvergeError extends Error {
+  constructor(
+    /** Which fit: the model itself or a calibration fold. */
+    readonly fit: string,
+    readonly iterations: number,
+    /** max |∇f| of the objective divided by n, where L-BFGS stopped. */
+    readonly gradMax: number,
+    readonly gtol: number,
+  ) {
+    super(
+      `${fit} did not converge: L-BFGS stopped after ${iterations} iterations with final gradient max-norm ${gradMax.toExponential(3)} ` +
+        `(tolerance ${gtol}); a fit that did not converge is never written or registered`,
+    );
+    this.name = 'TrainingDidNotConvergeError';
+  }
+}
+
+/** Throws TrainingDidNotConvergeError unless `fit` converged. */
+export function requireConverged(fit: LogisticFit, what: string): LogisticFit {
+  if (!fit.converged) throw new TrainingDidNotConvergeError(what, fit.iterations, fit.gradMax, fit.gtol);
+  return fit;
+}
+
 function countPositives(y: Uint8Array): number {
   let s = 0;
   for (let i = 0; i < y.length; i++) s += y[i]!;
@@ -129,7 +159,7 @@ export function stratifiedFolds(data: Dataset, folds: number): Uint8Array {
 }
 
 /** Out-of-fold logits: each fold scored by a model (its own scaler and fit) that never saw it. */
-function outOfFoldLogits(train: Dataset, C: number, folds: number): Float64Array {
+function outOfFoldLogits(train: Dataset, C: number, folds: number, maxIterations: number): Float64Array {
   const fold = stratifiedFolds(train, folds);
   const logits = new Float64Array(train.n);
   for (let k = 0; k < folds; k++) {
@@ -143,7 +173,7 @@ function outOfFoldLogits(train: Dataset, C: number, folds: number): Float64Array
     }
     checkTwoClasses(part, `calibration fold ${k + 1}`);
     const scaler = fitScaler(part.x, part.n);
-    const fit = fitLogistic(standardize(part.x, part.n, scaler), part.y, part.n, { C });
+    const fit = requireConverged(fitLogistic(standardize(part.x, part.n, scaler), part.y, part.n, { C, maxIterations }), `the logistic regression of calibration fold ${k + 1}`);
     const raw = toRawSpace(fit.coef, fit.intercept, scaler);
     for (let i = 0; i < train.n; i++) {
       if (fold[i] === k) logits[i] = leadScore(raw.weights, raw.offset, train.x, i * N_FEATURES);
@@ -167,7 +197,9 @@ export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions
   const C = options.C ?? 1.0;
   const brierThreshold = options.brierThreshold ?? 0.2;
   const folds = options.folds ?? 5;
+  const maxIterations = options.maxIterations ?? 1000;
   if (!(C > 0) || !Number.isFinite(C)) throw new TrainingDataError(`C must be a positive number, got ${C}`);
+  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new TrainingDataError(`maxIterations must be a positive whole number, got ${maxIterations}`);
   checkTwoClasses(train, 'training rows');
   checkTwoClasses(valid, 'validation rows');
 
@@ -178,7 +210,7 @@ export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions
 
   const scaler = fitScaler(train.x, train.n);
   // Standardized as the fit reads the rows: bit-identical to fitting standardize(x), without the copy.
-  const fit: LogisticFit = fitLogistic(train.x, train.y, train.n, { C, scaler });
+  const fit: LogisticFit = requireConverged(fitLogistic(train.x, train.y, train.n, { C, scaler, maxIterations }), 'the logistic regression');
   // Standard errors: covariance of (β, β_0) on the scaled fit, carried to raw space linearly.
   const covariance = offload.covariance(train.x, train.n, scaler, fit, C);
   const raw = toRawSpace(fit.coef, fit.intercept, scaler);
@@ -194,7 +226,7 @@ export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions
   let finalScores = logitsValid;
   let finalProbs = probs;
   if (model.brier > brierThreshold) {
-    const platt = fitPlatt(outOfFoldLogits(train, C, folds), train.y);
+    const platt = fitPlatt(outOfFoldLogits(train, C, folds, maxIterations), train.y);
     calibration = platt;
     uncalibrated = summary(model);
     // z' = a·z + b is still one weighted sum: fold a and b into the weights and the offset.

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { N_FEATURES } from '../features/schema';
 import { evaluate, type Evaluation } from '../model/metrics';
 import { leadScore, sigmoid } from '../model/score';
-import { trainModel, type TrainResult } from '../model/train';
+import { trainModel, TrainingDidNotConvergeError, type TrainResult } from '../model/train';
 import type { Lake } from '../ports/lake';
 import type { Ledger, RunRecord } from '../ports/ledger';
 import type { Telemetry } from '../ports/telemetry';
@@ -250,7 +250,15 @@ async function retrainLocked(
   }
 
   const population = await featurePopulation(deps.lake, set.window.trainFrom, set.window.trainTo);
-  const result = trainModel(set.train, set.valid, { C: settings.C, brierThreshold: settings.brierThreshold, ...(population ? { psiRows: population } : {}) });
+  let result: TrainResult;
+  try {
+    result = trainModel(set.train, set.valid, { C: settings.C, brierThreshold: settings.brierThreshold, ...(population ? { psiRows: population } : {}) });
+  } catch (err) {
+    // A fit that did not converge is no model: the run fails and no version is registered (not even
+    // as rejected), so there is nothing that `deploy` or a rollback could ever activate.
+    if (err instanceof TrainingDidNotConvergeError) return finish('failed', 'error', `no version registered: ${err.message}`);
+    throw err;
+  }
   const { calibration_curve: _curve, ...metrics } = result.metrics;
   details.metrics = metrics;
   const production = await productionOnSameRows(deps.warehouse, set);

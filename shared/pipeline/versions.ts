@@ -90,7 +90,12 @@ function sqlMetrics(m: RegisterInput['metrics']): VersionMetrics {
   return out;
 }
 
-function checkArtifact(a: ModelArtifact): void {
+function checkArtifact(a: ModelArtifact, status: 'staged' | 'rejected'): void {
+  // Defence in depth: the trainer refuses a fit that did not converge; should one get here, it is
+  // recorded only as rejected, which can never be activated.
+  if (a.converged !== true && status !== 'rejected') {
+    throw new Error(`artifact.converged is ${String(a.converged)} (${a.iterations} iterations): a fit that did not converge can be registered only as rejected, never ${status}`);
+  }
   if (a.features.length !== N_FEATURES || a.features.some((f, i) => f !== FEATURES[i])) {
     throw new Error(`artifact.features must be the canonical order ${FEATURES.join(', ')}; got ${a.features.join(', ')}`);
   }
@@ -108,7 +113,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  * the lake write fails the SQL rows are removed again.
  */
 export async function registerVersion(deps: VersionDeps, input: RegisterInput): Promise<ModelVersion> {
-  checkArtifact(input.artifact);
+  checkArtifact(input.artifact, input.status ?? 'staged');
   if (input.window && (!DATE.test(input.window.start) || !DATE.test(input.window.end))) {
     throw new Error(`window must be YYYY-MM-DD dates; got ${input.window.start}..${input.window.end}`);
   }

@@ -6,6 +6,9 @@ import { partitionPath } from '../../shared/pipeline/partitions';
 import { featurePopulation } from '../../shared/pipeline/population';
 import { psiBaseline } from '../../shared/model/psi';
 import { retrain } from '../../shared/pipeline/retrain';
+import * as logistic from '../../shared/model/logistic';
+import { deployVersion } from '../../shared/pipeline/versions';
+import { WarehouseNotFoundError } from '../../shared/ports/warehouse';
 import { buildLake, LAST_DAY, openEnv, telemetryLines, type Env } from './fixture';
 
 let template: string;
@@ -163,5 +166,32 @@ describe('retrain', () => {
     expect(second.reason).toMatch(/rate-limited/);
     expect(manual.status).toBe('succeeded');
     expect((await deps.ledger.listRuns(10)).map((r) => r.status).sort()).toEqual(['succeeded', 'succeeded', 'suppressed']);
+  });
+
+  test('a fit that did not converge fails the run and registers nothing: no version to deploy, production unchanged', async () => {
+    const { deps, telemetryFile } = await env();
+    expect((await retrain(deps, { trigger: 'manual', reason: 'v1', asOf: LAST_DAY })).details.outcome).toBe('deployed');
+    const real = logistic.fitLogistic;
+    const spy = jest.spyOn(logistic, 'fitLogistic').mockImplementation((...args) => ({ ...real(...args), converged: false, iterations: 1000, gradMax: 0.0123 }));
+    try {
+      const run = await retrain(deps, { trigger: 'schedule', asOf: LAST_DAY });
+      expect(run.status).toBe('failed');
+      expect(run.details.outcome).toBe('error');
+      expect(run.reason).toBe(
+        'no version registered: the logistic regression did not converge: L-BFGS stopped after 1000 iterations with final gradient max-norm 1.230e-2 ' +
+          '(tolerance 1e-10); a fit that did not converge is never written or registered',
+      );
+      expect(run.details.version).toBeNull();
+      expect(run.details.metrics).toBeNull();
+      expect(await deps.ledger.getRun(run.id)).toMatchObject({ status: 'failed', reason: run.reason });
+      expect((await deps.warehouse.listVersions()).map((v) => [v.version, v.status])).toEqual([[1, 'active']]);
+      expect(await deps.lake.list('models/v2/')).toEqual([]);
+      await expect(deployVersion(deps, 2, { by: 'test' })).rejects.toBeInstanceOf(WarehouseNotFoundError);
+      expect((await deps.warehouse.getActiveWeights())?.version).toBe(1);
+      const events = telemetryLines(telemetryFile).filter((l) => l.name === 'RetrainRun');
+      expect(events.at(-1)?.properties).toMatchObject({ status: 'failed', outcome: 'error' });
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
