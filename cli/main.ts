@@ -1,4 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { codeVersion } from '../shared/version';
+import { EXIT } from './exit';
+import { registerStatus } from './commands/status';
 import { registerTrain } from './commands/train';
 import { registerMigrate } from './commands/migrate';
 import { registerDeploy } from './commands/deploy';
@@ -15,6 +18,7 @@ import { registerConfig } from './commands/config';
 export function buildProgram(): Command {
   const program = new Command('leadscore')
     .description('Learns lead-scoring weights from SMS/MMS campaign outcomes and serves them to SQL.')
+    .version(codeVersion(), '-V, --version')
     .exitOverride()
     .showHelpAfterError();
   // Each command lives in its own file under cli/commands and binds options to one pipeline step.
@@ -30,19 +34,28 @@ export function buildProgram(): Command {
   registerOps(program);
   registerStart(program);
   registerConfig(program);
+  registerStatus(program);
   return program;
 }
 
-/** Runs the CLI; resolves to the process exit code. */
+/** At most this many characters of an error reach the terminal: it names what and where, not the data. */
+const MAX_MESSAGE = 600;
+
+export function clipMessage(message: string): string {
+  return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}… (${message.length - MAX_MESSAGE} more characters)` : message;
+}
+
+/** Runs the CLI; resolves to the process exit code (see cli/exit.ts). */
 export async function main(argv: string[]): Promise<number> {
+  process.exitCode = undefined;
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.done;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.done : EXIT.usage;
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`leadscore: ${message}\n`);
+    process.stderr.write(`leadscore: ${clipMessage(message)}\n`);
     if (process.env.LEADSCORE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    return 1;
+    return EXIT.failed;
   }
 }

@@ -28,7 +28,12 @@ export function cliActor(): string {
   return `cli:${process.env.LEADSCORE_USER ?? userInfo().username}`;
 }
 
-/** Progress lines of a command go to stdout. */
+/** Progress lines of a command go to stderr; its result goes to stdout (see result). */
 export function cliLog(message: string): void {
-  process.stdout.write(`${message}\n`);
+  process.stderr.write(`${message}\n`);
+}
+
+/** A command's result on stdout: as JSON with --json, else as the text `render` gives. */
+export function result<T>(value: T, json: boolean | undefined, render: (v: T) => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : render(value));
 }

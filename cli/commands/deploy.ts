@@ -18,10 +18,11 @@ export function registerDeploy(program: Command): void {
     .description('Activate a staged (or retired) model version in one transaction (lead_scores serve it at once), then rewrite the lake export')
     .argument('<version>', 'model version number', versionArg)
     .option('--reason <text>', 'why, for the deployment log')
-    .action(async (version: number, opts: { reason?: string }) => {
+    .option('--force', 'activate a version whose registering run did not finish (after checking models/v{N}/)')
+    .action(async (version: number, opts: { reason?: string; force?: boolean }) => {
       const deps = await openServices({ log: cliLog });
       try {
-        printChange(await deployVersion(deps.versions, version, { by: cliActor(), reason: opts.reason ?? null }));
+        printChange(await deployVersion(deps.versions, version, { by: cliActor(), reason: opts.reason ?? null, force: opts.force === true }));
       } finally {
         await deps.close();
       }

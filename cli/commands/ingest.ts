@@ -17,7 +17,7 @@ export function registerIngest(program: Command): void {
       const lake = createLake(config);
       const results = await ingestRange(lake, dates[0]!, dates[dates.length - 1]!, {
         maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE,
-        log: (m) => process.stdout.write(`${m}\n`),
+        log: (m) => process.stderr.write(`${m}\n`),
       });
       const written = results.filter((r) => r.status === 'written').length;
       process.stdout.write(`ingest: ${written} partition(s) written, ${results.length - written} skipped\n`);

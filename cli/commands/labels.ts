@@ -18,7 +18,7 @@ export function registerLabels(program: Command): void {
       const results = await collectLabelsRange(lake, dates[0]!, dates[dates.length - 1]!, {
         windowDays: config.LABEL_WINDOW_DAYS,
         maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE,
-        log: (m) => process.stdout.write(`${m}\n`),
+        log: (m) => process.stderr.write(`${m}\n`),
       });
       const written = results.filter((r) => r.status === 'written').length;
       process.stdout.write(`labels: ${written} partition(s) written, ${results.length - written} skipped (not mature)\n`);

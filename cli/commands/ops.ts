@@ -3,7 +3,16 @@ import { checkDriftAndRespond } from '../../shared/pipeline/driftCheck';
 import { todayUtc } from '../../shared/pipeline/days';
 import { retrain, type RetrainRun } from '../../shared/pipeline/retrain';
 import { openServices } from '../../shared/services';
-import { cliActor, cliLog, dayArg } from '../options';
+import { cliActor, cliLog, dayArg, result } from '../options';
+import { EXIT, exitWith } from '../exit';
+
+/** A retrain that did not produce a servable version exits non-zero (see cli/exit.ts). */
+export function retrainExit(run: RetrainRun): void {
+  const o = run.details.outcome;
+  if (o === 'suppressed') exitWith(EXIT.notNow);
+  else if (o === 'rejected' || o === 'blocked') exitWith(EXIT.refused);
+  else if (o === 'error') exitWith(EXIT.failed);
+}
 
 export function describeRun(run: RetrainRun): string {
   const d = run.details;
@@ -21,12 +30,13 @@ export function registerOps(program: Command): void {
     .description('Build the training set from the lake, train, apply every gate, register, deploy when allowed (AUTO_DEPLOY), record the run')
     .option('--as-of <date>', 'use labelled send dates up to this day (default today, UTC)', dayArg)
     .option('--reason <text>', 'why, for the run record', 'manual retrain from the CLI')
-    .action(async (opts: { asOf?: string; reason: string }) => {
+    .option('--json', 'print the run record as JSON')
+    .action(async (opts: { asOf?: string; reason: string; json?: boolean }) => {
       const s = await openServices({ log: cliLog });
       try {
         const run = await retrain(s.retrain, { trigger: 'manual', reason: opts.reason, requestedBy: cliActor(), ...(opts.asOf ? { asOf: opts.asOf } : {}) });
-        process.stdout.write(describeRun(run));
-        if (run.status === 'failed') process.exitCode = 1;
+        result(run, opts.json, describeRun);
+        retrainExit(run);
       } finally {
         await s.close();
       }
@@ -36,14 +46,17 @@ export function registerOps(program: Command): void {
     .command('drift')
     .description('PSI of every feature and the score against the active version, AUC on recent labels; writes monitoring/drift/yyyy/mm/dd/drift.json and retrains when a trigger fires')
     .option('--date <date>', 'check as of this day (default today, UTC)', dayArg)
-    .action(async (opts: { date?: string }) => {
+    .option('--json', 'print the drift report (and the retrain run it started) as JSON')
+    .action(async (opts: { date?: string; json?: boolean }) => {
       const s = await openServices({ log: cliLog });
       try {
-        const { report, run } = await checkDriftAndRespond(s.drift, s.retrain, opts.date ?? todayUtc(), s.config.DRIFT_RETRAIN);
-        process.stdout.write(`${'variable'.padEnd(20)}  PSI\n`);
-        for (const [name, v] of Object.entries(report.psi)) process.stdout.write(`${name.padEnd(20)}  ${v.toFixed(4)}${v > s.config.PSI_THRESHOLD ? '  drift' : ''}\n`);
-        process.stdout.write(`AUC recent ${report.auc_recent === null ? 'n/a' : report.auc_recent.toFixed(4)} (validation ${report.auc_validation.toFixed(4)}); action: ${report.action}\n`);
-        if (run) process.stdout.write(describeRun(run));
+        const out = await checkDriftAndRespond(s.drift, s.retrain, opts.date ?? todayUtc(), s.config.DRIFT_RETRAIN);
+        result(out, opts.json, ({ report, run }) => {
+          const lines = [`${'variable'.padEnd(20)}  PSI`];
+          for (const [name, v] of Object.entries(report.psi)) lines.push(`${name.padEnd(20)}  ${v.toFixed(4)}${v > s.config.PSI_THRESHOLD ? '  drift' : ''}`);
+          lines.push(`AUC recent ${report.auc_recent === null ? 'n/a' : report.auc_recent.toFixed(4)} (validation ${report.auc_validation.toFixed(4)}); action: ${report.action}`);
+          return `${lines.join('\n')}\n${run ? describeRun(run) : ''}`;
+        });
       } finally {
         await s.close();
       }

@@ -10,13 +10,15 @@ export function registerRollback(program: Command): void {
     .description('Return to the previously active model version (or --to N) in one transaction (lead_scores serve it at once), then rewrite the lake export')
     .option('--to <version>', 'the version to return to', versionArg)
     .option('--reason <text>', 'why, for the deployment log')
-    .action(async (opts: { to?: number; reason?: string }) => {
+    .option('--force', 'return to a version whose registering run did not finish')
+    .action(async (opts: { to?: number; reason?: string; force?: boolean }) => {
       const deps = await openServices({ log: cliLog });
       try {
         printChange(
           await rollback(deps.versions, {
             by: cliActor(),
             reason: opts.reason ?? null,
+            force: opts.force === true,
             ...(opts.to !== undefined ? { toVersion: opts.to } : {}),
           }),
         );

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { exportServedScores } from '../../shared/pipeline/scoresExport';
 import { scorePartition } from '../../shared/pipeline/scorePartition';
 import { openServices } from '../../shared/services';
-import { cliLog } from '../options';
+import { cliLog, result } from '../options';
+import { EXIT, exitWith } from '../exit';
 
 export function registerScore(program: Command): void {
   program
@@ -10,11 +11,19 @@ export function registerScore(program: Command): void {
     .description('Serve a landed features partition (processed/features/yyyy/mm/dd, or any file in it) as the population lead_scores scores')
     .argument('<lake path>', 'the partition folder, one of its data files or its _SUCCESS marker')
     .option('--force', 'serve a partition that has no _SUCCESS marker yet, as it stands')
-    .action(async (lakePath: string, opts: { force?: boolean }) => {
+    .option('--json', 'print the result as JSON')
+    .action(async (lakePath: string, opts: { force?: boolean; json?: boolean }) => {
       const deps = await openServices({ log: cliLog });
       try {
         const r = await scorePartition(deps.scoring, lakePath, { force: opts.force === true });
-        if (r.status === 'rejected') throw new Error(`${r.path}: ${r.rowsRejected} of ${r.rowsTotal} rows invalid; nothing changed; reasons in ${r.quarantineFile}`);
+        result(r, opts.json, (x) => {
+          if (x.status === 'scored') return `${x.path}: ${x.contacts} contacts served${x.modelVersion !== null ? `, scored by v${x.modelVersion}` : ''}; ${x.rowsRejected} rows quarantined; export ${x.export.status}\n`;
+          if (x.status === 'rejected') return `${x.path}: ${x.rowsRejected} of ${x.rowsTotal} rows invalid; nothing changed; reasons in ${x.quarantineFile}\n`;
+          if (x.status === 'superseded') return `${x.path}: older than the served population of ${x.servedAsOf}; nothing changed\n`;
+          return `${x.path}: ${x.status}: ${x.reason}\n`;
+        });
+        if (r.status === 'rejected' || r.status === 'superseded') exitWith(EXIT.refused);
+        else if (r.status === 'waiting') exitWith(EXIT.notNow);
       } finally {
         await deps.close();
       }

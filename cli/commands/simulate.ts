@@ -33,7 +33,7 @@ export function registerSimulate(program: Command): void {
         seed: opts.seed,
         ...(drift ? { drift } : {}),
         ...(opts.writeFrom !== undefined ? { writeFrom: opts.writeFrom } : {}),
-        log: (m) => process.stdout.write(`${m}\n`),
+        log: (m) => process.stderr.write(`${m}\n`),
       });
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ModelVersion } from '../../shared/ports/warehouse';
 import { listVersions } from '../../shared/pipeline/versions';
 import { openServices } from '../../shared/services';
+import { result } from '../options';
 
 const f4 = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '-');
 
@@ -15,7 +16,7 @@ export function formatVersions(versions: ModelVersion[]): string {
     f4(v.metrics.brier),
     v.windowStart && v.windowEnd ? `${v.windowStart}..${v.windowEnd}` : '-',
     v.activatedAt ?? '-',
-    v.activatedBy ?? '-',
+    `${v.activatedBy ?? '-'}${v.complete ? '' : '  (incomplete: its run did not finish)'}`,
   ]);
   const all = [head, ...rows];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
@@ -26,11 +27,11 @@ export function registerVersions(program: Command): void {
   program
     .command('versions')
     .description('List model versions: status, AUC, PR-AUC, Brier, trained window, activated at and by')
-    .action(async () => {
+    .option('--json', 'print the versions as JSON')
+    .action(async (opts: { json?: boolean }) => {
       const deps = await openServices();
       try {
-        const vs = await listVersions(deps);
-        process.stdout.write(vs.length ? formatVersions(vs) : 'no model versions registered yet\n');
+        result(await listVersions(deps), opts.json, (vs) => (vs.length ? formatVersions(vs) : 'no model versions registered yet\n'));
       } finally {
         await deps.close();
       }

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
+import type { Lake } from '../ports/lake';
 import type { Ledger, RunRecord } from '../ports/ledger';
 import type { MonitorQueries } from '../ports/monitor';
 import type { Warehouse } from '../ports/warehouse';
 import type { RetrainRequest } from '../pipeline/retrain';
+import { statusSnapshot } from '../pipeline/status';
 import { requireAdmin, type AdminDeps } from './auth';
 import { BODIES, readJson } from './body';
 import { BadRequestError, problem, toProblem } from './problem';
@@ -15,6 +17,7 @@ import { BadRequestError, problem, toProblem } from './problem';
  * HTTP request may, so the request is recorded as a queued run and handed to a queue-triggered worker.
  */
 export interface OpsDeps {
+  lake: Lake;
   ledger: Ledger;
   warehouse: Warehouse;
   monitor: MonitorQueries;
@@ -119,20 +122,7 @@ export function runStatusHandler(getDeps: () => Promise<Pick<OpsDeps, 'ledger'>>
 export function statusHandler(getDeps: () => Promise<OpsDeps>): OpsHandler {
   return async (_request, context) => {
     try {
-      const { ledger, warehouse, monitor } = await getDeps();
-      const [active, versions, runs, drift] = await Promise.all([warehouse.getActiveWeights(), warehouse.listVersions(), ledger.listRuns(10), monitor.latestDrift()]);
-      const activeVersion = active ? versions.find((v) => v.version === active.version) : undefined;
-      return {
-        status: 200,
-        jsonBody: {
-          active: activeVersion
-            ? { version: activeVersion.version, activatedAt: activeVersion.activatedAt, activatedBy: activeVersion.activatedBy, metrics: activeVersion.metrics }
-            : null,
-          versions: versions.length,
-          runs,
-          drift,
-        },
-      };
+      return { status: 200, jsonBody: await statusSnapshot(await getDeps()) };
     } catch (err) {
       return toProblem(err, (m) => context.error(m));
     }

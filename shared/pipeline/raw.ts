@@ -1,3 +1,4 @@
+import * as posix from 'node:path/posix';
 import { StringDecoder } from 'node:string_decoder';
 import type { Lake } from '../ports/lake';
 import { addDays, DAY_MS, dayStartMs, isDay } from './days';
@@ -60,6 +61,9 @@ export interface Rejected {
   record: string;
 }
 
+/** The most of a rejected line kept (in memory and, masked, in quarantine/). */
+const MAX_KEPT = 4096;
+
 /** Rejected records of one run: counts by reason, and the records themselves for quarantine/. */
 export class RejectLog {
   readonly counts: Partial<Record<RejectReason, number>> = {};
@@ -67,6 +71,8 @@ export class RejectLog {
   total = 0;
 
   add(r: Rejected): void {
+    // A rejected line is kept only to be masked and written to quarantine/: a huge one is cut here.
+    if (r.record.length > MAX_KEPT) r = { ...r, record: r.record.slice(0, MAX_KEPT) };
     this.total++;
     this.counts[r.reason] = (this.counts[r.reason] ?? 0) + 1;
     let list = this.bySource.get(r.source);
@@ -166,7 +172,9 @@ function object(line: string): Record<string, unknown> {
   try {
     o = JSON.parse(line);
   } catch (err) {
-    throw new RecordError('unparseable_json', (err as Error).message);
+    // V8's message quotes the text it choked on, which may be personal data: keep the position only.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new RecordError('unparseable_json', at === undefined ? 'not valid JSON' : `not valid JSON at position ${at}`);
   }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new RecordError('not_an_object', 'the line is not a JSON object');
   return o as Record<string, unknown>;
@@ -314,8 +322,39 @@ export function quarantinePath(rawPath: string): string {
   return `quarantine/${rawPath.replace(/\.jsonl$/, '')}.rejected.jsonl`;
 }
 
+/** The fields each raw kind defines: anything else a record carries (phone, name, …) is masked in quarantine/. */
+const KNOWN_FIELDS: Record<RawKind, ReadonlySet<string>> = {
+  events: new Set(['event_id', 'contact_id', 'campaign_id', 'channel', 'type', 'ts', 'send_id']),
+  sentiment: new Set(['reply_event_id', 'contact_id', 'ts', 'sentiment']),
+  crm: new Set(['contact_id', 'opt_out_risk', 'updated_at']),
+};
+
 /**
- * Writes each source's rejected records to quarantine/ with their reasons. The content is a pure
+ * A rejected line as quarantine/ keeps it: its known fields (ids, times, values) as they were, cut
+ * to 200 characters, every other field masked, and a line that is not a JSON object not kept at
+ * all: personal data (a CRM record's phone and name) never leaves raw/.
+ */
+export function maskRecord(source: string, line: string): Record<string, unknown> | null {
+  const kind = RAW_KINDS.find((k) => posix.basename(source).startsWith(`${k}-`));
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return null;
+  const known = kind ? KNOWN_FIELDS[kind] : new Set<string>();
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
+    if (!known.has(k)) out[k] = '[masked]';
+    else out[k] = typeof v === 'string' && v.length > 200 ? `${v.slice(0, 200)}…` : typeof v === 'object' && v !== null ? '[masked: not a plain value]' : v;
+  }
+  return out;
+}
+
+/**
+ * Writes each source's rejected records to quarantine/ with their reasons: the source file and line,
+ * the reason, and the record with its personal data masked (maskRecord). The content is a pure
  * function of the raw file, so a file already in quarantine is left as it is.
  */
 export async function writeQuarantine(lake: Lake, rejects: RejectLog): Promise<string[]> {
@@ -323,7 +362,20 @@ export async function writeQuarantine(lake: Lake, rejects: RejectLog): Promise<s
   for (const [source, list] of [...rejects.bySource.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const path = quarantinePath(source);
     if (await lake.exists(path)) continue;
-    const body = list.map((r) => JSON.stringify({ source: r.source, line: r.line, reason: r.reason, detail: r.detail, record: r.record })).join('\n') + '\n';
+    const body =
+      list
+        .map((r) => {
+          const record = maskRecord(r.source, r.record);
+          return JSON.stringify({
+            source: r.source,
+            line: r.line,
+            reason: r.reason,
+            detail: r.detail.length > 300 ? `${r.detail.slice(0, 300)}…` : r.detail,
+            record,
+            ...(record === null ? { record_bytes: Buffer.byteLength(r.record), record_note: 'not a JSON object: not kept (it may hold personal data)' } : {}),
+          });
+        })
+        .join('\n') + '\n';
     await lake.write(path, body);
     written.push(path);
   }

@@ -5,11 +5,13 @@ import { HttpRequest, InvocationContext, output } from '@azure/functions';
 import { SqliteLedger } from '../../shared/adapters/ledger/sqlite';
 import { LedgerMonitor } from '../../shared/adapters/monitor/ledger';
 import { SqliteWarehouse } from '../../shared/adapters/warehouse/sqlite';
+import { LocalLake } from '../../shared/adapters/lake/local';
 import { parseRetrainBody, retrainRequestHandler, runStatusHandler, statusHandler, type RetrainMessage } from '../../shared/http/ops';
 
 let dir: string;
 let ledger: SqliteLedger;
 let warehouse: SqliteWarehouse;
+let lake: LocalLake;
 let queued: RetrainMessage[];
 
 beforeEach(async () => {
@@ -17,6 +19,7 @@ beforeEach(async () => {
   ledger = new SqliteLedger(path.join(dir, 'ledger.db'));
   warehouse = new SqliteWarehouse(path.join(dir, 'warehouse.db'));
   await warehouse.migrate();
+  lake = new LocalLake(path.join(dir, 'lake'));
   queued = [];
 });
 afterEach(async () => {
@@ -122,10 +125,12 @@ describe('GET /api/runs/{id} and /api/status', () => {
   test('status summarises the active version, the last runs and the latest drift from the ledger', async () => {
     await ledger.putRun({ id: 'r1', trigger: 'schedule', status: 'suppressed', reason: 'single flight', startedAt: '2026-11-22T02:00:00.000Z' });
     await ledger.putDrift({ date: '2026-11-23', psi: { recency_days: 0.01, score: 0.3 }, aucRecent: 0.77, drifted: ['score'], action: 'retrain' });
-    const res = await statusHandler(async () => ({ ledger, warehouse, monitor: new LedgerMonitor(ledger) }))(new HttpRequest({ method: 'GET', url: 'http://localhost/api/status' }), ctx());
+    const res = await statusHandler(async () => ({ lake, ledger, warehouse, monitor: new LedgerMonitor(ledger) }))(new HttpRequest({ method: 'GET', url: 'http://localhost/api/status' }), ctx());
     expect(res.status).toBe(200);
     expect(res.jsonBody).toMatchObject({
       active: null,
+      population: null,
+      exportCurrent: null,
       runs: [{ id: 'r1', status: 'suppressed' }],
       drift: { at: '2026-11-23', psi: { recency_days: 0.01, score: 0.3 }, aucRecent: 0.77, drifted: ['score'], source: 'ledger' },
     });

@@ -117,6 +117,22 @@ describe('ingest', () => {
     expect(r.report?.stats).toMatchObject({ rawRejected: { total: 7, byReason: { unparseable_json: 1, missing_id: 2, bad_value: 1 } } });
   });
 
+  test('quarantine keeps the reason, file, line and ids, never the personal data of a rejected CRM record', async () => {
+    await rawDay(t.lake, '2026-02-28', {
+      events: [ev({ id: 's1', c: 'c1', type: 'send', ts: '2026-02-28T10:00:00Z' })],
+      crm: [
+        JSON.stringify({ contact_id: 'c1', opt_out_risk: 1.7, updated_at: '2026-02-28T01:00:00Z', phone: '+15550001111', name: 'Ana Silva', email: 'ana@example.com' }),
+        '{"contact_id":"c2","phone":"+15550002222","name":"Bo', // truncated, so not JSON
+      ],
+    });
+    expect((await ingestDate(t.lake, '2026-03-01')).rawRejected).toBe(2);
+    const text = (await t.lake.read('quarantine/raw/2026/02/28/crm-0000.rejected.jsonl')).toString();
+    expect(text).not.toMatch(/555|Ana|Silva|example\.com|Bo/);
+    const [bad, unparseable] = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(bad).toMatchObject({ source: 'raw/2026/02/28/crm-0000.jsonl', line: 1, reason: 'bad_value', record: { contact_id: 'c1', opt_out_risk: 1.7, phone: '[masked]', name: '[masked]', email: '[masked]' } });
+    expect(unparseable).toMatchObject({ line: 2, reason: 'unparseable_json', record: null, record_bytes: 52 });
+  });
+
   test('a range reads raw/ once and writes every date; the first date has no history', async () => {
     await history(t.lake);
     const rs = await ingestRange(t.lake, '2026-02-27', '2026-03-01');
