@@ -192,7 +192,7 @@ export function readLayout(buf: Uint8Array, options: ReadOptions): CsvLayout {
   const slot = new Int8Array(header.length).fill(-1);
   wanted.forEach((name, k) => {
     const c = header.indexOf(name);
-    if (c < 0) throw new CsvInputError(file, 1, name, `missing column (header has: ${header.join(', ')})`);
+    if (c < 0) throw new CsvInputError(file, 1, name, `missing column (header has: ${clip(header.join(', '), 200)})`);
     if (header.indexOf(name, c + 1) >= 0) throw new CsvInputError(file, 1, name, 'column appears twice');
     slot[c] = k;
   });

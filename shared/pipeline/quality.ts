@@ -93,7 +93,7 @@ function finish(kind: PartitionKind, date: string, partition: string, text: stri
 function header(table: string[][], expected: readonly string[], b: CheckBuilder): string[][] {
   const head = table[0] ?? [];
   if (head.length !== expected.length || head.some((h, i) => h !== expected[i])) {
-    b.fail('schema', `header is ${JSON.stringify(head.join(','))}, expected ${JSON.stringify(expected.join(','))}`);
+    b.fail('schema', `header is ${JSON.stringify(clip(head.join(','), 200))}, expected ${JSON.stringify(expected.join(','))}`);
   }
   const rows = table.slice(1);
   rows.forEach((r, i) => {

@@ -81,6 +81,13 @@ export class RejectLog {
   }
 }
 
+/** A value as a message quotes it: cut, so one strange record cannot make a huge message. */
+function shown(v: unknown): unknown {
+  if (typeof v === 'string') return v.length > 40 ? `${v.slice(0, 40)}…` : v;
+  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? '[array]' : '[object]';
+  return v;
+}
+
 class RecordError extends Error {
   constructor(
     readonly reason: RejectReason,
@@ -132,7 +139,7 @@ function time(o: Record<string, unknown>, field: string, ctx: DayContext): numbe
     const sec = digits2(v, 17);
     if (h >= 0 && h < 24 && m >= 0 && m < 60 && sec >= 0 && sec < 60) return ctx.dayStart + ((h * 60 + m) * 60 + sec) * 1000;
   }
-  if (typeof v !== 'string' || !ISO_RE.test(v)) throw new RecordError('bad_timestamp', `${field} is not an ISO-8601 UTC time: ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !ISO_RE.test(v)) throw new RecordError('bad_timestamp', `${field} is not an ISO-8601 UTC time: ${JSON.stringify(shown(v))}`);
   const ms = Date.parse(v);
   if (Number.isNaN(ms)) throw new RecordError('bad_timestamp', `${field} is not a valid time: ${v}`);
   if (ms < ctx.dayStart || ms >= ctx.dayStart + DAY_MS) {
@@ -183,11 +190,11 @@ function object(line: string): Record<string, unknown> {
 export function parseEvent(line: string, ctx: DayContext): RawEvent {
   const o = canonicalEvent(line) ?? object(line);
   const type = o.type;
-  if (typeof type !== 'string' || !EVENT_TYPES.has(type)) throw new RecordError('unknown_event_type', `type ${JSON.stringify(type)} is not send/click/reply/opt_out`);
+  if (typeof type !== 'string' || !EVENT_TYPES.has(type)) throw new RecordError('unknown_event_type', `type ${JSON.stringify(shown(type))} is not send/click/reply/opt_out`);
   const event_id = id(o, 'event_id');
   const contact_id = id(o, 'contact_id');
   const channel = o.channel;
-  if (channel !== 'sms' && channel !== 'mms') throw new RecordError('bad_channel', `channel ${JSON.stringify(channel)} is not sms/mms`);
+  if (channel !== 'sms' && channel !== 'mms') throw new RecordError('bad_channel', `channel ${JSON.stringify(shown(channel))} is not sms/mms`);
   let send_id: string;
   let campaign_id: string;
   if (type === 'send') {
@@ -206,7 +213,7 @@ export function parseSentiment(line: string, ctx: DayContext): RawSentiment {
   const reply_event_id = id(o, 'reply_event_id');
   const contact_id = id(o, 'contact_id');
   const s = o.sentiment;
-  if (typeof s !== 'number' || !Number.isFinite(s) || s < -2 || s > 2) throw new RecordError('bad_value', `sentiment ${JSON.stringify(s)} is not a number in [-2, 2]`);
+  if (typeof s !== 'number' || !Number.isFinite(s) || s < -2 || s > 2) throw new RecordError('bad_value', `sentiment ${JSON.stringify(shown(s))} is not a number in [-2, 2]`);
   return { reply_event_id, contact_id, ts: time(o, 'ts', ctx), sentiment: s };
 }
 
@@ -214,7 +221,7 @@ export function parseCrm(line: string, ctx: DayContext): RawCrm {
   const o = object(line);
   const contact_id = id(o, 'contact_id');
   const r = o.opt_out_risk;
-  if (typeof r !== 'number' || !Number.isFinite(r) || r < 0 || r > 1) throw new RecordError('bad_value', `opt_out_risk ${JSON.stringify(r)} is not a number in [0, 1]`);
+  if (typeof r !== 'number' || !Number.isFinite(r) || r < 0 || r > 1) throw new RecordError('bad_value', `opt_out_risk ${JSON.stringify(shown(r))} is not a number in [0, 1]`);
   // Only the id, the value and the time are kept: PII (phone, name) stays in raw/.
   return { contact_id, opt_out_risk: r, updated_at: time(o, 'updated_at', ctx) };
 }

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -142,6 +144,28 @@ describe('retrain', () => {
     expect(run.reason).toMatch(/another retrain is running/);
     expect(await deps.ledger.getRun(run.id)).toMatchObject({ status: 'suppressed' });
     expect(await deps.warehouse.listVersions()).toEqual([]);
+  });
+
+  test('a lock whose holder died is taken over; its run is abandoned and the version it registered is incomplete', async () => {
+    const { deps } = await env({ autoDeploy: false });
+    // A retrain killed after registering v1: its run is still "running", its lock still held by a
+    // process of this machine that no longer exists, v1 incomplete.
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    const first = await retrain(deps, { trigger: 'manual', reason: 'first', asOf: LAST_DAY });
+    expect(first.details.outcome).toBe('staged');
+    await deps.ledger.putRun({ ...first, id: 'killed-run', status: 'running', finishedAt: undefined, details: { ...first.details, version: 1 } });
+    await deps.warehouse.insertVersion({ version: 2, status: 'staged', trigger: 'manual', artifactPath: 'models/v2/', metrics: { auc: 0.7, pr_auc: 0.3, brier: 0.1 }, windowStart: null, windowEnd: null, weights: [0, 0, 0, 0, 0, 0, 0], offset: 0, trainingMean: [0, 0, 0, 0, 0, 0, 0], complete: false });
+    expect(await deps.ledger.acquireLock('retrain', `${hostname()}/${dead}/killed-run`, 3_600_000)).toBe(true);
+    const next = await retrain(deps, { trigger: 'manual', reason: 'after the crash', asOf: LAST_DAY });
+    expect(next.status).toBe('succeeded');
+    expect(await deps.ledger.getRun('killed-run')).toMatchObject({ status: 'abandoned', reason: expect.stringMatching(/stopped before it finished; v1/) });
+    // A live holder is never taken over.
+    expect(await deps.ledger.acquireLock('retrain', `${hostname()}/${process.pid}/live-run`, 3_600_000)).toBe(true);
+    expect((await retrain(deps, { trigger: 'manual', reason: 'while it runs', asOf: LAST_DAY })).status).toBe('suppressed');
+    // The incomplete version is refused, unless forced.
+    await expect(deployVersion(deps, 2, { by: 't' })).rejects.toThrow(/incomplete: the run that registered it stopped before it finished/);
+    await deployVersion(deps, 2, { by: 't', force: true });
+    expect(await deps.warehouse.activeVersion()).toBe(2);
   });
 
   test('single flight: overlapping timer, alert and manual triggers train once', async () => {

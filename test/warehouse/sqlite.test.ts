@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { DatabaseSync } from 'node:sqlite';
 import * as path from 'node:path';
 import { FEATURES, N_FEATURES } from '../../shared/features/schema';
@@ -187,5 +189,33 @@ describe("the seed's scoring SELECT", () => {
     e = await env();
     await register(e, W1, 0);
     expect(e.warehouse.seedScoringSelectAsWritten()).toEqual([]);
+  });
+});
+
+describe('a registered artifact is never overwritten', () => {
+  test('a lost warehouse is reported naming its file; numbers stay above the lake’s; an existing folder is an error', async () => {
+    e = await env();
+    await register(e, W1, 0.1);
+    const before = (await e.lake.read('models/v1/model.json')).toString();
+    // The warehouse file is lost (or truncated): a fresh, empty one in its place.
+    await e.warehouse.close();
+    for (const s of ['', '-wal', '-shm']) rmSync(path.join(e.home, `warehouse.db${s}`), { force: true });
+    writeFileSync(path.join(e.home, 'warehouse.db'), '');
+    e.warehouse = new SqliteWarehouse(path.join(e.home, 'warehouse.db'));
+    await e.warehouse.migrate();
+    await expect(register(e, W2, 0.2)).rejects.toThrow(new RegExp(`the warehouse ${path.join(e.home, 'warehouse.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds no model versions, but the lake holds models/v1..v1`));
+    await expect(deployVersion(e, 1, { by: 't' })).rejects.toThrow(/holds no model versions, but the lake holds/);
+    expect((await e.lake.read('models/v1/model.json')).toString()).toBe(before);
+    // A warehouse that knows fewer versions than the lake numbers above the lake's highest.
+    await e.warehouse.insertVersion({ version: 1, status: 'staged', trigger: 'manual', artifactPath: 'models/v1/', metrics: { auc: 0.7, pr_auc: 0.3, brier: 0.1 }, windowStart: null, windowEnd: null, weights: W1, offset: 0.1, trainingMean: [0, 0, 0, 0, 0, 0, 0] });
+    await e.lake.write('models/v2/model.json', '{}\n');
+    expect(await register(e, W2, 0.2)).toBe(3);
+    expect((await e.lake.read('models/v2/model.json')).toString()).toBe('{}\n');
+  });
+
+  test('a damaged warehouse file is an error naming it', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'wh-bad-')), 'warehouse.db');
+    writeFileSync(file, 'this is not a database, but it is long enough to be read as one: '.repeat(200));
+    expect(() => new SqliteWarehouse(file)).toThrow(new RegExp(`the warehouse ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be opened: .*not a database`));
   });
 });
