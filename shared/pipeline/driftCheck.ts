@@ -8,6 +8,7 @@ import type { Ledger } from '../ports/ledger';
 import type { Telemetry } from '../ports/telemetry';
 import type { Warehouse } from '../ports/warehouse';
 import { completeFeaturesDates, readFeaturesPartition, SUCCESS_MARKER } from './partitions';
+import { exportIsCurrent, exportServedScores } from './scoresExport';
 import { retrain, type RetrainDeps, type RetrainRun } from './retrain';
 import { buildTrainingSet, NoLabelsError } from './trainingSet';
 
@@ -134,6 +135,11 @@ export async function checkDriftAndRespond(
   mode: 'direct' | 'alert',
 ): Promise<{ report: DriftReport; run: RetrainRun | null }> {
   const report = await checkDrift(drift, date);
+  // The daily check also mends a lake export a crash left behind what is served.
+  if ((await exportIsCurrent(drift.lake, await drift.warehouse.servedState())) === false) {
+    const e = await exportServedScores({ lake: drift.lake, warehouse: drift.warehouse, chunkRows: 100_000, runId: `drift-${date}` });
+    drift.log?.(`drift ${date}: the lake export was not current: ${e.status === 'published' ? `rewritten from SQL (${e.folder})` : e.status}`);
+  }
   if (report.action !== 'retrain' || mode !== 'direct') return { report, run: null };
   const trigger = report.drifted.length ? 'drift' : 'performance';
   const run = await retrain(retrainDeps, { trigger, reason: report.reason ?? 'drift check', asOf: date, requestedBy: 'drift-check' });

@@ -9,7 +9,7 @@ import type { PopulationLoad, ServedPopulation, Warehouse } from '../ports/wareh
 import { ContactIdSet, FastRowReader, headerIndex, RowRing, splitCsvLine, validateRow } from '../scoring/featureRows';
 import { csvField } from './csv';
 import { featuresPartitionDate, listFeaturesPartition, partitionHash, SUCCESS_MARKER } from './partitions';
-import { type ExportResult, type ScoresExport, startExport } from './scoresExport';
+import { exportIsCurrent, exportServedScores, type ExportResult, type ScoresExport, startExport } from './scoresExport';
 
 /**
  * Serves one landed features partition (the blob trigger's step): the partition — every data file
@@ -175,7 +175,7 @@ export async function scorePartition(deps: ScoringDeps, path: string, options: S
 
   const load = await deps.warehouse.openPopulationLoad({ asOf, path: folder });
   const served = load.before.population;
-  if (served && hashed === served.contentHash) return unchanged(load, folder, asOf, served, log);
+  if (served && hashed === served.contentHash) return unchanged(deps, load, folder, asOf, served);
   if (served && served.asOf > asOf) {
     await load.rollback();
     log(`score ${folder}: older than the served population of ${served.asOf}; not served`);
@@ -190,10 +190,17 @@ function sameFiles(a: { name: string; size: number }[] | undefined, b: { name: s
   return a !== undefined && a.length === b.length && a.every((f, i) => f.name === b[i]!.name && f.size === b[i]!.size);
 }
 
-async function unchanged(load: PopulationLoad, folder: string, asOf: string, served: ServedPopulation, log: (m: string) => void): Promise<ScorePartitionResult> {
+async function unchanged(deps: ScoringDeps, load: PopulationLoad, folder: string, asOf: string, served: ServedPopulation): Promise<ScorePartitionResult> {
   await load.rollback();
-  const reason = `already served (same content, loaded ${served.loadedAt}); nothing to do`;
-  log(`score ${folder}: ${reason}`);
+  // The same content again: nothing to load; but a load that died after its commit may have left
+  // the lake export unpublished, and this is where its redelivery mends it.
+  let reason = `already served (same content, loaded ${served.loadedAt}); nothing to do`;
+  const state = await deps.warehouse.servedState();
+  if ((await exportIsCurrent(deps.lake, state)) === false) {
+    const e = await exportServedScores({ lake: deps.lake, warehouse: deps.warehouse, chunkRows: deps.chunkRows ?? 100_000, runId: randomUUID().slice(0, 8) });
+    reason = `already served (same content, loaded ${served.loadedAt}); the lake export was not current: ${e.status === 'published' ? 'rewritten from SQL' : e.status}`;
+  }
+  deps.log?.(`score ${folder}: ${reason}`);
   return { status: 'unchanged', path: folder, asOf, contentHash: served.contentHash, reason };
 }
 
@@ -305,7 +312,7 @@ async function loadPopulation(
   const served = load.before.population;
   if (served?.contentHash === contentHash) {
     await exp?.discard();
-    return unchanged(load, p.folder, p.asOf, served, log);
+    return unchanged(deps, load, p.folder, p.asOf, served);
   }
   const total = good + badCount;
   const quarantineFile = quarantineFilePath(p.asOf);

@@ -174,6 +174,7 @@ test(`score killed ${KILLS} times while new content lands: the population is who
     expect([k, again.status]).toEqual([k, 0]);
     checkConsistent(true);
     expect(query<{ contacts: number }>('SELECT contacts FROM served_population')[0]!.contacts).toBe(20_000 + k * 500);
+    expect((JSON.parse(run('status', '--json').stdout) as { exportCurrent: boolean }).exportCurrent).toBe(true);
   }
   expect(killed).toBe(KILLS);
 }, 900_000);

@@ -126,6 +126,15 @@ describe('deploy and rollback are the flip of is_active', () => {
     expect(await exportIsCurrent(e.lake, await e.warehouse.servedState())).toBe(true);
   });
 
+  test('the same partition delivered again mends an export its first load left unpublished', async () => {
+    await serve(featureRows(30));
+    await deployVersion(e, 2, { by: 't', export: false }); // as if the export after the change had died
+    expect(await exportIsCurrent(e.lake, await e.warehouse.servedState())).toBe(false);
+    const r = await scorePartition(deps(), FOLDER);
+    expect(r).toMatchObject({ status: 'unchanged', reason: expect.stringMatching(/export was not current: rewritten from SQL/) });
+    expect(await exportIsCurrent(e.lake, await e.warehouse.servedState())).toBe(true);
+  });
+
   test('a version without training means in SQL cannot be activated until migrate copies them from its model.json', async () => {
     const db = new DatabaseSync(path.join(e.home, 'warehouse.db'));
     db.exec('DELETE FROM version_feature_means WHERE model_version = 3');
