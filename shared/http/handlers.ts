@@ -79,6 +79,7 @@ export function deployHandler(getDeps: () => Promise<AdminApiDeps>): Handler {
     const result = await deployVersion(versionDeps(deps, context), parsedVersion.data, {
       by: admin.actor,
       reason: body.reason ?? null,
+      force: body.force === true,
     });
     deps.cache.invalidate();
     return json(200, changeBody(result));
@@ -92,6 +93,7 @@ export function rollbackHandler(getDeps: () => Promise<AdminApiDeps>): Handler {
     const result = await rollback(versionDeps(deps, context), {
       by: admin.actor,
       reason: body.reason ?? null,
+      force: body.force === true,
       ...(body.toVersion !== undefined ? { toVersion: body.toVersion } : {}),
     });
     deps.cache.invalidate();

@@ -31,13 +31,16 @@ const writtenVersion = z
   .transform((n) => n.text)
   .pipe(versionNumber);
 
+/** `force`: activate a version whose registering run did not finish (after checking its artifacts). */
 export const deployBody = z.strictObject({
   reason: z.string().max(1000).optional(),
+  force: z.boolean().optional(),
 });
 
 export const rollbackBody = z.strictObject({
   toVersion: writtenVersion.optional(),
   reason: z.string().max(1000).optional(),
+  force: z.boolean().optional(),
 });
 
 const featureShape = Object.fromEntries(

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SqliteLedger } from '../../shared/adapters/ledger/sqlite';
@@ -75,4 +75,21 @@ test('each retrain outcome has its code', () => {
     EXIT.notNow,
     EXIT.failed,
   ]);
+});
+
+test('a binary file with no line break gets a short error that names it', () => {
+  const bin = path.join(home, 'bin.csv');
+  writeFileSync(bin, Buffer.from(Array.from({ length: 725_000 }, (_, i) => (i * 7919 + 13) % 256).filter((b) => b !== 10)));
+  const train = leadscore('train', '--train', bin, '--valid', bin, '--out', path.join(home, 'out'));
+  expect(train.status).toBe(EXIT.failed);
+  expect(train.stderr.length).toBeLessThan(700);
+  expect(train.stderr).toContain('bin.csv');
+  const folder = path.join(home, 'lake/processed/features/2026/05/04');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(folder, 'part-0.csv'), readFileSync(bin));
+  writeFileSync(path.join(folder, '_SUCCESS'), '');
+  const score = leadscore('score', 'processed/features/2026/05/04');
+  expect(score.status).toBe(EXIT.failed);
+  expect(score.stderr.length).toBeLessThan(700);
+  expect(score.stderr).toContain('part-0.csv');
 });

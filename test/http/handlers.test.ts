@@ -73,7 +73,7 @@ describe('POST /api/weights/{version}/deploy', () => {
 
   test('unknown field in the body → 400 naming the body; broken JSON → 400', async () => {
     await register(e, W1, 0.1);
-    const r = await deployHandler(get)(req({ params: { version: '1' }, body: { reason: 'x', force: true } }), ctx());
+    const r = await deployHandler(get)(req({ params: { version: '1' }, body: { reason: 'x', now: true } }), ctx());
     expect(r.status).toBe(400);
     expect(JSON.stringify(bodyOf(r).errors)).toMatch(/body/);
     const r2 = await deployHandler(get)(req({ params: { version: '1' }, body: '{"reason":' }), ctx());

@@ -219,3 +219,21 @@ describe('a registered artifact is never overwritten', () => {
     expect(() => new SqliteWarehouse(file)).toThrow(new RegExp(`the warehouse ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be opened: .*not a database`));
   });
 });
+
+describe('errors', () => {
+  test('the first error is the one reported: a failure that already ended the transaction (a full disk does) is not hidden by the ROLLBACK', async () => {
+    e = await env({
+      failpoint: (step) => {
+        if (step !== 'retire-version') return;
+        // What SQLITE_FULL does to a transaction: SQLite rolls it back itself, then the statement fails.
+        (e.warehouse as unknown as { db: DatabaseSync }).db.exec('ROLLBACK');
+        throw new Error('database or disk is full');
+      },
+    });
+    await register(e, W1, 0.1);
+    await register(e, W2, 0.2);
+    await deployVersion(e, 1, { by: 't' });
+    await expect(deployVersion(e, 2, { by: 't' })).rejects.toThrow('database or disk is full');
+    expect(await e.warehouse.activeVersion()).toBe(1);
+  });
+});
