@@ -1,4 +1,5 @@
 import { app, output, type InvocationContext } from '@azure/functions';
+import { httpTrigger } from '../shared/http/api';
 import { retrainRequestHandler, type RetrainMessage } from '../shared/http/ops';
 import { sharedServices } from '../shared/services';
 
@@ -13,4 +14,4 @@ const queueOutput = output.storageQueue({ queueName: RETRAIN_QUEUE, connection: 
 export const retrainRequest = retrainRequestHandler(sharedServices, (context: InvocationContext, message: RetrainMessage) =>
   context.extraOutputs.set(queueOutput, message),
 );
-app.http('retrain', { methods: ['POST'], route: 'retrain', authLevel: 'function', extraOutputs: [queueOutput], handler: retrainRequest });
+app.http('retrain', { ...httpTrigger('retrain'), extraOutputs: [queueOutput], handler: retrainRequest });

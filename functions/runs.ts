@@ -1,7 +1,8 @@
 import { app } from '@azure/functions';
+import { httpTrigger } from '../shared/http/api';
 import { runStatusHandler } from '../shared/http/ops';
 import { sharedServices } from '../shared/services';
 
 /** GET /api/runs/{id}: a retrain run's record (trigger, window, partitions, metrics, gates, duration). */
 export const getRun = runStatusHandler(sharedServices);
-app.http('runs', { methods: ['GET'], route: 'runs/{id}', authLevel: 'function', handler: getRun });
+app.http('runs', { ...httpTrigger('runs'), handler: getRun });

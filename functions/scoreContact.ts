@@ -1,7 +1,8 @@
 import { app } from '@azure/functions';
+import { httpTrigger } from '../shared/http/api';
 import { scoreContactHandler } from '../shared/http/handlers';
 import { runtimeDeps } from '../shared/scoring/runtime';
 
 /** POST /api/score: one contact's 7 features → lead_score, probability, score_100, band, top factors. */
 export const scoreContact = scoreContactHandler(runtimeDeps);
-app.http('scoreContact', { methods: ['POST'], route: 'score', authLevel: 'function', handler: scoreContact });
+app.http('scoreContact', { ...httpTrigger('scoreContact'), handler: scoreContact });

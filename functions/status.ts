@@ -1,7 +1,8 @@
 import { app } from '@azure/functions';
+import { httpTrigger } from '../shared/http/api';
 import { statusHandler } from '../shared/http/ops';
 import { sharedServices } from '../shared/services';
 
 /** GET /api/status: the active version, the last runs, the latest PSI and recent AUC. */
 export const status = statusHandler(sharedServices);
-app.http('status', { methods: ['GET'], route: 'status', authLevel: 'function', handler: status });
+app.http('status', { ...httpTrigger('status'), handler: status });

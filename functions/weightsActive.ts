@@ -1,7 +1,8 @@
 import { app } from '@azure/functions';
+import { httpTrigger } from '../shared/http/api';
 import { activeWeightsHandler } from '../shared/http/handlers';
 import { runtimeDeps } from '../shared/scoring/runtime';
 
 /** GET /api/weights/active: the active weights and the ready-to-run scoring SQL. */
 export const activeWeights = activeWeightsHandler(runtimeDeps);
-app.http('weightsActive', { methods: ['GET'], route: 'weights/active', authLevel: 'function', handler: activeWeights });
+app.http('weightsActive', { ...httpTrigger('weightsActive'), handler: activeWeights });

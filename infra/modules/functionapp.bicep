@@ -63,6 +63,7 @@ var keyOnlyPaths = [
   '/api/weights/active' // weightsActive
   '/api/status' // status
   '/api/runs/*' // runs (runs/{id})
+  '/api/openapi.json' // openapi
   // Event Grid delivers BlobCreated to the blob extension with its system key (scoreFeatures).
   '/runtime/webhooks/blobs'
   // The host's own admin API, which takes only the master key: the platform and the portal (Test/Run

@@ -31,7 +31,7 @@ export interface RetrainMessage {
   requestedBy: string;
 }
 
-const manualBody = z.strictObject({
+export const manualBody = z.strictObject({
   reason: z.string().trim().min(1, 'must say why').max(1000),
 });
 
@@ -45,7 +45,7 @@ const manualBody = z.strictObject({
  */
 export const ALERT_FIELD_LIMITS = { alertRule: 260, severity: 16, firedDateTime: 64, alertId: 1024, description: 4096 } as const;
 
-const alertBody = z.object({
+export const alertBody = z.object({
   schemaId: z.literal('azureMonitorCommonAlertSchema'),
   data: z.object({
     essentials: z.object({

@@ -25,6 +25,7 @@ describe('functions/', () => {
         'retrain.ts',
         'retrainWeekly.ts',
         'retrainWorker.ts',
+        'openapi.ts',
         'rollbackWeights.ts',
         'runs.ts',
         'scoreContact.ts',

@@ -6,6 +6,8 @@ import type { ModelArtifact, PsiBaseline } from '../../shared/model/artifact';
 import { LocalLake } from '../../shared/adapters/lake/local';
 import { SqliteWarehouse, type SqliteWarehouseOptions } from '../../shared/adapters/warehouse/sqlite';
 import { SqliteLedger } from '../../shared/adapters/ledger/sqlite';
+import type { Lake } from '../../shared/ports/lake';
+import type { Warehouse } from '../../shared/ports/warehouse';
 import { registerVersion } from '../../shared/pipeline/versions';
 
 export function tempHome(): string {
@@ -62,7 +64,7 @@ export async function env(options: SqliteWarehouseOptions = {}): Promise<Env> {
   };
 }
 
-export async function register(e: Pick<Env, 'lake' | 'warehouse'>, w: number[], offset: number, auc = 0.7): Promise<number> {
+export async function register(e: { lake: Lake; warehouse: Warehouse }, w: number[], offset: number, auc = 0.7): Promise<number> {
   const v = await registerVersion(
     { lake: e.lake, warehouse: e.warehouse },
     {

@@ -35,6 +35,7 @@ export const FUNCTIONS: Record<string, ExpectedFunction> = {
   weights: { trigger: 'httpTrigger', route: 'weights', methods: ['GET'], authLevel: 'function', admin: false, connections: [] },
   weightsActive: { trigger: 'httpTrigger', route: 'weights/active', methods: ['GET'], authLevel: 'function', admin: false, connections: [] },
   status: { trigger: 'httpTrigger', route: 'status', methods: ['GET'], authLevel: 'function', admin: false, connections: [] },
+  openapi: { trigger: 'httpTrigger', route: 'openapi.json', methods: ['GET'], authLevel: 'function', admin: false, connections: [] },
   runs: { trigger: 'httpTrigger', route: 'runs/{id}', methods: ['GET'], authLevel: 'function', admin: false, connections: [] },
 };
 
