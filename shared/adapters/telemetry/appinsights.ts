@@ -1,9 +1,67 @@
 import type { TokenCredential } from '@azure/identity';
-import { TelemetryClient } from 'applicationinsights';
+import { TelemetryClient, type AzureMonitorOpenTelemetryOptions } from 'applicationinsights';
 import { checkMetric, stringProperties, type EventProperties, type Telemetry, type TelemetryEvent, type TelemetryMetric } from '../../ports/telemetry';
 
 /** The part of applicationinsights' TelemetryClient this adapter uses (tests pass a recorder). */
 export type AppInsightsClient = Pick<TelemetryClient, 'trackEvent' | 'trackMetric' | 'flush'> & Partial<Pick<TelemetryClient, 'shutdown'>>;
+
+/**
+ * The client's settings: everything it could collect by itself is off. The Functions host already
+ * sends each invocation as a request (with its success and duration), its exceptions and the
+ * worker's logs; the product sends only its own events and metrics. With useGlobalProviders: false
+ * the SDK does not start these collectors for this client anyway (its README: auto-instrumentation and
+ * the enable* settings do not target an isolated client), so the settings say so in code, and keep
+ * it so if that ever changes. Offline storage stays on (what could not be sent is retried from disk).
+ */
+export const AUTO_COLLECTION_OFF = {
+  enableAutoCollectRequests: false,
+  enableAutoCollectDependencies: false,
+  enableAutoCollectExceptions: false,
+  enableAutoCollectPerformance: false,
+  enableAutoCollectConsole: false,
+  enableAutoCollectExternalLoggers: false,
+  enableSendLiveMetrics: false,
+} as const;
+
+/** The distro options the shim merges over its defaults (instrumentationOptions replaces theirs). */
+export function appInsightsOptions(connectionString: string): AzureMonitorOpenTelemetryOptions {
+  const off = { enabled: false };
+  return {
+    azureMonitorExporterOptions: { connectionString, disableOfflineStorage: false },
+    enableLiveMetrics: false,
+    enablePerformanceCounters: false,
+    enableStandardMetrics: false,
+    enableAutoCollectExceptions: false,
+    enableAutoCollectPerformance: false,
+    enableAutoCollectRequests: false,
+    enableAutoCollectDependencies: false,
+    instrumentationOptions: {
+      http: off,
+      azureSdk: off,
+      mongoDb: off,
+      mySql: off,
+      postgreSql: off,
+      redis: off,
+      redis4: off,
+      winston: off,
+      bunyan: off,
+      console: off,
+    },
+  };
+}
+
+/**
+ * A client isolated from the global OpenTelemetry providers, so that it exports only what the
+ * product tracks. With a credential (APPLICATIONINSIGHTS_AUTHENTICATION_STRING set, i.e. the resource
+ * accepts Entra ID only) the exporter signs its requests with it.
+ */
+export function createAppInsightsClient(connectionString: string, credential?: TokenCredential): TelemetryClient {
+  const client = new TelemetryClient(connectionString, { useGlobalProviders: false });
+  Object.assign(client.config, AUTO_COLLECTION_OFF);
+  client.config.azureMonitorOpenTelemetryOptions = appInsightsOptions(connectionString);
+  if (credential) client.config.aadTokenCredential = credential;
+  return client;
+}
 
 /**
  * App Insights through applicationinsights 3.x (the classic TelemetryClient API over the Azure Monitor
@@ -13,15 +71,8 @@ export type AppInsightsClient = Pick<TelemetryClient, 'trackEvent' | 'trackMetri
 export class AppInsightsTelemetry implements Telemetry {
   constructor(private readonly client: AppInsightsClient) {}
 
-  /**
-   * The client is isolated from the global OpenTelemetry providers so that it exports only what the
-   * product tracks. With a credential (APPLICATIONINSIGHTS_AUTHENTICATION_STRING set, i.e. the resource
-   * accepts Entra ID only) the exporter signs its requests with it.
-   */
   static fromConnectionString(connectionString: string, credential?: TokenCredential): AppInsightsTelemetry {
-    const client = new TelemetryClient(connectionString, { useGlobalProviders: false });
-    if (credential) client.config.aadTokenCredential = credential;
-    return new AppInsightsTelemetry(client);
+    return new AppInsightsTelemetry(createAppInsightsClient(connectionString, credential));
   }
 
   trackEvent(name: TelemetryEvent, properties?: EventProperties): void {
