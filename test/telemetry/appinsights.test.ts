@@ -1,8 +1,11 @@
 import { AppInsightsTelemetry, AUTO_COLLECTION_OFF, appInsightsOptions, createAppInsightsClient, type AppInsightsClient } from '../../shared/adapters/telemetry/appinsights';
+import { stopSettingsPoll } from './envelopes';
 
 const UNREACHABLE = 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/';
 
 describe('AppInsightsTelemetry', () => {
+  afterAll(stopSettingsPoll);
+
   it('maps events and metrics onto the SDK calls the workbook reads', async () => {
     const calls: unknown[] = [];
     const client: AppInsightsClient = {

@@ -1,5 +1,9 @@
 import type { TokenCredential } from '@azure/identity';
-import { TelemetryClient, type AzureMonitorOpenTelemetryOptions } from 'applicationinsights';
+import type { TelemetryClient, AzureMonitorOpenTelemetryOptions } from 'applicationinsights';
+import { loadSdk } from './appinsightsSdk';
+
+// Loaded with the adapter, as its import was: the client's own modules, not the package's entry point.
+const sdk = loadSdk();
 import { checkMetric, stringProperties, type EventProperties, type Telemetry, type TelemetryEvent, type TelemetryMetric } from '../../ports/telemetry';
 
 /** The part of applicationinsights' TelemetryClient this adapter uses (tests pass a recorder). */
@@ -56,7 +60,7 @@ export function appInsightsOptions(connectionString: string): AzureMonitorOpenTe
  * accepts Entra ID only) the exporter signs its requests with it.
  */
 export function createAppInsightsClient(connectionString: string, credential?: TokenCredential): TelemetryClient {
-  const client = new TelemetryClient(connectionString, { useGlobalProviders: false });
+  const client = new sdk.TelemetryClient(connectionString, { useGlobalProviders: false });
   Object.assign(client.config, AUTO_COLLECTION_OFF);
   client.config.azureMonitorOpenTelemetryOptions = appInsightsOptions(connectionString);
   if (credential) client.config.aadTokenCredential = credential;
@@ -89,8 +93,9 @@ export class AppInsightsTelemetry implements Telemetry {
   }
 
   /**
-   * Sends what is buffered and stops the exporter (shutdown flushes first), including its settings
-   * poll, whose first request 5-15 s after start would otherwise hold the process open.
+   * Sends what is buffered and stops the client (shutdown flushes first): its batch processors,
+   * metric reader and the exporters' offline-storage timers. (The exporter's OneSettings poll is
+   * process-wide and outlives it, on an unref'd timer that does not hold the process open.)
    */
   async close(): Promise<void> {
     await (this.client.shutdown ? this.client.shutdown() : this.client.flush());
