@@ -87,6 +87,18 @@ describe('the SDK as a Functions worker loads it (Node 22 on dist/)', () => {
     for (const t of tags) expect(t).toMatch(new RegExp(`^node\\d+:otel[\\d.]+:dst${distroVersion().replace(/\./g, '\\.')}$`));
   });
 
+  it('keeps them deferred when a client that never tracked anything is flushed and closed (the SDK would go to its global providers)', () => {
+    const out = runNode(
+      emitScript(
+        repo,
+        `const idle = adapter.AppInsightsTelemetry.forProcess('InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/');
+         await idle.flush();
+         await idle.close();`,
+      ),
+    );
+    expect(out.stillDeferred).toEqual(DEFERRED_MODULES.map(([, id]) => id));
+  });
+
   it('still gives the whole package to whoever asks for it: the distro loads when first used', () => {
     const out = runNode(
       emitScript(

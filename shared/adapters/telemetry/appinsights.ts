@@ -57,7 +57,9 @@ export function appInsightsOptions(connectionString: string): AzureMonitorOpenTe
 /**
  * A client isolated from the global OpenTelemetry providers, so that it exports only what the
  * product tracks. With a credential (APPLICATIONINSIGHTS_AUTHENTICATION_STRING set, i.e. the resource
- * accepts Entra ID only) the exporter signs its requests with it.
+ * accepts Entra ID only) the exporter signs its requests with it. Not started yet: the SDK builds its
+ * providers and exporters on initialize() or the first track call (tests change the exporter's
+ * options in between).
  */
 export function createAppInsightsClient(connectionString: string, credential?: TokenCredential): TelemetryClient {
   const client = new sdk.TelemetryClient(connectionString, { useGlobalProviders: false });
@@ -68,15 +70,52 @@ export function createAppInsightsClient(connectionString: string, credential?: T
 }
 
 /**
+ * A client created and started. Started at once, not on the first event: the work moves to where the
+ * client is made (the worker's appStart), and flush() or shutdown() on a client that was never
+ * started would go to the SDK's global providers instead of this client's, loading the distro.
+ */
+function startedClient(connectionString: string, credential?: TokenCredential): TelemetryClient {
+  const client = createAppInsightsClient(connectionString, credential);
+  client.initialize();
+  return client;
+}
+
+let processTelemetry: { connectionString: string; telemetry: AppInsightsTelemetry } | undefined;
+
+/**
  * App Insights through applicationinsights 3.x (the classic TelemetryClient API over the Azure Monitor
  * OpenTelemetry exporter). Events land in customEvents, metrics in customMetrics with the dimensions as
  * customDimensions, which is what the workbook and the alert rules query.
  */
 export class AppInsightsTelemetry implements Telemetry {
-  constructor(private readonly client: AppInsightsClient) {}
+  constructor(
+    private readonly client: AppInsightsClient,
+    private readonly onClose?: () => void,
+  ) {}
 
+  /** A new started client of its own (not the process's). */
   static fromConnectionString(connectionString: string, credential?: TokenCredential): AppInsightsTelemetry {
-    return new AppInsightsTelemetry(createAppInsightsClient(connectionString, credential));
+    return new AppInsightsTelemetry(startedClient(connectionString, credential));
+  }
+
+  /**
+   * The process's one client: the first call creates and starts it (in a Functions worker, the
+   * appStart hook of functions/app.ts, else the first sharedServices()); every later call gets the
+   * same one, so every function, and a services start that is retried, share it. `credential` is
+   * called only when the client is created. close() ends it; the next call creates a new one.
+   */
+  static forProcess(connectionString: string, credential?: () => TokenCredential): AppInsightsTelemetry {
+    if (processTelemetry) {
+      if (processTelemetry.connectionString !== connectionString) {
+        throw new Error('telemetry: this process already sends to another Application Insights connection string (one client per process)');
+      }
+      return processTelemetry.telemetry;
+    }
+    const telemetry: AppInsightsTelemetry = new AppInsightsTelemetry(startedClient(connectionString, credential?.()), () => {
+      if (processTelemetry?.telemetry === telemetry) processTelemetry = undefined;
+    });
+    processTelemetry = { connectionString, telemetry };
+    return telemetry;
   }
 
   trackEvent(name: TelemetryEvent, properties?: EventProperties): void {
@@ -98,6 +137,7 @@ export class AppInsightsTelemetry implements Telemetry {
    * process-wide and outlives it, on an unref'd timer that does not hold the process open.)
    */
   async close(): Promise<void> {
+    this.onClose?.();
     await (this.client.shutdown ? this.client.shutdown() : this.client.flush());
   }
 }
