@@ -95,14 +95,15 @@ export function createTelemetry(config: Config): Telemetry {
     case 'appinsights': {
       if (!config.APPLICATIONINSIGHTS_CONNECTION_STRING) throw new Error('TELEMETRY_KIND=appinsights needs APPLICATIONINSIGHTS_CONNECTION_STRING');
       const auth = config.APPLICATIONINSIGHTS_AUTHENTICATION_STRING;
-      let entra: ReturnType<typeof credential> | undefined;
+      let entra: (() => ReturnType<typeof credential>) | undefined;
       if (auth) {
         // App Service's format: "Authorization=AAD" (system identity) or "Authorization=AAD;ClientId=<id>".
         const parts = Object.fromEntries(auth.split(';').filter(Boolean).map((kv) => kv.split('=').map((x) => x.trim()) as [string, string]));
         if (parts.Authorization !== 'AAD') throw new Error(`APPLICATIONINSIGHTS_AUTHENTICATION_STRING: expected Authorization=AAD, got "${auth}"`);
-        entra = credential(parts.ClientId);
+        entra = () => credential(parts.ClientId);
       }
-      return azure.appInsights().AppInsightsTelemetry.fromConnectionString(config.APPLICATIONINSIGHTS_CONNECTION_STRING, entra);
+      // One client per process, whoever asks (the appStart hook, every sharedServices() start, the CLI).
+      return azure.appInsights().AppInsightsTelemetry.forProcess(config.APPLICATIONINSIGHTS_CONNECTION_STRING, entra);
     }
   }
 }

@@ -1,6 +1,11 @@
-import { AppInsightsTelemetry, type AppInsightsClient } from '../../shared/adapters/telemetry/appinsights';
+import { AppInsightsTelemetry, AUTO_COLLECTION_OFF, appInsightsOptions, createAppInsightsClient, type AppInsightsClient } from '../../shared/adapters/telemetry/appinsights';
+import { stopSettingsPoll } from './envelopes';
+
+const UNREACHABLE = 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/';
 
 describe('AppInsightsTelemetry', () => {
+  afterAll(stopSettingsPoll);
+
   it('maps events and metrics onto the SDK calls the workbook reads', async () => {
     const calls: unknown[] = [];
     const client: AppInsightsClient = {
@@ -23,7 +28,7 @@ describe('AppInsightsTelemetry', () => {
 
   it('builds a real, isolated SDK client from a connection string without sending anything', async () => {
     // The exporter only speaks TLS, so sending is not exercised here; construction and tracking must not throw.
-    const telemetry = AppInsightsTelemetry.fromConnectionString('InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/');
+    const telemetry = AppInsightsTelemetry.fromConnectionString(UNREACHABLE);
     expect(() => telemetry.trackEvent('DriftChecked', { drifted: 'score' })).not.toThrow();
     expect(() => telemetry.trackMetric('auc_recent', 0.71)).not.toThrow();
     // Stopping it ends its timers (left running, its settings poll kept jest's run from exiting).
@@ -42,5 +47,51 @@ describe('AppInsightsTelemetry', () => {
     const telemetry = new AppInsightsTelemetry({ trackEvent: () => undefined, trackMetric: () => undefined, flush: async () => undefined });
     expect(() => telemetry.trackMetric('psi', 0.1)).toThrow(/dimension "feature"/);
     expect(() => telemetry.trackMetric('auc_recent', NaN)).toThrow(/finite/);
+  });
+
+  describe('the client collects nothing by itself', () => {
+    const off = { enabled: false };
+
+    it('turns off every collector the SDK has: the host sends requests, exceptions and logs; the product only its events and metrics', () => {
+      expect(AUTO_COLLECTION_OFF).toEqual({
+        enableAutoCollectRequests: false,
+        enableAutoCollectDependencies: false,
+        enableAutoCollectExceptions: false,
+        enableAutoCollectPerformance: false,
+        enableAutoCollectConsole: false,
+        enableAutoCollectExternalLoggers: false,
+        enableSendLiveMetrics: false,
+      });
+      expect(appInsightsOptions(UNREACHABLE)).toEqual({
+        azureMonitorExporterOptions: { connectionString: UNREACHABLE, disableOfflineStorage: false },
+        enableLiveMetrics: false,
+        enablePerformanceCounters: false,
+        enableStandardMetrics: false,
+        enableAutoCollectExceptions: false,
+        enableAutoCollectPerformance: false,
+        enableAutoCollectRequests: false,
+        enableAutoCollectDependencies: false,
+        instrumentationOptions: { http: off, azureSdk: off, mongoDb: off, mySql: off, postgreSql: off, redis: off, redis4: off, winston: off, bunyan: off, console: off },
+      });
+    });
+
+    it('is what the SDK makes of the settings: no instrumentation, no live metrics, no performance counters, offline storage kept, signed in with the credential', () => {
+      const credential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+      const client = createAppInsightsClient(UNREACHABLE, credential);
+      expect(client.config).toMatchObject(AUTO_COLLECTION_OFF);
+      // parseConfig is what the client hands its providers and exporters when it starts.
+      const parsed = client.config.parseConfig();
+      expect(parsed.instrumentationOptions).toEqual({ http: off, azureSdk: off, mongoDb: off, mySql: off, postgreSql: off, redis: off, redis4: off, winston: off, bunyan: off, console: off });
+      expect(parsed).toMatchObject({
+        enableLiveMetrics: false,
+        enablePerformanceCounters: false,
+        enableStandardMetrics: false,
+        enableAutoCollectExceptions: false,
+        samplingRatio: 1,
+        azureMonitorExporterOptions: { connectionString: UNREACHABLE, disableOfflineStorage: false, credential },
+      });
+      for (const otlp of [parsed.otlpTraceExporterConfig, parsed.otlpMetricExporterConfig, parsed.otlpLogExporterConfig]) expect(otlp?.enabled).toBeFalsy();
+      // Not started (nothing tracked), so there is nothing to stop.
+    });
   });
 });
