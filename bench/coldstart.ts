@@ -157,7 +157,7 @@ async function childFunction(telemetryKind: 'appinsights' | 'jsonl'): Promise<{ 
   mark('requireFiles');
   for (const hook of hooks.appStart) await hook({ hookData: {}, appHookData: {}, functionAppDirectory: root });
   mark('appStart');
-  const { sharedServices } = require(path.join(dist, 'shared/services.js')) as typeof import('../shared/services');
+  const { sharedServices } = require(path.join(dist, 'shared/app/services.js')) as typeof import('../shared/app/services');
   const services = await sharedServices();
   mark('services');
   // The managed identity's token without the network (the exporter asks for it only when it sends).

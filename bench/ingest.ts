@@ -4,8 +4,8 @@ import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LocalLake } from '../shared/adapters/lake/local';
 import { simulate } from '../shared/simulate/simulate';
-import { ingestDate } from '../shared/pipeline/ingest';
-import { addDays } from '../shared/pipeline/days';
+import { ingestDate } from '../shared/app/ingest';
+import { addDays } from '../shared/domain/calendar';
 
 /**
  * Ingestion benchmark: 100,000 contacts over 90 days of raw history, ingest the day after.

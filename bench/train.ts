@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import { FEATURES } from '../shared/features/schema';
+import { FEATURES } from '../shared/domain/features/schema';
 import { measureCli, measureCliStartup, report } from './measure';
 
 /**

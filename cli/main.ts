@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { codeVersion } from '../shared/version';
+import { codeVersion } from '../shared/app/codeVersion';
 import { EXIT } from './exit';
 import { registerStatus } from './commands/status';
 import { registerTrain } from './commands/train';

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { InvalidArgumentError } from 'commander';
-import { isDay } from '../shared/pipeline/days';
+import { isDay } from '../shared/domain/calendar';
 import { parseVersionNumber } from '../shared/http/schemas';
 
 /** Option parsers and output helpers every command shares. */

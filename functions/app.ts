@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
-import { createTelemetry } from '../shared/compose';
-import { loadConfig } from '../shared/config';
+import { createTelemetry } from '../shared/app/container';
+import { loadConfig } from '../shared/app/config';
 
 // The Functions host loads every compiled file under dist/functions (package.json `main`).
 // Each file binds one trigger to one pipeline step; this one only sets app-wide options.

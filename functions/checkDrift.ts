@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { todayUtc } from '../shared/pipeline/days';
-import { checkDriftAndRespond } from '../shared/pipeline/driftCheck';
-import { sharedServices } from '../shared/services';
+import { todayUtc } from '../shared/domain/calendar';
+import { checkDriftAndRespond } from '../shared/app/drift';
+import { sharedServices } from '../shared/app/services';
 
 /**
  * Daily 03:00 UTC: PSI and recent AUC against the active version. The metrics feed the Azure

@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { loadConfig } from '../shared/config';
-import { createLake } from '../shared/compose';
-import { collectPendingLabels } from '../shared/pipeline/labels';
+import { loadConfig } from '../shared/app/config';
+import { createLake } from '../shared/app/container';
+import { collectPendingLabels } from '../shared/app/labels';
 
 /**
  * Daily 01:30 UTC: labels every send date whose window has closed against the newest complete raw day

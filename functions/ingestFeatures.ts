@@ -1,8 +1,8 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { loadConfig } from '../shared/config';
-import { createLake } from '../shared/compose';
-import { todayUtc } from '../shared/pipeline/days';
-import { ingestDate } from '../shared/pipeline/ingest';
+import { loadConfig } from '../shared/app/config';
+import { createLake } from '../shared/app/container';
+import { todayUtc } from '../shared/domain/calendar';
+import { ingestDate } from '../shared/app/ingest';
 
 /** Daily 01:00 UTC: today's feature partition (as of 00:00 UTC) from raw/. A skipped day is logged, not retried. */
 export async function ingestFeatures(_timer: Timer, context: InvocationContext): Promise<void> {

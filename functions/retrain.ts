@@ -1,7 +1,7 @@
 import { app, output, type InvocationContext } from '@azure/functions';
 import { httpTrigger } from '../shared/http/api';
 import { retrainRequestHandler, type RetrainMessage } from '../shared/http/ops';
-import { sharedServices } from '../shared/services';
+import { sharedServices } from '../shared/app/services';
 
 /** The queue the retrain worker listens on; the HTTP request only records and enqueues. */
 export const RETRAIN_QUEUE = 'retrain-requests';

@@ -1,6 +1,6 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { retrain } from '../shared/pipeline/retrain';
-import { sharedServices } from '../shared/services';
+import { retrain } from '../shared/app/retrain';
+import { sharedServices } from '../shared/app/services';
 
 /** Sunday 02:00 UTC: the weekly retrain on the latest labelled data; deploys only through the gates. */
 export async function retrainWeekly(_timer: Timer, context: InvocationContext): Promise<void> {

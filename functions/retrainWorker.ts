@@ -1,7 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { retrain } from '../shared/pipeline/retrain';
-import { sharedServices } from '../shared/services';
+import { retrain } from '../shared/app/retrain';
+import { sharedServices } from '../shared/app/services';
 import { RETRAIN_QUEUE } from './retrain';
 
 const message = z.object({

@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import { httpTrigger } from '../shared/http/api';
 import { runStatusHandler } from '../shared/http/ops';
-import { sharedServices } from '../shared/services';
+import { sharedServices } from '../shared/app/services';
 
 /** GET /api/runs/{id}: a retrain run's record (trigger, window, partitions, metrics, gates, duration). */
 export const getRun = runStatusHandler(sharedServices);

@@ -1,7 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { featuresPartitionDate } from '../shared/pipeline/partitions';
-import { scorePartition } from '../shared/pipeline/scorePartition';
-import { sharedServices } from '../shared/services';
+import { featuresPartitionDate } from '../shared/app/partitions';
+import { scorePartition } from '../shared/app/scoring';
+import { sharedServices } from '../shared/app/services';
 
 /**
  * A file landed in a features partition (Event Grid blob trigger on the lake's processed/features/):

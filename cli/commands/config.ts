@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configDescriptions, configTableMarkdown, loadConfig } from '../../shared/config';
+import { configDescriptions, configTableMarkdown, loadConfig } from '../../shared/app/config';
 
 export function registerConfig(program: Command): void {
   program

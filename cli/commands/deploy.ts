@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { deployVersion, type ChangeResult } from '../../shared/pipeline/versions';
-import { openServices } from '../../shared/services';
+import { deployVersion, type ChangeResult } from '../../shared/app/versions';
+import { openServices } from '../../shared/app/services';
 import { cliActor, cliLog, versionArg } from '../options';
 
 export function printChange(r: ChangeResult): void {

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { loadConfig } from '../../shared/config';
-import { createLake } from '../../shared/compose';
-import { selectDates } from '../../shared/pipeline/days';
-import { ingestRange } from '../../shared/pipeline/ingest';
+import { loadConfig } from '../../shared/app/config';
+import { createLake } from '../../shared/app/container';
+import { selectDates } from '../../shared/domain/calendar';
+import { ingestRange } from '../../shared/app/ingest';
 
 export function registerIngest(program: Command): void {
   program

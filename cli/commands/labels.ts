@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { loadConfig } from '../../shared/config';
-import { createLake } from '../../shared/compose';
-import { selectDates } from '../../shared/pipeline/days';
-import { collectLabelsRange } from '../../shared/pipeline/labels';
+import { loadConfig } from '../../shared/app/config';
+import { createLake } from '../../shared/app/container';
+import { selectDates } from '../../shared/domain/calendar';
+import { collectLabelsRange } from '../../shared/app/labels';
 
 export function registerLabels(program: Command): void {
   program

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { backfillTrainingMeans } from '../../shared/pipeline/versions';
-import { openServices } from '../../shared/services';
+import { backfillTrainingMeans } from '../../shared/app/versions';
+import { openServices } from '../../shared/app/services';
 
 export function registerMigrate(program: Command): void {
   program

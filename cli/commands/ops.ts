@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { checkDriftAndRespond } from '../../shared/pipeline/driftCheck';
-import { todayUtc } from '../../shared/pipeline/days';
-import { retrain, type RetrainRun } from '../../shared/pipeline/retrain';
-import { openServices } from '../../shared/services';
+import { checkDriftAndRespond } from '../../shared/app/drift';
+import { todayUtc } from '../../shared/domain/calendar';
+import { retrain, type RetrainRun } from '../../shared/app/retrain';
+import { openServices } from '../../shared/app/services';
 import { cliActor, cliLog, dayArg, result } from '../options';
 import { EXIT, exitWith } from '../exit';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { rollback } from '../../shared/pipeline/versions';
-import { openServices } from '../../shared/services';
+import { rollback } from '../../shared/app/versions';
+import { openServices } from '../../shared/app/services';
 import { printChange } from './deploy';
 import { cliActor, cliLog, versionArg } from '../options';
 

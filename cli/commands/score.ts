@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { exportServedScores } from '../../shared/pipeline/scoresExport';
-import { scorePartition } from '../../shared/pipeline/scorePartition';
-import { openServices } from '../../shared/services';
+import { exportServedScores } from '../../shared/app/scoresExport';
+import { scorePartition } from '../../shared/app/scoring';
+import { openServices } from '../../shared/app/services';
 import { cliLog, result } from '../options';
 import { EXIT, exitWith } from '../exit';
 

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../../shared/config';
-import { createLake } from '../../shared/compose';
+import { loadConfig } from '../../shared/app/config';
+import { createLake } from '../../shared/app/container';
 import { DRIFT_EFFECTS, parseDrift, simulate } from '../../shared/simulate/simulate';
 
 function wholeNumber(value: string): number {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { runLocalPipeline, type LocalRunSummary } from '../../shared/pipeline/localRun';
-import { openServices } from '../../shared/services';
+import { runLocalPipeline, type LocalRunSummary } from '../localRun';
+import { openServices } from '../../shared/app/services';
 import { cliLog } from '../options';
 
 const f4 = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '   n/a');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { statusSnapshot, type StatusSnapshot } from '../../shared/pipeline/status';
-import { openServices } from '../../shared/services';
+import { statusSnapshot, type StatusSnapshot } from '../../shared/app/status';
+import { openServices } from '../../shared/app/services';
 import { result } from '../options';
 
 function render(s: StatusSnapshot): string {

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../shared/config';
-import type { TrainResult } from '../../shared/model/train';
-import { trainFromFiles, writeFilesAtomically } from '../../shared/pipeline/trainFiles';
-import { trainFromLake } from '../../shared/pipeline/trainFromLake';
-import { formatMetricsTable, renderTrainingFiles, weightsCsv } from '../../shared/pipeline/trainingOutputs';
-import { registerVersion } from '../../shared/pipeline/versions';
-import { openServices } from '../../shared/services';
+import { loadConfig } from '../../shared/app/config';
+import type { TrainResult } from '../../shared/domain/model/train';
+import { trainFromFiles, writeFilesAtomically } from '../../shared/app/trainFiles';
+import { trainFromLake } from '../../shared/app/trainFromLake';
+import { formatMetricsTable, renderTrainingFiles, weightsCsv } from '../../shared/domain/model/outputs';
+import { registerVersion } from '../../shared/app/versions';
+import { openServices } from '../../shared/app/services';
 import { dayArg, positiveNumberArg } from '../options';
 
 interface TrainOpts {

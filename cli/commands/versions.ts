@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ModelVersion } from '../../shared/ports/warehouse';
-import { listVersions } from '../../shared/pipeline/versions';
-import { openServices } from '../../shared/services';
+import { listVersions } from '../../shared/app/versions';
+import { openServices } from '../../shared/app/services';
 import { result } from '../options';
 
 const f4 = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '-');

@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { codeVersion } from '../version';
+import { codeVersion } from '../app/codeVersion';
 import { BODIES, type BodySpec } from './body';
 import { alertBody, manualBody } from './ops';
 import { deployBody, rollbackBody, scoreBody, VERSION_PATTERN } from './schemas';

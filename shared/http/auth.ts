@@ -1,6 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import type { Config } from '../config';
+import type { Config } from '../app/config';
 import { ForbiddenError, UnauthorizedError } from './problem';
 
 export const ADMIN_ROLE = 'LeadScore.Admin';

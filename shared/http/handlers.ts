@@ -1,12 +1,12 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { FEATURES } from '../features/schema';
+import { FEATURES } from '../domain/features/schema';
 import type { Lake } from '../ports/lake';
 import type { Telemetry } from '../ports/telemetry';
 import { type Warehouse, WarehouseNotFoundError, WEIGHT_COLUMNS } from '../ports/warehouse';
 import { MSSQL_STATEMENTS } from '../adapters/warehouse/mssql-statements';
-import { scoreOne } from '../scoring/contact';
-import type { ActiveModelCache } from '../scoring/servingModel';
-import { deployVersion, rollback, type ChangeResult, type VersionDeps } from '../pipeline/versions';
+import { scoreOne } from '../domain/serving';
+import type { ActiveModelCache } from '../app/activeModel';
+import { deployVersion, rollback, type ChangeResult, type VersionDeps } from '../app/versions';
 import { requireAdmin, type AdminDeps } from './auth';
 import { BODIES, readJson } from './body';
 import { BadRequestError, toProblem } from './problem';

@@ -1,7 +1,7 @@
 import type { HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { WarehouseConflictError, WarehouseNotFoundError } from '../ports/warehouse';
-import { NoActiveVersionError } from '../scoring/servingModel';
+import { NoActiveVersionError } from '../app/activeModel';
 
 /** RFC 9457 problem details. `errors` names each offending field as a dotted path (e.g. features.recency_days). */
 export interface Problem {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FEATURES, FEATURE_RANGES, type FeatureName } from '../features/schema';
+import { FEATURES, FEATURE_RANGES, type FeatureName } from '../domain/features/schema';
 
 /**
  * A model version as text: a plain positive integer of at most nine digits (so it always fits SQL's

@@ -1,5 +1,5 @@
-import { FEATURES, type FeatureName } from '../features/schema';
-import type { ServingModel } from '../scoring/contact';
+import { FEATURES, type FeatureName } from '../domain/features/schema';
+import type { ServingModel } from '../domain/serving';
 
 /**
  * The warehouse: where production scoring happens. Azure SQL in production, an embedded SQLite file

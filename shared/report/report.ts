@@ -1,6 +1,6 @@
 import * as echarts from 'echarts';
-import type { ModelArtifact, PsiBaseline } from '../model/artifact';
-import type { CalibrationBin, CurvePoint, Evaluation } from '../model/metrics';
+import type { ModelArtifact, PsiBaseline } from '../domain/model/artifact';
+import type { CalibrationBin, CurvePoint, Evaluation } from '../domain/model/metrics';
 
 /**
  * models/v{N}/report.html: one self-contained page (no external URL; charts are inline SVG rendered on

@@ -1,9 +1,9 @@
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { Lake } from '../ports/lake';
 import { datePath } from '../ports/lake';
-import { FEATURES, isFeatureName, type FeatureName } from '../features/schema';
-import { addDays, DAY_MS, dayStartMs, isoSeconds } from '../pipeline/days';
-import { COMPLETE_MARKER } from '../pipeline/raw';
+import { FEATURES, isFeatureName, type FeatureName } from '../domain/features/schema';
+import { addDays, DAY_MS, dayStartMs, isoSeconds } from '../domain/calendar';
+import { COMPLETE_MARKER } from '../domain/raw';
 
 /**
  * A campaign simulator that writes raw/ exactly as the SMS/MMS platform, the NLP pipeline and the CRM

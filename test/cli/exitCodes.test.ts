@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { SqliteLedger } from '../../shared/adapters/ledger/sqlite';
 import { EXIT } from '../../cli/exit';
 import { retrainExit } from '../../cli/commands/ops';
-import type { RetrainRun } from '../../shared/pipeline/retrain';
-import { featureRows, FEATURES_HEADER } from '../scoring/fixtures';
+import type { RetrainRun } from '../../shared/app/retrain';
+import { featureRows, FEATURES_HEADER } from '../support/fixtures';
 
 /**
  * The CLI as a user runs it (bin/leadscore.js, compiled, Node 22): a command that did not do what was

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configTableMarkdown } from '../../shared/config';
+import { configTableMarkdown } from '../../shared/app/config';
 
 describe('README', () => {
   const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');

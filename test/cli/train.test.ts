@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../cli/main';
-import { FEATURES, N_FEATURES } from '../../shared/features/schema';
-import * as logistic from '../../shared/model/logistic';
+import { FEATURES, N_FEATURES } from '../../shared/domain/features/schema';
+import * as logistic from '../../shared/domain/model/logistic';
 import { SEED_TRAIN, SEED_VALID } from '../support/seed';
 
 let dir: string;

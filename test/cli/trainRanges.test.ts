@@ -1,7 +1,7 @@
-import { FEATURES, FEATURE_RANGES, N_FEATURES } from '../../shared/features/schema';
-import { parseFeatureValue } from '../../shared/features/values';
-import { CsvInputError, parseNumericCsv } from '../../shared/io/numericCsv';
-import { validateFeatures } from '../../shared/pipeline/quality';
+import { FEATURES, FEATURE_RANGES, N_FEATURES } from '../../shared/domain/features/schema';
+import { parseFeatureValue } from '../../shared/domain/features/values';
+import { CsvInputError, parseNumericCsv } from '../../shared/fast/numericCsv';
+import { validateFeatures } from '../../shared/domain/quality';
 
 /**
  * File mode and the lake's quality gate accept and refuse the same feature values (issue 12,

@@ -2,15 +2,15 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FEATURES } from '../../shared/features/schema';
+import { FEATURES } from '../../shared/domain/features/schema';
 
 /**
  * The range checks on the two-thread path of `leadscore train`, which runs only from compiled code
  * (under jest the TypeScript sources parse on one thread): the compiled trainFromFiles, on a file
  * big enough to be split, with a bad value in the part each thread parses. `npm test` builds first.
  */
-type TrainFiles = typeof import('../../shared/pipeline/trainFiles');
-const COMPILED = path.resolve(__dirname, '../../dist/shared/pipeline/trainFiles.js');
+type TrainFiles = typeof import('../../shared/app/trainFiles');
+const COMPILED = path.resolve(__dirname, '../../dist/shared/app/trainFiles.js');
 const { trainFromFiles } = createRequire(__filename)(COMPILED) as TrainFiles;
 
 const ROWS = 8000; // ~440 KB: above the 256 KiB from which the second thread takes a share

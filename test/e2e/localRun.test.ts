@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runLocalPipeline, type LocalRunPlan } from '../../shared/pipeline/localRun';
-import { openServices, type Services } from '../../shared/services';
+import { runLocalPipeline, type LocalRunPlan } from '../../cli/localRun';
+import { openServices, type Services } from '../../shared/app/services';
 
 /**
  * The end-to-end path of `npm start` on the embedded default (local lake folder, SQLite warehouse and

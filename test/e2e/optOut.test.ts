@@ -1,12 +1,12 @@
 import * as path from 'node:path';
 import { SqliteWarehouse } from '../../shared/adapters/warehouse/sqlite';
 import { SqliteLedger } from '../../shared/adapters/ledger/sqlite';
-import { ingestDate } from '../../shared/pipeline/ingest';
-import { partitionFolder } from '../../shared/pipeline/partitions';
-import { scorePartition } from '../../shared/pipeline/scorePartition';
-import { deployVersion } from '../../shared/pipeline/versions';
-import { ev, rawDay, tempLake } from '../ingest/helpers';
-import { register, W1 } from '../scoring/fixtures';
+import { ingestDate } from '../../shared/app/ingest';
+import { partitionFolder } from '../../shared/app/partitions';
+import { scorePartition } from '../../shared/app/scoring';
+import { deployVersion } from '../../shared/app/versions';
+import { ev, rawDay, tempLake } from '../app/ingest/helpers';
+import { register, W1 } from '../support/fixtures';
 
 /**
  * From raw events to what campaign targeting reads: a contact who opts out is gone from lead_scores

@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { FEATURES } from '../../shared/features/schema';
-import { MANIFEST } from '../../shared/pipeline/scoresExport';
-import { buildLake, LAST_DAY } from '../retrain/fixture';
-import { featureRows, FEATURES_HEADER } from '../scoring/fixtures';
+import { FEATURES } from '../../shared/domain/features/schema';
+import { MANIFEST } from '../../shared/app/scoresExport';
+import { buildLake, LAST_DAY } from '../app/retrain/fixture';
+import { featureRows, FEATURES_HEADER } from '../support/fixtures';
 
 /**
  * Faults: `score`, `deploy` and `retrain` run as real processes (the built CLI on Node 22) and are

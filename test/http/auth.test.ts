@@ -7,9 +7,9 @@ import { ADMIN_ROLE, KEY_ACTOR, actor, requireAdmin, type AdminAuth } from '../.
 import { deployHandler, rollbackHandler, type AdminApiDeps } from '../../shared/http/handlers';
 import { retrainRequestHandler, type RetrainMessage } from '../../shared/http/ops';
 import { ForbiddenError, UnauthorizedError } from '../../shared/http/problem';
-import { loadConfig } from '../../shared/config';
-import { ActiveModelCache } from '../../shared/scoring/servingModel';
-import { env, register, W1, W2, type Env } from '../scoring/fixtures';
+import { loadConfig } from '../../shared/app/config';
+import { ActiveModelCache } from '../../shared/app/activeModel';
+import { env, register, W1, W2, type Env } from '../support/fixtures';
 
 /**
  * Issue 12, item 10: ADMIN_AUTH decides who may run the admin operations and who is recorded.

@@ -6,8 +6,8 @@ import { SqliteLedger } from '../../shared/adapters/ledger/sqlite';
 import { BODIES, readJson } from '../../shared/http/body';
 import { deployHandler, rollbackHandler, scoreContactHandler, type AdminApiDeps, type Handler } from '../../shared/http/handlers';
 import { ALERT_FIELD_LIMITS, retrainRequestHandler, type RetrainMessage } from '../../shared/http/ops';
-import { ActiveModelCache } from '../../shared/scoring/servingModel';
-import { env, register, W1, W2, type Env } from '../scoring/fixtures';
+import { ActiveModelCache } from '../../shared/app/activeModel';
+import { env, register, W1, W2, type Env } from '../support/fixtures';
 
 /**
  * Issue 12, item 5: every body has a limit of its own (BODIES), refused with a 413 problem before it

@@ -1,7 +1,7 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
-import { FEATURES } from '../../shared/features/schema';
-import { leadScore, sigmoid } from '../../shared/model/score';
-import { ActiveModelCache } from '../../shared/scoring/servingModel';
+import { FEATURES } from '../../shared/domain/features/schema';
+import { leadScore, sigmoid } from '../../shared/domain/model/score';
+import { ActiveModelCache } from '../../shared/app/activeModel';
 import {
   activeWeightsHandler,
   deployHandler,
@@ -12,7 +12,7 @@ import {
 } from '../../shared/http/handlers';
 import { ADMIN_ROLE, KEY_ACTOR } from '../../shared/http/auth';
 import { MSSQL_STATEMENTS } from '../../shared/adapters/warehouse/mssql-statements';
-import { env, register, W1, W2, type Env } from '../scoring/fixtures';
+import { env, register, W1, W2, type Env } from '../support/fixtures';
 
 let e: Env;
 let deps: AdminApiDeps;

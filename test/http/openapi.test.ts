@@ -6,8 +6,8 @@ import { endpoint, ENDPOINTS, openApiDocument, type Endpoint } from '../../share
 import { BODIES } from '../../shared/http/body';
 import { ADMIN_ROLE } from '../../shared/http/auth';
 import { FUNCTIONS } from '../support/functions';
-import type { Services } from '../../shared/services';
-import { W1, W2, register } from '../scoring/fixtures';
+import type { Services } from '../../shared/app/services';
+import { W1, W2, register } from '../support/fixtures';
 
 /**
  * openapi.json, the endpoint table it is generated from, and the handlers the functions/ doors
@@ -68,7 +68,7 @@ async function loadApp(): Promise<LoadedApp> {
     jest.spyOn(functions.app, 'http').mockImplementation((name: string, options: HttpFunctionOptions) => void registered.set(name, options));
     for (const f of fs.readdirSync(path.join(repo, 'functions'))) if (f.endsWith('.ts')) jest.requireActual(path.join(repo, 'functions', f));
     // Opened inside: the adapters compose.ts requires on first use must come from this registry too.
-    opened = jest.requireActual<typeof import('../../shared/services')>('../../shared/services').sharedServices();
+    opened = jest.requireActual<typeof import('../../shared/app/services')>('../../shared/app/services').sharedServices();
   });
   const s = await opened;
   return {

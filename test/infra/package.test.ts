@@ -121,8 +121,8 @@ describe('npm run package (.package/)', () => {
     expect(loaded.sqlite).toBe(false);
     // Every adapter that composition requires on demand (the Azure SDKs behind them) loaded as well:
     // a file missing from node_modules would have thrown above.
-    const compose = readFileSync(path.join(app, 'dist', 'shared', 'compose.js'), 'utf8');
-    const onDemand = [...compose.matchAll(/require\('\.\/(adapters\/[^']+)'\)/g)].map((m) => `dist/shared/${m[1]}.js`);
+    const compose = readFileSync(path.join(app, 'dist', 'shared', 'app', 'container.js'), 'utf8');
+    const onDemand = [...compose.matchAll(/require\('\.\.\/(adapters\/[^']+)'\)/g)].map((m) => `dist/shared/${m[1]}.js`);
     expect(onDemand.length).toBeGreaterThanOrEqual(5);
     expect(loaded.adapters.files).toEqual(expect.arrayContaining(onDemand));
     expect(run.stderr).not.toMatch(/Skipping call to register|test mode/);

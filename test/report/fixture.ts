@@ -1,7 +1,7 @@
-import { FEATURES } from '../../shared/features/schema';
-import type { ModelArtifact } from '../../shared/model/artifact';
-import { evaluate } from '../../shared/model/metrics';
-import { psiBaseline } from '../../shared/model/psi';
+import { FEATURES } from '../../shared/domain/features/schema';
+import type { ModelArtifact } from '../../shared/domain/model/artifact';
+import { evaluate } from '../../shared/domain/model/metrics';
+import { psiBaseline } from '../../shared/domain/model/psi';
 import type { ReportInput } from '../../shared/report/report';
 
 /** A plausible retrain: seeded synthetic validation rows scored by a model and by the baseline. */

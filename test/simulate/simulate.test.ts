@@ -1,15 +1,15 @@
 import { parseDrift, simulate } from '../../shared/simulate/simulate';
-import { ingestRange } from '../../shared/pipeline/ingest';
-import { collectLabelsRange } from '../../shared/pipeline/labels';
-import { indexRaw } from '../../shared/pipeline/raw';
-import { tempLake } from '../ingest/helpers';
+import { ingestRange } from '../../shared/app/ingest';
+import { collectLabelsRange } from '../../shared/app/labels';
+import { indexRaw } from '../../shared/domain/raw';
+import { tempLake } from '../app/ingest/helpers';
 import * as fs from 'node:fs';
-import { buildTrainingSet } from '../../shared/pipeline/trainingSet';
-import { trainModel } from '../../shared/model/train';
-import { psi } from '../../shared/model/psi';
-import { addDays } from '../../shared/pipeline/days';
-import { readFeaturesPartition } from '../../shared/pipeline/partitions';
-import { FEATURES } from '../../shared/features/schema';
+import { buildTrainingSet } from '../../shared/app/trainingSet';
+import { trainModel } from '../../shared/domain/model/train';
+import { psi } from '../../shared/domain/model/psi';
+import { addDays } from '../../shared/domain/calendar';
+import { readFeaturesPartition } from '../../shared/app/partitions';
+import { FEATURES } from '../../shared/domain/features/schema';
 
 async function snapshot(lake: ReturnType<typeof tempLake>['lake']): Promise<string> {
   const parts: string[] = [];

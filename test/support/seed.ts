@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseNumericCsv } from '../../shared/io/numericCsv';
-import type { Dataset } from '../../shared/model/dataset';
+import { parseNumericCsv } from '../../shared/fast/numericCsv';
+import type { Dataset } from '../../shared/domain/model/dataset';
 
 /** The seed's reference data lives outside the repo (../shared/data/seed-reference) and is never copied in. */
 export const SEED_DIR = path.resolve(__dirname, '../../../shared/data/seed-reference');

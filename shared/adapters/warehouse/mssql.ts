@@ -1,6 +1,6 @@
 import sql from 'mssql';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
-import { FEATURES, N_FEATURES } from '../../features/schema';
+import { FEATURES, N_FEATURES } from '../../domain/features/schema';
 import {
   type ActivateRequest,
   type Deployment,
@@ -21,7 +21,7 @@ import {
 } from '../../ports/warehouse';
 import { statement } from './mssql-statements';
 import { MSSQL_PARAMETER_TYPES } from './mssql-parameters';
-import { contactIdOf, RowBuffer } from '../../scoring/featureRows';
+import { contactIdOf, RowBuffer } from '../../fast/featureRows';
 import { DEFAULT_RETRY, type RetryOptions, sqlErrorNumber, withTransientRetry } from './retry';
 import { loadTsqlMigrations } from './tsql-batches';
 import { activeWeightsFromRow, checkActivation, deploymentFromRow, iso, leadScoreFromRow, populationFromRow, type Row, servingModelFromRow, versionFromRow } from './rows';

@@ -1,4 +1,4 @@
-import { FEATURES } from '../../features/schema';
+import { FEATURES } from '../../domain/features/schema';
 import {
   type ActivateRequest,
   type Deployment,

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
-import { FEATURES, N_FEATURES } from '../../features/schema';
+import { FEATURES, N_FEATURES } from '../../domain/features/schema';
 import {
   type ActivateRequest,
   type Deployment,
@@ -35,8 +35,8 @@ import {
   versionFromRow,
 } from './rows';
 import { type LoadCommit, type LoadOpened, type LoaderRequest, PopulationLoaderCore, type RowsMessage, runLoaderRequest } from './sqlitePopulation';
-import { isShared, RowBuffer } from '../../scoring/featureRows';
-import { WORKER_LIMITS } from '../../pipeline/requestChannel';
+import { isShared, RowBuffer } from '../../fast/featureRows';
+import { WORKER_LIMITS } from '../../fast/channel';
 
 export interface SqliteWarehouseOptions {
   /** Test seam: called after each step of a deploy/rollback transaction; a throw aborts it. */

@@ -1,5 +1,5 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { FEATURES, N_FEATURES } from '../../features/schema';
+import { FEATURES, N_FEATURES } from '../../domain/features/schema';
 import type { Row } from './rows';
 
 /**

@@ -1,0 +1,163 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FeatureName } from '../shared/domain/features/schema';
+import type { ModelVersion } from '../shared/ports/warehouse';
+import type { Services } from '../shared/app/services';
+import { simulate } from '../shared/simulate/simulate';
+import { addDays } from '../shared/domain/calendar';
+import { checkDriftAndRespond, type DriftReport } from '../shared/app/drift';
+import { ingestRange } from '../shared/app/ingest';
+import { collectLabelsRange } from '../shared/app/labels';
+import { retrain, type RetrainRun } from '../shared/app/retrain';
+import { completeFeaturesDates, partitionFolder } from '../shared/app/partitions';
+import { scorePartition } from '../shared/app/scoring';
+import { deployVersion, rollback } from '../shared/app/versions';
+
+/**
+ * `npm start`: the whole pipeline on the embedded defaults, as the timers and triggers would run it
+ * in Azure. On an empty home: 120 days of campaigns for 5,000 contacts (after 90 days of simulated
+ * history) → ingest → labels → retrain
+ * → deploy v1 → score the newest partition → drift check; then a drift in one feature, the drift
+ * check's retrain producing v2, a rollback to v1 and forward again. On a home that already holds a
+ * run it continues: two more weeks of campaigns through the same steps.
+ */
+export interface LocalRunPlan {
+  /** First simulated day. */
+  start: string;
+  seed: number;
+  contacts: number;
+  /** Days simulated so far (from `start`). */
+  days: number;
+  /**
+   * Simulated days before the pipeline starts: campaign history only, so that the first feature
+   * partitions already see full 90-day windows. Without it, early partitions have thin histories
+   * (rates of 0 or 1, affinities near 0.5) and the drift check mistakes the warm-up for drift.
+   */
+  warmupDays: number;
+  drift: { feature: FeatureName; shift: number; from: string } | null;
+}
+
+export const FIRST_PLAN: LocalRunPlan = { start: '2025-10-07', seed: 42, contacts: 5000, days: 210, warmupDays: 90, drift: null };
+/** Each later phase adds two weeks: enough matured labels for a validation window of drifted data. */
+const PHASE_DAYS = 14;
+const DRIFT = { feature: 'sentiment_score' as FeatureName, shift: -1.5 };
+const ACTOR = 'npm start (local operator)';
+
+export interface LocalRunSummary {
+  plan: LocalRunPlan;
+  versions: ModelVersion[];
+  activeVersion: number | null;
+  drift: DriftReport | null;
+  runs: RetrainRun[];
+  rowsScored: number;
+  reportPath: string | null;
+  seconds: number;
+}
+
+function planFile(home: string): string {
+  return path.join(home, 'local-run.json');
+}
+
+export interface LocalRunOptions {
+  /** The first run's simulation (tests use a smaller one). */
+  firstPlan?: LocalRunPlan;
+  /** Days each later phase adds. */
+  phaseDays?: number;
+}
+
+export async function runLocalPipeline(s: Services, progress: (message: string) => void, options: LocalRunOptions = {}): Promise<LocalRunSummary> {
+  const phaseDays = options.phaseDays ?? PHASE_DAYS;
+  const started = Date.now();
+  const home = path.resolve(s.config.LEADSCORE_HOME);
+  const stored = fs.existsSync(planFile(home)) ? (JSON.parse(fs.readFileSync(planFile(home), 'utf8')) as LocalRunPlan) : null;
+  const step = async <T>(title: string, fn: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    progress(`▸ ${title}`);
+    const result = await fn();
+    progress(`  done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    return result;
+  };
+  const runs: RetrainRun[] = [];
+  const approve = async (run: RetrainRun | null): Promise<void> => {
+    if (!run) return;
+    runs.push(run);
+    progress(`  retrain ${run.status} (${run.details.outcome})${run.reason ? `: ${run.reason}` : ''}`);
+    // AUTO_DEPLOY=false stages a version for approval; the local operator approves it here.
+    if (run.details.outcome === 'staged' && run.details.version !== null) {
+      await deployVersion(s.versions, run.details.version, { by: ACTOR, reason: 'approved by the local run' });
+      progress(`  approved and deployed v${run.details.version}`);
+    }
+  };
+  const advance = async (plan: LocalRunPlan, from: string): Promise<void> => {
+    const last = addDays(plan.start, plan.days - 1);
+    const pipelineStart = addDays(plan.start, plan.warmupDays);
+    const first = from > pipelineStart ? from : pipelineStart;
+    await step(`simulate ${plan.contacts} contacts, ${from} .. ${last}${plan.drift ? ` (drift: ${plan.drift.feature} ${plan.drift.shift > 0 ? '+' : ''}${plan.drift.shift} from ${plan.drift.from})` : ''}`, () =>
+      simulate(s.lake, { contacts: plan.contacts, days: plan.days, start: plan.start, seed: plan.seed, ...(plan.drift ? { drift: plan.drift } : {}), writeFrom: from }),
+    );
+    await step(`ingest features ${first} .. ${last}`, () => ingestRange(s.lake, first, last, { maxRowCountChange: s.config.QUALITY_MAX_ROWCOUNT_CHANGE }));
+    // Sends of the last LABEL_WINDOW_DAYS before `first` mature only now.
+    const back = addDays(first, -s.config.LABEL_WINDOW_DAYS);
+    const labelFrom = back < pipelineStart ? pipelineStart : back;
+    await step(`collect labels ${labelFrom} .. ${last}`, () => collectLabelsRange(s.lake, labelFrom, last, { windowDays: s.config.LABEL_WINDOW_DAYS }));
+    fs.writeFileSync(planFile(home), `${JSON.stringify(plan, null, 2)}\n`);
+  };
+  const scoreNewest = async (): Promise<void> => {
+    const newest = (await completeFeaturesDates(s.lake))[0];
+    if (!newest) return;
+    const r = await step('serve the newest features partition (what the blob trigger does in Azure)', () => scorePartition(s.scoring, partitionFolder('features', newest)));
+    progress(`  ${r.path}: ${r.status}${r.status === 'scored' ? `, ${r.contacts} contacts${r.modelVersion !== null ? `, scored by v${r.modelVersion}` : ''}` : ''}`);
+  };
+  const drift = async (asOf: string): Promise<DriftReport> => {
+    const { report, run } = await step(`drift check as of ${asOf}`, () => checkDriftAndRespond(s.drift, s.retrain, asOf, 'direct'));
+    const top = Object.entries(report.psi).sort((a, b) => b[1] - a[1])[0];
+    progress(`  PSI max ${top ? `${top[0]} ${top[1].toFixed(3)}` : 'n/a'}; AUC recent ${report.auc_recent?.toFixed(4) ?? 'n/a'}; action ${report.action}${report.reason ? ` (${report.reason})` : ''}`);
+    await approve(run);
+    return report;
+  };
+
+  let plan: LocalRunPlan;
+  let report: DriftReport | null = null;
+  if (!stored) {
+    plan = { ...(options.firstPlan ?? FIRST_PLAN) };
+    await advance(plan, plan.start);
+    const asOf = addDays(plan.start, plan.days - 1);
+    await approve(await step('retrain (first model)', () => retrain(s.retrain, { trigger: 'manual', reason: 'first model', asOf, requestedBy: ACTOR })));
+    await scoreNewest();
+    report = await drift(asOf);
+
+    // A drift in one feature's generating process from tomorrow on.
+    const from = addDays(plan.start, plan.days);
+    plan = { ...plan, days: plan.days + phaseDays, drift: { ...DRIFT, from } };
+    await advance(plan, from);
+    await scoreNewest();
+    const v1 = (await s.warehouse.getActiveWeights())?.version ?? null;
+    report = await drift(addDays(plan.start, plan.days - 1));
+    const v2 = (await s.warehouse.getActiveWeights())?.version ?? null;
+    if (v1 !== null && v2 !== null && v2 !== v1) {
+      await step(`roll back v${v2} → v${v1}, then forward again`, async () => {
+        const back = await rollback(s.versions, { toVersion: v1, by: ACTOR, reason: 'showing rollback' });
+        progress(`  rollback: v${back.deployment.fromVersion} → v${back.deployment.toVersion} in ${(back.changeSeconds * 1000).toFixed(0)} ms; export ${back.export?.status ?? 'skipped'}`);
+        const fwd = await deployVersion(s.versions, v2, { by: ACTOR, reason: 'rolling forward' });
+        progress(`  deploy:   v${fwd.deployment.fromVersion} → v${fwd.deployment.toVersion} in ${(fwd.changeSeconds * 1000).toFixed(0)} ms; export ${fwd.export?.status ?? 'skipped'}`);
+      });
+    }
+  } else {
+    const from = addDays(stored.start, stored.days);
+    plan = { ...stored, days: stored.days + phaseDays };
+    progress(`continuing the local run in ${home} from ${from}`);
+    await advance(plan, from);
+    await scoreNewest();
+    if (!(await s.warehouse.getActiveWeights())) {
+      await approve(await step('retrain', () => retrain(s.retrain, { trigger: 'manual', reason: 'no active version', asOf: addDays(plan.start, plan.days - 1), requestedBy: ACTOR })));
+    }
+    report = await drift(addDays(plan.start, plan.days - 1));
+  }
+
+  const versions = await s.warehouse.listVersions();
+  const active = await s.warehouse.getActiveWeights();
+  const activeVersion = active?.version ?? null;
+  const reportRel = activeVersion !== null ? `${versions.find((v) => v.version === activeVersion)?.artifactPath ?? ''}report.html` : null;
+  const reportPath = reportRel && (await s.lake.exists(reportRel)) ? path.join(s.lake.location, reportRel) : null;
+  return { plan, versions, activeVersion, drift: report, runs, rowsScored: await s.warehouse.countLeadScores(), reportPath, seconds: (Date.now() - started) / 1000 };
+}

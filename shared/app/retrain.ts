@@ -1,0 +1,335 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { N_FEATURES } from '../domain/features/schema';
+import { evaluate, type Evaluation } from '../domain/model/metrics';
+import { leadScore, sigmoid } from '../domain/model/score';
+import { trainModel, TrainingDidNotConvergeError, type TrainResult } from '../domain/model/train';
+import type { Lake } from '../ports/lake';
+import type { Ledger, RunRecord } from '../ports/ledger';
+import type { Telemetry } from '../ports/telemetry';
+import type { Warehouse } from '../ports/warehouse';
+import { renderReport } from '../report/report';
+import { codeVersion } from './codeVersion';
+import {
+  approvalGate,
+  dataQualityGate,
+  dataSufficiencyGate,
+  learnsSomethingGate,
+  safetyGate,
+  type GateOutcome,
+  type GateThresholds,
+} from '../domain/gates';
+import { featurePopulation } from './population';
+import { buildTrainingSet, type TrainingSet } from './trainingSet';
+import { weightsCsv } from '../domain/model/outputs';
+import { deployVersion, registerVersion, type RegisterInput } from './versions';
+
+/**
+ * The one retrain step behind the weekly timer, the drift alert, POST /api/retrain and
+ * `leadscore retrain` (ARCHITECTURE.md sections 1, 5, 6): build the training set from the lake,
+ * train, apply every gate, register the version, deploy it when allowed, and record the run.
+ */
+export type RetrainTrigger = 'schedule' | 'alert' | 'drift' | 'performance' | 'manual';
+
+/** Triggers that come from monitoring and are rate-limited (one per cooldown). */
+const RATE_LIMITED: readonly RetrainTrigger[] = ['alert', 'drift', 'performance'];
+const LOCK = 'retrain';
+const COOLDOWN = 'retrain-monitoring';
+
+export interface RetrainSettings {
+  trainDays: number;
+  validDays: number;
+  C: number;
+  brierThreshold: number;
+  autoDeploy: boolean;
+  gates: GateThresholds;
+  cooldownHours: number;
+  lockMinutes: number;
+}
+
+export interface RetrainDeps {
+  lake: Lake;
+  warehouse: Warehouse;
+  ledger: Ledger;
+  telemetry: Telemetry;
+  settings: RetrainSettings;
+  /** Contacts per part of the lake export rewritten after a deploy (default 100,000). */
+  exportChunkRows?: number;
+  log?: (message: string) => void;
+  now?: () => Date;
+}
+
+export interface RetrainRequest {
+  trigger: RetrainTrigger;
+  reason?: string;
+  /** Labelled send dates up to this day are used (default: today, UTC). */
+  asOf?: string;
+  /** A run id given out earlier (POST /api/retrain answers with it before the work starts). */
+  runId?: string;
+  requestedBy?: string;
+}
+
+export type RetrainOutcome = 'deployed' | 'staged' | 'rejected' | 'blocked' | 'suppressed' | 'error';
+
+export interface RetrainDetails {
+  outcome: RetrainOutcome;
+  requestedBy: string | null;
+  asOf: string;
+  window: TrainingSet['window'] | null;
+  partitions: { path: string; contentHash: string; rows: number }[];
+  codeVersion: string;
+  version: number | null;
+  metrics: Omit<TrainResult['metrics'], 'calibration_curve'> | null;
+  production: { version: number; auc: number } | null;
+  gates: GateOutcome[];
+  durationMs: number;
+  reportPath: string | null;
+}
+
+export interface RetrainRun extends RunRecord {
+  details: RetrainDetails;
+}
+
+function isoDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** The production version evaluated on the new validation rows: the safety gate compares like with like. */
+async function productionOnSameRows(warehouse: Warehouse, set: TrainingSet): Promise<{ version: number; metrics: Evaluation } | null> {
+  const active = await warehouse.getActiveWeights();
+  if (!active) return null;
+  const p = new Float64Array(set.valid.n);
+  for (let i = 0; i < set.valid.n; i++) p[i] = sigmoid(leadScore(active.weights, active.offset, set.valid.x, i * N_FEATURES));
+  const { auc_roc, pr_auc, brier, precision_at_100, precision_at_200, lift_at_10pct } = evaluate(p, set.valid.y);
+  return { version: active.version, metrics: { auc_roc, pr_auc, brier, precision_at_100, precision_at_200, lift_at_10pct } };
+}
+
+export async function retrain(deps: RetrainDeps, request: RetrainRequest): Promise<RetrainRun> {
+  const now = deps.now ?? (() => new Date());
+  const started = now();
+  const id = request.runId ?? randomUUID();
+  const asOf = request.asOf ?? isoDate(started);
+  const log = deps.log ?? (() => undefined);
+  const details: RetrainDetails = {
+    outcome: 'error',
+    requestedBy: request.requestedBy ?? null,
+    asOf,
+    window: null,
+    partitions: [],
+    codeVersion: codeVersion(),
+    version: null,
+    metrics: null,
+    production: null,
+    gates: [],
+    durationMs: 0,
+    reportPath: null,
+  };
+  const run: RetrainRun = { id, trigger: request.trigger, status: 'running', startedAt: started.toISOString(), details };
+  if (request.reason) run.reason = request.reason;
+  const finish = async (status: RunRecord['status'], outcome: RetrainOutcome, reason?: string): Promise<RetrainRun> => {
+    // The version this run registered becomes complete only now: a run that dies before this line
+    // leaves it incomplete, and deploy refuses it without --force.
+    if (details.version !== null) await deps.warehouse.completeVersion(details.version);
+    details.outcome = outcome;
+    details.durationMs = now().getTime() - started.getTime();
+    run.status = status;
+    run.finishedAt = now().toISOString();
+    if (reason) run.reason = reason;
+    await deps.ledger.putRun(run);
+    deps.telemetry.trackEvent('RetrainRun', {
+      runId: id,
+      trigger: request.trigger,
+      status,
+      outcome,
+      version: details.version ?? '',
+      reason: run.reason ?? '',
+      durationMs: details.durationMs,
+    });
+    await deps.telemetry.flush();
+    log(`retrain ${id} (${request.trigger}): ${outcome}${run.reason ? ` — ${run.reason}` : ''}`);
+    return run;
+  };
+
+  // Monitoring triggers are rate-limited; a suppressed trigger is still recorded with its reason.
+  if (RATE_LIMITED.includes(request.trigger)) {
+    const until = await deps.ledger.getCooldown(COOLDOWN);
+    if (until && new Date(until) > started) {
+      return finish('suppressed', 'suppressed', `rate-limited: a monitoring-triggered retrain already ran; next allowed after ${until}`);
+    }
+  }
+  // Single flight across instances: whoever holds the lease trains; everyone else is recorded and leaves.
+  // A lease whose holder is gone is taken over: on this machine when its process no longer exists,
+  // anywhere when the lease expired.
+  const owner = lockOwner(id);
+  const ttl = deps.settings.lockMinutes * 60_000;
+  let held = await deps.ledger.acquireLock(LOCK, owner, ttl);
+  if (!held) {
+    const holder = await deps.ledger.lockHolder(LOCK);
+    if (holder && !ownerAlive(holder.owner)) {
+      held = await deps.ledger.acquireLock(LOCK, owner, ttl, { takeOverFrom: holder.owner });
+      if (held) log(`retrain ${id}: took the lock over from ${holder.owner}, whose process is gone`);
+    }
+  }
+  if (!held) {
+    const holder = await deps.ledger.lockHolder(LOCK);
+    return finish('suppressed', 'suppressed', `another retrain is running (single flight; lock held by ${holder?.owner ?? 'another instance'} until ${holder?.expiresAt ?? '?'})`);
+  }
+  try {
+    await abandonOrphans(deps, id, now().toISOString(), log);
+    if (RATE_LIMITED.includes(request.trigger)) {
+      await deps.ledger.setCooldown(COOLDOWN, new Date(started.getTime() + deps.settings.cooldownHours * 3_600_000).toISOString());
+    }
+    await deps.ledger.putRun(run);
+    return await retrainLocked(deps, request, run, finish, log);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return finish('failed', 'error', message);
+  } finally {
+    await deps.ledger.releaseLock(LOCK, owner);
+  }
+}
+
+/** A lock owner says where it runs: `<host>/<pid>/<run id>`, so a later run can tell whether it is gone. */
+export function lockOwner(runId: string): string {
+  return `${hostname()}/${process.pid}/${runId}`;
+}
+
+/**
+ * Whether the process holding a lock may still be running. Only a holder on this machine can be
+ * known to be gone (no process with its pid); any other is presumed alive until its lease expires.
+ */
+export function ownerAlive(owner: string): boolean {
+  const [host, pid] = owner.split('/');
+  if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * With the lock held, no other retrain can be running: a run still recorded as running stopped before
+ * it finished (its process died). It is marked abandoned; a version it registered stays incomplete,
+ * which deploy refuses without --force.
+ */
+async function abandonOrphans(deps: RetrainDeps, self: string, at: string, log: (m: string) => void): Promise<void> {
+  for (const r of await deps.ledger.listRuns(50)) {
+    if (r.status !== 'running' || r.id === self) continue;
+    const version = (r.details as Partial<RetrainDetails> | undefined)?.version ?? null;
+    const reason = `the process running it stopped before it finished${version !== null ? `; v${version}, which it registered, is incomplete (deploy it only with --force)` : ''}`;
+    await deps.ledger.putRun({ ...r, status: 'abandoned', finishedAt: at, reason });
+    log(`retrain ${r.id}: abandoned (${reason})`);
+  }
+}
+
+async function retrainLocked(
+  deps: RetrainDeps,
+  request: RetrainRequest,
+  run: RetrainRun,
+  finish: (status: RunRecord['status'], outcome: RetrainOutcome, reason?: string) => Promise<RetrainRun>,
+  log: (message: string) => void,
+): Promise<RetrainRun> {
+  const { settings } = deps;
+  const details = run.details;
+  const set = await buildTrainingSet(deps.lake, { asOf: details.asOf, trainDays: settings.trainDays, validDays: settings.validDays });
+  details.window = set.window;
+  details.partitions = set.partitions.map((p) => ({ path: p.path, contentHash: p.contentHash, rows: p.rows }));
+  log(`training set: ${set.train.n} training rows ${set.window.trainFrom}..${set.window.trainTo}, ${set.valid.n} validation rows ${set.window.validFrom}..${set.window.validTo}`);
+
+  const gateFailed = (g: GateOutcome): void => {
+    deps.telemetry.trackEvent('GateFailed', { runId: run.id, gate: g.name, detail: g.detail, trigger: request.trigger });
+  };
+  const preconditions = [dataSufficiencyGate(set.train, set.valid, settings.gates), dataQualityGate(set.reports)];
+  details.gates.push(...preconditions);
+  const blocked = preconditions.filter((g) => !g.passed);
+  if (blocked.length) {
+    blocked.forEach(gateFailed);
+    return finish('failed', 'blocked', `gate ${blocked.map((g) => g.name).join(', ')} failed: ${blocked.map((g) => g.detail).join('; ')}`);
+  }
+
+  const population = await featurePopulation(deps.lake, set.window.trainFrom, set.window.trainTo);
+  let result: TrainResult;
+  try {
+    result = trainModel(set.train, set.valid, { C: settings.C, brierThreshold: settings.brierThreshold, ...(population ? { psiRows: population } : {}) });
+  } catch (err) {
+    // A fit that did not converge is no model: the run fails and no version is registered (not even
+    // as rejected), so there is nothing that `deploy` or a rollback could ever activate.
+    if (err instanceof TrainingDidNotConvergeError) return finish('failed', 'error', `no version registered: ${err.message}`);
+    throw err;
+  }
+  const { calibration_curve: _curve, ...metrics } = result.metrics;
+  details.metrics = metrics;
+  const production = await productionOnSameRows(deps.warehouse, set);
+  details.production = production ? { version: production.version, auc: production.metrics.auc_roc } : null;
+  const quality = [learnsSomethingGate(result.metrics, settings.gates), safetyGate(result.metrics.auc_roc, details.production, settings.gates)];
+  details.gates.push(...quality);
+  const rejected = quality.filter((g) => !g.passed);
+  const approval = approvalGate(settings.autoDeploy);
+  if (!rejected.length) details.gates.push(approval);
+
+  const registered = await registerVersion(deps, {
+    artifact: result.artifact,
+    metrics: { ...result.metrics } as RegisterInput['metrics'],
+    weightsCsv: (v) => weightsCsv(result.artifact, v),
+    trigger: request.trigger,
+    window: { start: set.window.trainFrom, end: set.window.validTo },
+    status: rejected.length ? 'rejected' : 'staged',
+    // Complete when the run finishes (finish above), not when the artifacts are written.
+    complete: false,
+    modelJsonExtra: {
+      psi_baseline_population: population
+        ? `every eligible contact in the features partitions ${set.window.trainFrom}..${set.window.trainTo} (${population.n} rows)`
+        : 'training rows',
+      run: {
+        id: run.id,
+        trigger: request.trigger,
+        reason: run.reason ?? null,
+        codeVersion: details.codeVersion,
+        window: set.window,
+        partitions: details.partitions,
+        metrics: details.metrics,
+        gates: details.gates,
+        // Up to registration: the deploy that may follow is in the ledger's run record.
+        durationMs: (deps.now ?? (() => new Date()))().getTime() - new Date(run.startedAt).getTime(),
+      },
+    },
+  });
+  details.version = registered.version;
+  details.reportPath = `${registered.artifactPath}report.html`;
+  await deps.lake.write(
+    details.reportPath,
+    renderReport({
+      version: registered.version,
+      createdAt: registered.createdAt,
+      trigger: request.trigger,
+      status: rejected.length ? 'rejected' : settings.autoDeploy ? 'active' : 'staged',
+      dataWindow: {
+        training: `${set.window.trainFrom} .. ${set.window.trainTo} (${set.train.n} rows)`,
+        validation: `${set.window.validFrom} .. ${set.window.validTo} (${set.valid.n} rows)`,
+      },
+      artifact: result.artifact,
+      metrics: result.metrics,
+      baselineMetrics: result.metrics.baseline,
+      production,
+      curves: { model: result.detail.model, baseline: result.detail.baseline },
+      validation: { probabilities: result.detail.validProbabilities, labels: set.valid.y },
+      gates: details.gates,
+    }),
+  );
+
+  if (rejected.length) {
+    rejected.forEach(gateFailed);
+    return finish('failed', 'rejected', `v${registered.version} rejected: gate ${rejected.map((g) => g.name).join(', ')} failed: ${rejected.map((g) => g.detail).join('; ')}`);
+  }
+  if (!settings.autoDeploy) return finish('succeeded', 'staged', `v${registered.version} staged for approval`);
+
+  // This run's own version: complete for this deploy (the run is alive and decided it).
+  await deps.warehouse.completeVersion(registered.version);
+  await deployVersion(deps, registered.version, {
+    by: `retrain:${request.trigger}`,
+    reason: request.reason ?? `retrain ${run.id}`,
+  });
+  return finish('succeeded', 'deployed', `v${registered.version} deployed`);
+}

@@ -1,6 +1,0 @@
-import { parentPort } from 'node:worker_threads';
-import { exportHandler } from './scoresExport';
-import { serveRequests } from './requestChannel';
-
-/** The lake export's thread: scores and formats the parts of an export (see ScoresExport). */
-if (parentPort) serveRequests(exportHandler());

@@ -1,0 +1,74 @@
+import { N_FEATURES } from '../../../shared/domain/features/schema';
+import * as logistic from '../../../shared/domain/model/logistic';
+import { fitLogistic } from '../../../shared/domain/model/logistic';
+import { fitScaler, standardize } from '../../../shared/domain/model/scaler';
+import { trainModel, TrainingDataError, TrainingDidNotConvergeError } from '../../../shared/domain/model/train';
+import { loadSeed } from '../../support/seed';
+
+/** A fit that did not converge is an error, never a model (issue 12, item 2). */
+const { train, valid } = loadSeed();
+
+test('fitLogistic reports where it stopped: the final gradient max-norm and the tolerance', () => {
+  const scaler = fitScaler(train.x, train.n);
+  const z = standardize(train.x, train.n, scaler);
+  const done = fitLogistic(z, train.y, train.n, { C: 1 });
+  expect(done.converged).toBe(true);
+  expect(done.gtol).toBe(1e-10);
+  expect(done.gradMax).toBeLessThanOrEqual(1e-10);
+  const cut = fitLogistic(z, train.y, train.n, { C: 1, maxIterations: 2 });
+  expect(cut).toMatchObject({ converged: false, iterations: 2 });
+  expect(cut.gradMax).toBeGreaterThan(1e-10);
+});
+
+test('trainModel throws TrainingDidNotConvergeError, naming iterations and the final gradient', () => {
+  let error: unknown;
+  try {
+    trainModel(train, valid, { C: 1, maxIterations: 2 });
+  } catch (err) {
+    error = err;
+  }
+  expect(error).toBeInstanceOf(TrainingDidNotConvergeError);
+  const e = error as TrainingDidNotConvergeError;
+  expect(e.name).toBe('TrainingDidNotConvergeError');
+  expect(e.iterations).toBe(2);
+  expect(e.gradMax).toBeGreaterThan(1e-10);
+  expect(e.message).toBe(
+    `the logistic regression did not converge: L-BFGS stopped after 2 iterations with final gradient max-norm ${e.gradMax.toExponential(3)} ` +
+      '(tolerance 1e-10); a fit that did not converge is never written or registered',
+  );
+});
+
+test('the calibration folds are held to the same rule', () => {
+  // The full fit converges; the first calibration fold's fit is made to stop short.
+  const real = logistic.fitLogistic;
+  let calls = 0;
+  const spy = jest.spyOn(logistic, 'fitLogistic').mockImplementation((...args) => {
+    const fit = real(...args);
+    return ++calls === 2 ? { ...fit, converged: false, iterations: 1000, gradMax: 3e-3 } : fit;
+  });
+  try {
+    expect(() => trainModel(train, valid, { C: 1, brierThreshold: 0 })).toThrow(
+      'the logistic regression of calibration fold 1 did not converge: L-BFGS stopped after 1000 iterations with final gradient max-norm 3.000e-3 (tolerance 1e-10)',
+    );
+    expect(calls).toBe(2);
+  } finally {
+    spy.mockRestore();
+  }
+});
+
+test('the iteration bound must be a positive whole number', () => {
+  expect(() => trainModel(train, valid, { maxIterations: 0 })).toThrow(TrainingDataError);
+  expect(() => trainModel(train, valid, { maxIterations: 2.5 })).toThrow(/maxIterations must be a positive whole number, got 2.5/);
+});
+
+test('a training set with one recency_days of 1e200 (past every gate) no longer gives a "NOT converged" coin toss', () => {
+  // Before: variance Infinity → recency "constant" (scale 1) → L-BFGS on values of 1e200 → not
+  // converged, AUC 0.5, exit 0. Now the scale is finite and the fit is a real optimum (or an error).
+  const x = Float64Array.from(train.x);
+  x[17 * N_FEATURES] = 1e200;
+  const r = trainModel({ n: train.n, x, y: train.y }, valid, { C: 1 });
+  expect(r.artifact.converged).toBe(true);
+  expect(Number.isFinite(r.artifact.scaler.std[0])).toBe(true);
+  expect(r.artifact.scaler.std[0]).toBeGreaterThan(1e197);
+  expect(r.metrics.auc_roc).toBeGreaterThan(0.5);
+});

@@ -1,0 +1,107 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadConfig } from '../../shared/app/config';
+import { checkDrift, type DriftDeps } from '../../shared/app/drift';
+import { retrain } from '../../shared/app/retrain';
+import { analyze } from '../../tools/kql-check/kusto';
+import { buildLake, LAST_DAY, openEnv, type Env } from '../app/retrain/fixture';
+
+/**
+ * The performance trigger in Azure (DRIFT_RETRAIN=alert): the drift check only emits telemetry, and
+ * the AUC-drop rule of infra/modules/alerts.bicep decides. So the rule must read what the drift check
+ * sends (auc_recent with the active version's validation AUC as `baseline`), compute the drop the app
+ * computes, and compare it with the threshold the app uses (one Bicep parameter for both).
+ */
+
+const repo = path.resolve(__dirname, '..', '..');
+const read = (file: string): string => fs.readFileSync(path.join(repo, file), 'utf8');
+const alerts = read('infra/modules/alerts.bicep');
+const aucDropQuery = /^var aucDropQuery = '''\n([\s\S]*?)'''/m.exec(alerts)?.[1];
+
+interface Line {
+  type: string;
+  name: string;
+  value?: number;
+  dimensions?: Record<string, string>;
+}
+
+let template: string;
+let env: Env;
+
+beforeAll(async () => {
+  template = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-lake-'));
+  await buildLake(template);
+  env = await openEnv(template);
+}, 240_000);
+afterAll(async () => {
+  await env?.close();
+  fs.rmSync(template, { recursive: true, force: true });
+});
+
+describe('AUC-drop alert', () => {
+  test('the drift check sends auc_recent with the baseline and threshold the rule reads; the rule computes the app’s relative drop', async () => {
+    const { deps, telemetryFile } = env;
+    const run = await retrain(deps, { trigger: 'manual', reason: 'first model', asOf: LAST_DAY });
+    expect(run.details.outcome).toBe('deployed');
+    const drift: DriftDeps = { lake: deps.lake, warehouse: deps.warehouse, ledger: deps.ledger, telemetry: deps.telemetry, psiThreshold: 0.2, aucDropThreshold: 0.05, recentDays: 7 };
+
+    const report = await checkDrift(drift, LAST_DAY);
+
+    expect(report.auc_recent).not.toBeNull();
+    const lines = fs
+      .readFileSync(telemetryFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
+    const auc = lines.filter((l) => l.type === 'metric' && l.name === 'auc_recent');
+    expect(auc).toHaveLength(1);
+    expect(auc[0]!.value).toBe(report.auc_recent);
+    expect(auc[0]!.dimensions).toEqual({ modelVersion: '1', baseline: String(report.auc_validation), threshold: '0.05' });
+    // The existing dimensions stay as the workbook and the PSI rule read them.
+    for (const l of lines.filter((x) => x.name === 'psi')) expect(Object.keys(l.dimensions!).sort()).toEqual(['feature', 'modelVersion']);
+
+    // The rule's arithmetic on these values is the app's drop.
+    const baseline = Number(auc[0]!.dimensions!.baseline);
+    expect((baseline - auc[0]!.value!) / baseline).toBeCloseTo(report.auc_relative_drop!, 12);
+
+    // Every dimension the rule reads is one the drift check sends, on the metric it sends.
+    expect(aucDropQuery).toBeDefined();
+    expect(aucDropQuery).toContain('| where name == "auc_recent"');
+    const read = [...aucDropQuery!.matchAll(/customDimensions\.(\w+)/g)].map((m) => m[1]);
+    expect(read.length).toBeGreaterThan(0);
+    for (const d of read) expect(Object.keys(auc[0]!.dimensions!)).toContain(d);
+  }, 240_000);
+
+  test('the rule measures relativeDrop per modelVersion, and the language service accepts its query', () => {
+    const { diagnostics, columns } = analyze(aucDropQuery!, 'appInsights');
+    expect(diagnostics).toEqual([]);
+    expect(columns).toEqual([
+      { name: 'modelVersion', type: 'string' },
+      { name: 'relativeDrop', type: 'real' },
+    ]);
+    const rule = /resource aucDropAlert [^\n]*\n([\s\S]*?)\n}\n/.exec(alerts)?.[1] ?? '';
+    expect(rule).toContain('query: aucDropQuery');
+    expect(rule).toContain("metricMeasureColumn: 'relativeDrop'");
+    expect(rule).toContain("dimensions: [{ name: 'modelVersion', operator: 'Include', values: ['*'] }]");
+    expect(rule).toContain("operator: 'GreaterThan'");
+    expect(rule).toContain('threshold: json(aucDropThreshold)');
+    // The same action groups as the PSI rule: the retrain webhook (once it exists) and the e-mail group.
+    const psiRule = /resource psiAlert [^\n]*\n([\s\S]*?)\n}\n/.exec(alerts)?.[1] ?? '';
+    const actions = (r: string): string | undefined => /actions: \{[\s\S]*?\n {4}\}/.exec(r)?.[0];
+    expect(actions(rule)).toBeDefined();
+    expect(actions(rule)).toBe(actions(psiRule));
+    expect(actions(rule)).toContain('[retrainGroup.id, emailGroup.id]');
+  });
+
+  test('its threshold and the app setting AUC_DROP_THRESHOLD are one parameter of main.bicep, defaulting to the app’s default', () => {
+    const main = read('infra/main.bicep');
+    const value = /^param aucDropThreshold string = '([0-9.]+)'$/m.exec(main)?.[1];
+    expect(Number(value)).toBe(loadConfig({}).AUC_DROP_THRESHOLD);
+    expect(Number(value)).toBe(0.05);
+    // Passed to the Function App's settings and to the alert rules.
+    expect(main.match(/^ {4}aucDropThreshold: aucDropThreshold$/gm)).toHaveLength(2);
+    expect(read('infra/modules/functionapp.bicep')).toContain("{ name: 'AUC_DROP_THRESHOLD', value: aucDropThreshold }");
+    expect(alerts).toMatch(/^param aucDropThreshold string$/m);
+  });
+});

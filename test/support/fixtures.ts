@@ -1,0 +1,96 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { FEATURES, N_FEATURES } from '../../shared/domain/features/schema';
+import type { ModelArtifact, PsiBaseline } from '../../shared/domain/model/artifact';
+import { LocalLake } from '../../shared/adapters/lake/local';
+import { SqliteWarehouse, type SqliteWarehouseOptions } from '../../shared/adapters/warehouse/sqlite';
+import { SqliteLedger } from '../../shared/adapters/ledger/sqlite';
+import type { Lake } from '../../shared/ports/lake';
+import type { Warehouse } from '../../shared/ports/warehouse';
+import { registerVersion } from '../../shared/app/versions';
+
+export function tempHome(): string {
+  return mkdtempSync(path.join(tmpdir(), 'leadscore-test-'));
+}
+
+/** A model artifact with chosen raw weights; everything else plausible but irrelevant to scoring. */
+export function artifact(rawWeights: number[], offset: number, trainingMean: number[] = [30, 0.5, 0, 0.3, 0.2, 0.3, 0.5]): ModelArtifact {
+  const empty: PsiBaseline = { edges: [], proportions: [1] };
+  return {
+    features: [...FEATURES],
+    scaler: { mean: trainingMean, std: Array(N_FEATURES).fill(1) },
+    coef: rawWeights,
+    intercept: offset,
+    raw_weights: rawWeights,
+    offset,
+    calibration: null,
+    C: 1,
+    iterations: 10,
+    converged: true,
+    standard_errors: { coef: Array(N_FEATURES).fill(0), intercept: 0, raw_weights: Array(N_FEATURES).fill(0), offset: 0 },
+    psi_baseline: Object.fromEntries([...FEATURES, 'score'].map((k) => [k, empty])) as ModelArtifact['psi_baseline'],
+    training_mean: trainingMean,
+  };
+}
+
+export const W1 = [-0.05, -1.2, 0.4, 2.1, 1.7, -2.5, 0.9];
+export const W2 = [-0.03, -0.8, 0.55, 1.6, 2.2, -1.9, 1.1];
+export const W3 = [-0.04, -1.0, 0.3, 1.9, 1.5, -2.2, 0.7];
+
+export interface Env {
+  home: string;
+  lake: LocalLake;
+  warehouse: SqliteWarehouse;
+  ledger: SqliteLedger;
+  close(): Promise<void>;
+}
+
+export async function env(options: SqliteWarehouseOptions = {}): Promise<Env> {
+  const home = tempHome();
+  const lake = new LocalLake(path.join(home, 'lake'));
+  const warehouse = new SqliteWarehouse(path.join(home, 'warehouse.db'), options);
+  await warehouse.migrate();
+  const ledger = new SqliteLedger(path.join(home, 'ledger.db'));
+  return {
+    home,
+    lake,
+    warehouse,
+    ledger,
+    close: async () => {
+      await warehouse.close();
+      await ledger.close?.();
+    },
+  };
+}
+
+export async function register(e: { lake: Lake; warehouse: Warehouse }, w: number[], offset: number, auc = 0.7): Promise<number> {
+  const v = await registerVersion(
+    { lake: e.lake, warehouse: e.warehouse },
+    {
+      artifact: artifact(w, offset),
+      metrics: { auc_roc: auc, pr_auc: 0.3, brier: 0.15, n_train: 1000 },
+      weightsCsv: (n) => `feature,raw_weight,offset,model_version\n${FEATURES.map((f, i) => `${f},${w[i]},${offset},${n}`).join('\n')}\n`,
+      trigger: 'manual',
+      window: { start: '2026-01-01', end: '2026-04-30' },
+    },
+  );
+  return v.version;
+}
+
+/** A deterministic pseudo-random features row (LCG), inside every range. */
+export function featureRows(n: number, seed = 1, asOf = '2026-05-04'): string[] {
+  let s = seed >>> 0;
+  const r = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+  const rows: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = [Math.floor(r() * 61), r() * 0.99, r() * 4 - 2, r(), r(), r(), 0.01 + r() * 0.98];
+    rows.push(`c${String(i).padStart(7, '0')},${asOf},${x.join(',')}`);
+  }
+  return rows;
+}
+
+export const FEATURES_HEADER = `contact_id,as_of,${FEATURES.join(',')}`;
