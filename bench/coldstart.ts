@@ -82,7 +82,9 @@ function loadedPackages(): { modules: number; packages: number } {
 
 async function childAdapter(): Promise<{ phases: Phases; cpu: Phases }> {
   const { mark, phases, cpu } = timer();
-  const { AppInsightsTelemetry } = require(path.join(dist, 'shared/adapters/telemetry/appinsights.js')) as typeof import('../shared/adapters/telemetry/appinsights');
+  const { AppInsightsTelemetry } = require(
+    path.join(dist, 'shared/adapters/telemetry/appinsights.js'),
+  ) as typeof import('../shared/adapters/telemetry/appinsights');
   mark('require');
   const telemetry = AppInsightsTelemetry.fromConnectionString(connectionString(), { getToken: stubToken });
   mark('create');
@@ -115,10 +117,11 @@ function functionsCoreStandIn(): { appStart: ((ctx: unknown) => unknown)[] } {
       dispose() {}
     },
   };
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the module as its this
   const original = Module.prototype.require;
   Module.prototype.require = function (this: NodeJS.Module, id: string) {
     if (id === '@azure/functions-core') return coreApi;
-    return original.call(this, id);
+    return original.call(this, id) as unknown;
   } as typeof Module.prototype.require;
   return hooks;
 }
@@ -157,8 +160,8 @@ async function childFunction(telemetryKind: 'appinsights' | 'jsonl'): Promise<{ 
   mark('requireFiles');
   for (const hook of hooks.appStart) await hook({ hookData: {}, appHookData: {}, functionAppDirectory: root });
   mark('appStart');
-  const { sharedServices } = require(path.join(dist, 'shared/app/services.js')) as typeof import('../shared/app/services');
-  const services = await sharedServices();
+  const { workerContainer } = require(path.join(dist, 'shared/app/container.js')) as typeof import('../shared/app/container');
+  const services = await workerContainer();
   mark('services');
   // The managed identity's token without the network (the exporter asks for it only when it sends).
   const identity = require(require.resolve('@azure/identity', { paths: [path.join(dist, 'shared')] })) as typeof import('@azure/identity');
@@ -180,7 +183,13 @@ async function child(scenario: string): Promise<void> {
   const { phases, cpu } = scenario === 'adapter' ? await childAdapter() : await childFunction(scenario === 'function-jsonl' ? 'jsonl' : 'appinsights');
   const { close = 0, ...timed } = phases;
   const totalMs = Object.values(timed).reduce((a, b) => a + b, 0);
-  const result: ChildResult = { phases: { ...timed, close }, totalMs, cpuMs: cpu.flush ?? NaN, peakRssMiB: process.resourceUsage().maxRSS / 1024, ...loadedPackages() };
+  const result: ChildResult = {
+    phases: { ...timed, close },
+    totalMs,
+    cpuMs: cpu.flush ?? NaN,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    ...loadedPackages(),
+  };
   fs.rmSync(storage, { recursive: true, force: true });
   process.stdout.write(`@@coldstart ${JSON.stringify(result)}\n`);
   // Whatever the SDK left scheduled (it should be nothing after close) must not hold the run.
@@ -206,7 +215,25 @@ async function ingestionStub(): Promise<{ connectionString: string; env: NodeJS.
   const cert = path.join(dir, 'cert.pem');
   const made = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
     { stdio: 'ignore' },
   );
   if (made.status !== 0) {

@@ -40,7 +40,10 @@ async function main(): Promise<void> {
       const date = addDays(start, historyDays);
       let best: (typeof runs)[number] | undefined;
       for (let k = 0; k < repeats; k++) {
-        const out = execFileSync(process.execPath, [__filename], { env: { ...process.env, BENCH_INGEST_ROOT: root, BENCH_INGEST_DATE: date }, maxBuffer: 1 << 20 });
+        const out = execFileSync(process.execPath, [__filename], {
+          env: { ...process.env, BENCH_INGEST_ROOT: root, BENCH_INGEST_DATE: date },
+          maxBuffer: 1 << 20,
+        });
         const m = JSON.parse(out.toString()) as { events: number; seconds: number; maxRSS: number };
         const run = { daysRead: historyDays, events: m.events, seconds: m.seconds, rate: m.events / m.seconds, peakMiB: m.maxRSS / 1024 };
         if (!best || run.seconds < best.seconds) best = run;
@@ -49,7 +52,9 @@ async function main(): Promise<void> {
     }
     process.stdout.write('\ndays read | events read | seconds | events/s (target ≥ 1,000,000) | peak RSS MiB (target: flat in days read)\n');
     for (const r of runs) {
-      process.stdout.write(`${String(r.daysRead).padStart(9)} | ${String(r.events).padStart(11)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.rate).toLocaleString('en-US').padStart(30)} | ${r.peakMiB.toFixed(0).padStart(6)}\n`);
+      process.stdout.write(
+        `${String(r.daysRead).padStart(9)} | ${String(r.events).padStart(11)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.rate).toLocaleString('en-US').padStart(30)} | ${r.peakMiB.toFixed(0).padStart(6)}\n`,
+      );
     }
     process.stdout.write(`best of ${repeats} runs each; load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after (2 CPUs)\n`);
   } finally {

@@ -27,8 +27,9 @@ import { SqliteLedger } from '../shared/adapters/ledger/sqlite';
 import { registerVersion, deployVersion, rollback } from '../shared/app/versions';
 import { scorePartition } from '../shared/app/scoring';
 import { exportServedScores } from '../shared/app/scoresExport';
-import { scoreContactHandler } from '../shared/http/handlers';
-import { ActiveModelCache } from '../shared/app/activeModel';
+import { openContainer } from '../shared/app/container';
+import { scoreContactHandler } from '../shared/http/weights';
+import { silentLog } from '../shared/ports/log';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -56,7 +57,7 @@ async function writePartition(file: string, n: number): Promise<void> {
     return s / 4294967296;
   };
   out.write(`contact_id,as_of,${FEATURES.join(',')}\n`);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const lines: string[] = [];
     for (const end = Math.min(n, i + 10_000); i < end; i++) {
       const sends = Math.floor(r() * 8);
@@ -105,12 +106,15 @@ async function productChild(home: string, lakeRoot: string, rows: number, measur
   const ledger = new SqliteLedger(path.join(home, 'ledger.db'));
   const weightsCsv = 'feature,raw_weight,offset,model_version\n';
   for (const w of [W, W.map((x) => x * 0.9)]) {
-    await registerVersion({ lake, warehouse }, { artifact: { ...artifact(), raw_weights: w }, metrics: { auc_roc: 0.7, pr_auc: 0.3, brier: 0.15 }, weightsCsv, trigger: 'manual', window: null });
+    await registerVersion(
+      { lake, warehouse, log: silentLog },
+      { artifact: { ...artifact(), raw_weights: w }, metrics: { auc_roc: 0.7, pr_auc: 0.3, brier: 0.15 }, weightsCsv, trigger: 'manual', window: null },
+    );
   }
-  await deployVersion({ lake, warehouse }, 1, { by: 'bench', export: false });
+  await deployVersion({ lake, warehouse, log: silentLog }, 1, { by: 'bench', export: false });
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const r = await scorePartition({ lake, warehouse, ledger, chunkRows: CHUNK }, FOLDER);
+  const r = await scorePartition({ lake, warehouse, ledger, chunkRows: CHUNK, log: silentLog }, FOLDER);
   const wall = seconds(t0);
   const cpu = process.cpuUsage(cpu0);
   const peak = usage().peakMiB;
@@ -119,8 +123,8 @@ async function productChild(home: string, lakeRoot: string, rows: number, measur
   const extra: Record<string, string> = { cpu: ((cpu.user + cpu.system) / 1e6).toFixed(2), checkpoint: (checkpointMs / 1000).toFixed(2) };
   if (measureMore) {
     if ((await warehouse.countLeadScores()) !== rows) throw new Error('lead_scores row count differs');
-    const d = await deployVersion({ lake, warehouse, exportChunkRows: CHUNK }, 2, { by: 'bench' });
-    const b = await rollback({ lake, warehouse, exportChunkRows: CHUNK }, { by: 'bench', export: false });
+    const d = await deployVersion({ lake, warehouse, exportChunkRows: CHUNK, log: silentLog }, 2, { by: 'bench' });
+    const b = await rollback({ lake, warehouse, exportChunkRows: CHUNK, log: silentLog }, { by: 'bench', export: false });
     extra.deploy = (d.changeSeconds * 1000).toFixed(1);
     extra.rollback = (b.changeSeconds * 1000).toFixed(1);
     extra.exportFromSql = d.exportSeconds.toFixed(2);
@@ -149,11 +153,25 @@ async function productChild(home: string, lakeRoot: string, rows: number, measur
     db.prepare('SELECT * FROM lead_scores_table ORDER BY lead_score DESC LIMIT 10000').all();
     extra.tableTop10k = seconds(tq).toFixed(3);
     db.close();
-    for (const [name, stampMs] of [['rt', 1000], ['rtEvery', 0]] as const) {
-      const cache = new ActiveModelCache(warehouse, stampMs);
-      const handler = scoreContactHandler(async () => ({ lake, warehouse, cache }));
+    for (const [name, stampMs] of [
+      ['rt', 1000],
+      ['rtEvery', 0],
+    ] as const) {
+      // The app as a Functions worker has it, on this run's warehouse (its lake is not read here).
+      const app = await openContainer({ env: { LEADSCORE_HOME: home, ACTIVE_MODEL_STAMP_MS: String(stampMs) }, log: silentLog });
+      const handler = scoreContactHandler(async () => app);
       const ctx = new InvocationContext({ functionName: 'bench', logHandler: () => undefined });
-      const body = JSON.stringify({ features: { recency_days: 3, fatigue_score: 0.2, sentiment_score: 1, engagement_rate_30d: 0.5, reply_rate_90d: 0.2, opt_out_risk: 0.1, mms_affinity: 0.6 } });
+      const body = JSON.stringify({
+        features: {
+          recency_days: 3,
+          fatigue_score: 0.2,
+          sentiment_score: 1,
+          engagement_rate_30d: 0.5,
+          reply_rate_90d: 0.2,
+          opt_out_risk: 0.1,
+          mms_affinity: 0.6,
+        },
+      });
       const lat: number[] = [];
       for (let i = 0; i < 10_000; i++) {
         const t = process.hrtime.bigint();
@@ -163,6 +181,7 @@ async function productChild(home: string, lakeRoot: string, rows: number, measur
       }
       lat.sort((x, y) => x - y);
       extra[name] = `p50 ${lat[5000]!.toFixed(3)} ms, p99 ${lat[9900]!.toFixed(3)} ms`;
+      await app.close();
     }
   }
   await warehouse.close();
@@ -185,7 +204,8 @@ async function duckdbChild(home: string, csvFile: string, rows: number): Promise
   // greatest() (ties to the earlier feature, as in the product), each excluding the earlier picks.
   const z = F.map((f, j) => `(f.${f} * m.${WCOL[j]})`).join(' + ') + ' + m.off';
   const contrib = F.map((f, j) => `m.${WCOL[j]} * (f.${f} - m.m${j}) AS c${j}, abs(m.${WCOL[j]} * (f.${f} - m.m${j})) AS a${j}`).join(', ');
-  const pick = (a: (j: number) => string): string => `CASE greatest(${F.map((_, j) => a(j)).join(', ')}) ${F.map((_, j) => `WHEN ${a(j)} THEN ${j}`).join(' ')} END`;
+  const pick = (a: (j: number) => string): string =>
+    `CASE greatest(${F.map((_, j) => a(j)).join(', ')}) ${F.map((_, j) => `WHEN ${a(j)} THEN ${j}`).join(' ')} END`;
   const names = `[${F.map((f) => `'${f}'`).join(', ')}]`;
   const cs = `[${F.map((_, j) => `c${j}`).join(', ')}]`;
   const factor = (i: string): string => `'["' || ${names}[${i} + 1] || '",' || round(${cs}[${i} + 1], 4) || ']'`;
@@ -314,13 +334,24 @@ async function main(): Promise<void> {
     results.product.push(await run('product', csv, lake, ROWS, round === ROUNDS - 1));
     results.duckdb.push(await run('duckdb', csv, lake, ROWS));
     if (py) results.pandas.push(await run('pandas', csv, lake, ROWS));
-    process.stdout.write(`round ${round + 1}: ${(['product', 'duckdb', 'pandas'] as const).filter((k) => results[k][round]).map((k) => `${k} ${results[k][round]!.seconds.toFixed(2)} s`).join(', ')}\n`);
+    process.stdout.write(
+      `round ${round + 1}: ${(['product', 'duckdb', 'pandas'] as const)
+        .filter((k) => results[k][round])
+        .map((k) => `${k} ${results[k][round]!.seconds.toFixed(2)} s`)
+        .join(', ')}\n`,
+    );
   }
   const small = await run('product', lakeFor(sizes[0]!).csv, lakeFor(sizes[0]!).lake, sizes[0]!);
 
   const row = (name: string, rs: RunResult[]): string[] => {
     const s = rs.map((r) => r.seconds);
-    return [name, `${Math.min(...s).toFixed(2)}–${Math.max(...s).toFixed(2)}`, median(s).toFixed(2), Math.round(ROWS / median(s)).toLocaleString('en-US'), median(rs.map((r) => r.peakMiB)).toFixed(0)];
+    return [
+      name,
+      `${Math.min(...s).toFixed(2)}–${Math.max(...s).toFixed(2)}`,
+      median(s).toFixed(2),
+      Math.round(ROWS / median(s)).toLocaleString('en-US'),
+      median(rs.map((r) => r.peakMiB)).toFixed(0),
+    ];
   };
   const table = [
     ['', 'seconds (range)', 'median', 'rows/s', 'peak RSS (MiB)'],
@@ -332,14 +363,26 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${table.map((x) => x.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ')).join('\n')}\n`);
   const ratio = median(results.product.map((r) => r.seconds)) / median(results.duckdb.map((r) => r.seconds));
   const peak = Math.max(...results.product.map((r) => r.peakMiB));
-  process.stdout.write(`\n${ROWS.toLocaleString('en-US')} rows, ${ROUNDS} alternating rounds; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  process.stdout.write(`\nleadscore / DuckDB wall time: ${ratio.toFixed(2)}× (target ≤ 0.60×)${py ? `; leadscore / pandas: ${(median(results.product.map((r) => r.seconds)) / median(results.pandas.map((r) => r.seconds))).toFixed(2)}×` : '; pandas peer skipped (no python3 with pandas)'}`);
-  process.stdout.write(`\nleadscore peak RSS: ${peak.toFixed(0)} MiB at ${ROWS.toLocaleString('en-US')} rows, ${small.peakMiB.toFixed(0)} MiB at ${sizes[0]!.toLocaleString('en-US')} rows (target < 200 MiB, flat)`);
+  process.stdout.write(
+    `\n${ROWS.toLocaleString('en-US')} rows, ${ROUNDS} alternating rounds; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  process.stdout.write(
+    `\nleadscore / DuckDB wall time: ${ratio.toFixed(2)}× (target ≤ 0.60×)${py ? `; leadscore / pandas: ${(median(results.product.map((r) => r.seconds)) / median(results.pandas.map((r) => r.seconds))).toFixed(2)}×` : '; pandas peer skipped (no python3 with pandas)'}`,
+  );
+  process.stdout.write(
+    `\nleadscore peak RSS: ${peak.toFixed(0)} MiB at ${ROWS.toLocaleString('en-US')} rows, ${small.peakMiB.toFixed(0)} MiB at ${sizes[0]!.toLocaleString('en-US')} rows (target < 200 MiB, flat)`,
+  );
   const x = results.product[results.product.length - 1]!.extra!;
   process.stdout.write(`\nleadscore CPU (all threads) ${x.cpu} s; WAL checkpoint after the step returned ${x.checkpoint} s`);
-  process.stdout.write(`\nwith ${ROWS.toLocaleString('en-US')} contacts loaded: deploy ${x.deploy} ms, rollback ${x.rollback} ms (the flip of is_active); export rewritten from SQL ${x.exportFromSql} s (again: ${x.exportFromSql2} s)`);
+  process.stdout.write(
+    `\nwith ${ROWS.toLocaleString('en-US')} contacts loaded: deploy ${x.deploy} ms, rollback ${x.rollback} ms (the flip of is_active); export rewritten from SQL ${x.exportFromSql} s (again: ${x.exportFromSql2} s)`,
+  );
   process.stdout.write(`\nranked campaign query (top 10,000 by lead_score, every column): ${x.top10k} s; one contact by id: ${x.pointMs} ms`);
-  process.stdout.write(`\nthe design not taken, lead_scores as a table: recomputing it set-based (what a deploy would do) ${x.tableRecompute} s; its top 10,000 on an index ${x.tableTop10k} s`);
+  process.stdout.write(
+    `\nthe design not taken, lead_scores as a table: recomputing it set-based (what a deploy would do) ${x.tableRecompute} s; its top 10,000 on an index ${x.tableTop10k} s`,
+  );
   process.stdout.write(`\nPOST /api/score in process, 10,000 calls: stamp checked each second ${x.rt}; stamp checked on every request ${x.rtEvery}\n`);
 }
 

@@ -40,7 +40,12 @@ function generate(file: string, rows: number, seed: number): void {
     let z = -0.15;
     for (let j = 0; j < 7; j++) z += trueWeights[j]! * f[j]!;
     const label = u() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
-    chunk.push(`${f[0]},${f.slice(1).map((v) => v.toFixed(6)).join(',')},${label}`);
+    chunk.push(
+      `${f[0]},${f
+        .slice(1)
+        .map((v) => v.toFixed(6))
+        .join(',')},${label}`,
+    );
     if (chunk.length >= 50_000) {
       fs.writeSync(out, `${chunk.join('\n')}\n`);
       chunk.length = 0;

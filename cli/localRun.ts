@@ -2,16 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FeatureName } from '../shared/domain/features/schema';
 import type { ModelVersion } from '../shared/ports/warehouse';
-import type { Services } from '../shared/app/services';
-import { simulate } from '../shared/simulate/simulate';
+import type { Container } from '../shared/app/container';
+import type { DriftReport } from '../shared/app/drift';
+import type { RetrainRun } from '../shared/app/retrain';
 import { addDays } from '../shared/domain/calendar';
-import { checkDriftAndRespond, type DriftReport } from '../shared/app/drift';
-import { ingestRange } from '../shared/app/ingest';
-import { collectLabelsRange } from '../shared/app/labels';
-import { retrain, type RetrainRun } from '../shared/app/retrain';
-import { completeFeaturesDates, partitionFolder } from '../shared/app/partitions';
-import { scorePartition } from '../shared/app/scoring';
-import { deployVersion, rollback } from '../shared/app/versions';
+import { partitionFolder } from '../shared/domain/lakeLayout';
 
 /**
  * `npm start`: the whole pipeline on the embedded defaults, as the timers and triggers would run it
@@ -65,7 +60,8 @@ export interface LocalRunOptions {
   phaseDays?: number;
 }
 
-export async function runLocalPipeline(s: Services, progress: (message: string) => void, options: LocalRunOptions = {}): Promise<LocalRunSummary> {
+export async function runLocalPipeline(s: Container, progress: (message: string) => void, options: LocalRunOptions = {}): Promise<LocalRunSummary> {
+  const u = s.useCases;
   const phaseDays = options.phaseDays ?? PHASE_DAYS;
   const started = Date.now();
   const home = path.resolve(s.config.LEADSCORE_HOME);
@@ -84,7 +80,7 @@ export async function runLocalPipeline(s: Services, progress: (message: string) 
     progress(`  retrain ${run.status} (${run.details.outcome})${run.reason ? `: ${run.reason}` : ''}`);
     // AUTO_DEPLOY=false stages a version for approval; the local operator approves it here.
     if (run.details.outcome === 'staged' && run.details.version !== null) {
-      await deployVersion(s.versions, run.details.version, { by: ACTOR, reason: 'approved by the local run' });
+      await u.deploy(run.details.version, { by: ACTOR, reason: 'approved by the local run' });
       progress(`  approved and deployed v${run.details.version}`);
     }
   };
@@ -92,26 +88,41 @@ export async function runLocalPipeline(s: Services, progress: (message: string) 
     const last = addDays(plan.start, plan.days - 1);
     const pipelineStart = addDays(plan.start, plan.warmupDays);
     const first = from > pipelineStart ? from : pipelineStart;
-    await step(`simulate ${plan.contacts} contacts, ${from} .. ${last}${plan.drift ? ` (drift: ${plan.drift.feature} ${plan.drift.shift > 0 ? '+' : ''}${plan.drift.shift} from ${plan.drift.from})` : ''}`, () =>
-      simulate(s.lake, { contacts: plan.contacts, days: plan.days, start: plan.start, seed: plan.seed, ...(plan.drift ? { drift: plan.drift } : {}), writeFrom: from }),
+    await step(
+      `simulate ${plan.contacts} contacts, ${from} .. ${last}${plan.drift ? ` (drift: ${plan.drift.feature} ${plan.drift.shift > 0 ? '+' : ''}${plan.drift.shift} from ${plan.drift.from})` : ''}`,
+      () =>
+        u.simulate({
+          contacts: plan.contacts,
+          days: plan.days,
+          start: plan.start,
+          seed: plan.seed,
+          ...(plan.drift ? { drift: plan.drift } : {}),
+          writeFrom: from,
+        }),
     );
-    await step(`ingest features ${first} .. ${last}`, () => ingestRange(s.lake, first, last, { maxRowCountChange: s.config.QUALITY_MAX_ROWCOUNT_CHANGE }));
+    await step(`ingest features ${first} .. ${last}`, () => u.ingestRange(first, last));
     // Sends of the last LABEL_WINDOW_DAYS before `first` mature only now.
     const back = addDays(first, -s.config.LABEL_WINDOW_DAYS);
     const labelFrom = back < pipelineStart ? pipelineStart : back;
-    await step(`collect labels ${labelFrom} .. ${last}`, () => collectLabelsRange(s.lake, labelFrom, last, { windowDays: s.config.LABEL_WINDOW_DAYS }));
+    await step(`collect labels ${labelFrom} .. ${last}`, () => u.collectLabelsRange(labelFrom, last));
     fs.writeFileSync(planFile(home), `${JSON.stringify(plan, null, 2)}\n`);
   };
   const scoreNewest = async (): Promise<void> => {
-    const newest = (await completeFeaturesDates(s.lake))[0];
+    const newest = (await u.completeFeaturesDates())[0];
     if (!newest) return;
-    const r = await step('serve the newest features partition (what the blob trigger does in Azure)', () => scorePartition(s.scoring, partitionFolder('features', newest)));
-    progress(`  ${r.path}: ${r.status}${r.status === 'scored' ? `, ${r.contacts} contacts${r.modelVersion !== null ? `, scored by v${r.modelVersion}` : ''}` : ''}`);
+    const r = await step('serve the newest features partition (what the blob trigger does in Azure)', () =>
+      u.scorePartition(partitionFolder('features', newest)),
+    );
+    progress(
+      `  ${r.path}: ${r.status}${r.status === 'scored' ? `, ${r.contacts} contacts${r.modelVersion !== null ? `, scored by v${r.modelVersion}` : ''}` : ''}`,
+    );
   };
   const drift = async (asOf: string): Promise<DriftReport> => {
-    const { report, run } = await step(`drift check as of ${asOf}`, () => checkDriftAndRespond(s.drift, s.retrain, asOf, 'direct'));
+    const { report, run } = await step(`drift check as of ${asOf}`, () => u.checkDrift(asOf));
     const top = Object.entries(report.psi).sort((a, b) => b[1] - a[1])[0];
-    progress(`  PSI max ${top ? `${top[0]} ${top[1].toFixed(3)}` : 'n/a'}; AUC recent ${report.auc_recent?.toFixed(4) ?? 'n/a'}; action ${report.action}${report.reason ? ` (${report.reason})` : ''}`);
+    progress(
+      `  PSI max ${top ? `${top[0]} ${top[1].toFixed(3)}` : 'n/a'}; AUC recent ${report.auc_recent?.toFixed(4) ?? 'n/a'}; action ${report.action}${report.reason ? ` (${report.reason})` : ''}`,
+    );
     await approve(run);
     return report;
   };
@@ -122,7 +133,7 @@ export async function runLocalPipeline(s: Services, progress: (message: string) 
     plan = { ...(options.firstPlan ?? FIRST_PLAN) };
     await advance(plan, plan.start);
     const asOf = addDays(plan.start, plan.days - 1);
-    await approve(await step('retrain (first model)', () => retrain(s.retrain, { trigger: 'manual', reason: 'first model', asOf, requestedBy: ACTOR })));
+    await approve(await step('retrain (first model)', () => u.retrain({ trigger: 'manual', reason: 'first model', asOf, requestedBy: ACTOR })));
     await scoreNewest();
     report = await drift(asOf);
 
@@ -136,10 +147,14 @@ export async function runLocalPipeline(s: Services, progress: (message: string) 
     const v2 = (await s.warehouse.getActiveWeights())?.version ?? null;
     if (v1 !== null && v2 !== null && v2 !== v1) {
       await step(`roll back v${v2} → v${v1}, then forward again`, async () => {
-        const back = await rollback(s.versions, { toVersion: v1, by: ACTOR, reason: 'showing rollback' });
-        progress(`  rollback: v${back.deployment.fromVersion} → v${back.deployment.toVersion} in ${(back.changeSeconds * 1000).toFixed(0)} ms; export ${back.export?.status ?? 'skipped'}`);
-        const fwd = await deployVersion(s.versions, v2, { by: ACTOR, reason: 'rolling forward' });
-        progress(`  deploy:   v${fwd.deployment.fromVersion} → v${fwd.deployment.toVersion} in ${(fwd.changeSeconds * 1000).toFixed(0)} ms; export ${fwd.export?.status ?? 'skipped'}`);
+        const back = await u.rollback({ toVersion: v1, by: ACTOR, reason: 'showing rollback' });
+        progress(
+          `  rollback: v${back.deployment.fromVersion} → v${back.deployment.toVersion} in ${(back.changeSeconds * 1000).toFixed(0)} ms; export ${back.export?.status ?? 'skipped'}`,
+        );
+        const fwd = await u.deploy(v2, { by: ACTOR, reason: 'rolling forward' });
+        progress(
+          `  deploy:   v${fwd.deployment.fromVersion} → v${fwd.deployment.toVersion} in ${(fwd.changeSeconds * 1000).toFixed(0)} ms; export ${fwd.export?.status ?? 'skipped'}`,
+        );
       });
     }
   } else {
@@ -149,7 +164,11 @@ export async function runLocalPipeline(s: Services, progress: (message: string) 
     await advance(plan, from);
     await scoreNewest();
     if (!(await s.warehouse.getActiveWeights())) {
-      await approve(await step('retrain', () => retrain(s.retrain, { trigger: 'manual', reason: 'no active version', asOf: addDays(plan.start, plan.days - 1), requestedBy: ACTOR })));
+      await approve(
+        await step('retrain', () =>
+          u.retrain({ trigger: 'manual', reason: 'no active version', asOf: addDays(plan.start, plan.days - 1), requestedBy: ACTOR }),
+        ),
+      );
     }
     report = await drift(addDays(plan.start, plan.days - 1));
   }
@@ -159,5 +178,14 @@ export async function runLocalPipeline(s: Services, progress: (message: string) 
   const activeVersion = active?.version ?? null;
   const reportRel = activeVersion !== null ? `${versions.find((v) => v.version === activeVersion)?.artifactPath ?? ''}report.html` : null;
   const reportPath = reportRel && (await s.lake.exists(reportRel)) ? path.join(s.lake.location, reportRel) : null;
-  return { plan, versions, activeVersion, drift: report, runs, rowsScored: await s.warehouse.countLeadScores(), reportPath, seconds: (Date.now() - started) / 1000 };
+  return {
+    plan,
+    versions,
+    activeVersion,
+    drift: report,
+    runs,
+    rowsScored: await s.warehouse.countLeadScores(),
+    reportPath,
+    seconds: (Date.now() - started) / 1000,
+  };
 }

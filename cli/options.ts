@@ -1,7 +1,9 @@
 import { userInfo } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { isDay } from '../shared/domain/calendar';
-import { parseVersionNumber } from '../shared/http/schemas';
+import { openContainer, type Container } from '../shared/app/container';
+import { parseVersionNumber } from '../shared/domain/versions';
+import { logTo, silentLog, type Log } from '../shared/ports/log';
 
 /** Option parsers and output helpers every command shares. */
 
@@ -29,8 +31,19 @@ export function cliActor(): string {
 }
 
 /** Progress lines of a command go to stderr; its result goes to stdout (see result). */
-export function cliLog(message: string): void {
-  process.stderr.write(`${message}\n`);
+export const cliLog: Log = logTo((m) => process.stderr.write(`${m}\n`));
+
+/**
+ * Runs `fn` with the configuration's container (the composition root), closed afterwards whatever
+ * happens. `quiet`: no progress lines (a command whose output is its result alone).
+ */
+export async function withContainer<T>(fn: (c: Container) => Promise<T>, options: { quiet?: boolean; migrate?: boolean } = {}): Promise<T> {
+  const c = await openContainer({ log: options.quiet ? silentLog : cliLog, ...(options.migrate === false ? { migrate: false } : {}) });
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
 }
 
 /** A command's result on stdout: as JSON with --json, else as the text `render` gives. */

@@ -1,7 +1,6 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { loadConfig } from '../shared/app/config';
-import { createLake } from '../shared/app/container';
-import { collectPendingLabels } from '../shared/app/labels';
+import { workerContainer } from '../shared/app/container';
+import { invocationLog } from '../shared/http/handler';
 
 /**
  * Daily 01:30 UTC: labels every send date whose window has closed against the newest complete raw day
@@ -9,9 +8,8 @@ import { collectPendingLabels } from '../shared/app/labels';
  * on the next run instead of half written or left out.
  */
 export async function collectLabels(_timer: Timer, context: InvocationContext): Promise<void> {
-  const config = loadConfig();
-  const lake = createLake(config);
-  const results = await collectPendingLabels(lake, { windowDays: config.LABEL_WINDOW_DAYS, maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE, log: (m) => context.log(m) });
+  const { useCases } = (await workerContainer()).withLog(invocationLog(context));
+  const results = await useCases.collectPendingLabels();
   if (results.length === 0) context.log('collectLabels: no mature send date left to label');
 }
 

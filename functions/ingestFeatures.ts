@@ -1,16 +1,12 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { loadConfig } from '../shared/app/config';
-import { createLake } from '../shared/app/container';
+import { workerContainer } from '../shared/app/container';
 import { todayUtc } from '../shared/domain/calendar';
-import { ingestDate } from '../shared/app/ingest';
+import { invocationLog } from '../shared/http/handler';
 
 /** Daily 01:00 UTC: today's feature partition (as of 00:00 UTC) from raw/. A skipped day is logged, not retried. */
 export async function ingestFeatures(_timer: Timer, context: InvocationContext): Promise<void> {
-  const config = loadConfig();
-  const result = await ingestDate(createLake(config), todayUtc(), {
-    maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE,
-    log: (m) => context.log(m),
-  });
+  const { useCases } = (await workerContainer()).withLog(invocationLog(context));
+  const result = await useCases.ingestDate(todayUtc());
   if (result.status === 'skipped') context.warn(`ingestFeatures: ${result.reason}`);
 }
 

@@ -1,7 +1,7 @@
 import { app, output, type InvocationContext } from '@azure/functions';
 import { httpTrigger } from '../shared/http/api';
 import { retrainRequestHandler, type RetrainMessage } from '../shared/http/ops';
-import { sharedServices } from '../shared/app/services';
+import { workerContainer } from '../shared/app/container';
 
 /** The queue the retrain worker listens on; the HTTP request only records and enqueues. */
 export const RETRAIN_QUEUE = 'retrain-requests';
@@ -11,7 +11,7 @@ const queueOutput = output.storageQueue({ queueName: RETRAIN_QUEUE, connection: 
  * POST /api/retrain (admin): a manual `{ "reason": "…" }` or an Azure Monitor common-alert-schema
  * payload (the PSI alert's webhook). Answers 202 with the run id; the worker does the training.
  */
-export const retrainRequest = retrainRequestHandler(sharedServices, (context: InvocationContext, message: RetrainMessage) =>
+export const retrainRequest = retrainRequestHandler(workerContainer, (context: InvocationContext, message: RetrainMessage) =>
   context.extraOutputs.set(queueOutput, message),
 );
 app.http('retrain', { ...httpTrigger('retrain'), extraOutputs: [queueOutput], handler: retrainRequest });

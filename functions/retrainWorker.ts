@@ -1,7 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { retrain } from '../shared/app/retrain';
-import { sharedServices } from '../shared/app/services';
+import { workerContainer } from '../shared/app/container';
+import { invocationLog } from '../shared/http/handler';
 import { RETRAIN_QUEUE } from './retrain';
 
 const message = z.object({
@@ -21,8 +21,8 @@ export async function retrainWorker(queueItem: unknown, context: InvocationConte
     context.error(`retrainWorker: ignoring a malformed message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     return;
   }
-  const s = await sharedServices();
-  const run = await retrain({ ...s.retrain, log: (m) => context.log(m) }, parsed.data);
+  const { useCases } = (await workerContainer()).withLog(invocationLog(context));
+  const run = await useCases.retrain(parsed.data);
   context.log(`retrainWorker: run ${run.id} ${run.status}${run.reason ? ` — ${run.reason}` : ''}`);
 }
 

@@ -1,7 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { featuresPartitionDate } from '../shared/app/partitions';
-import { scorePartition } from '../shared/app/scoring';
-import { sharedServices } from '../shared/app/services';
+import { featuresPartitionDate } from '../shared/domain/lakeLayout';
+import { workerContainer } from '../shared/app/container';
+import { invocationLog } from '../shared/http/handler';
 
 /**
  * A file landed in a features partition (Event Grid blob trigger on the lake's processed/features/):
@@ -12,19 +12,17 @@ import { sharedServices } from '../shared/app/services';
  * quarantines the reasons.
  */
 export async function scoreFeatures(_blob: unknown, context: InvocationContext): Promise<void> {
-  const blobPath = String(context.triggerMetadata?.blobTrigger ?? '');
+  const trigger = context.triggerMetadata?.blobTrigger;
+  const blobPath = typeof trigger === 'string' ? trigger : '';
   // blobTrigger is "<container>/<path in the lake>".
   const lakePath = blobPath.replace(/^[^/]+\//, '');
   if (featuresPartitionDate(lakePath) === undefined) {
     context.log(`scoreFeatures: ${blobPath} is not in a features partition folder; ignored`);
     return;
   }
-  const s = await sharedServices();
+  const s = (await workerContainer()).withLog(invocationLog(context));
   try {
-    const result = await scorePartition(
-      { ...s.scoring, log: (m) => context.log(m), alert: (name, props) => context.error(`ALERT ${name}: ${JSON.stringify(props)}`) },
-      lakePath,
-    );
+    const result = await s.useCases.scorePartition(lakePath);
     if (result.status === 'rejected') context.error(`scoreFeatures: ${result.path} rejected; reasons in ${result.quarantineFile}`);
   } catch (err) {
     s.telemetry.trackEvent('ScoringFailed', { partition: lakePath, reason: err instanceof Error ? err.message : String(err) });

@@ -46,7 +46,12 @@ function npm(args, cwd) {
   // Under `npm run`, npm_execpath is the npm that started us; run it on this (Node 22) binary.
   const cli = process.env.npm_execpath;
   const [cmd, argv] = cli && /\.c?js$/.test(cli) ? [process.execPath, [cli, ...args]] : ['npm', args];
-  const run = spawnSync(cmd, argv, { cwd, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' }, shell: process.platform === 'win32' && cmd === 'npm' });
+  const run = spawnSync(cmd, argv, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_ENV: 'production' },
+    shell: process.platform === 'win32' && cmd === 'npm',
+  });
   if (run.error) fail(`npm ${args.join(' ')}: ${run.error.message}`);
   return run;
 }
@@ -165,7 +170,9 @@ async function main() {
 
     // 3. The app: host.json, the compiled functions and the code they import, a package.json without scripts.
     fs.copyFileSync(path.join(root, 'host.json'), path.join(staging, 'host.json'));
-    const js = copyJs(path.join(root, 'dist', 'functions'), path.join(staging, 'dist', 'functions')) + copyJs(path.join(root, 'dist', 'shared'), path.join(staging, 'dist', 'shared'));
+    const js =
+      copyJs(path.join(root, 'dist', 'functions'), path.join(staging, 'dist', 'functions')) +
+      copyJs(path.join(root, 'dist', 'shared'), path.join(staging, 'dist', 'shared'));
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     const deployed = {
       name: pkg.name,
@@ -199,7 +206,9 @@ async function main() {
   const size = treeSize(target);
   const modules = treeSize(path.join(target, 'node_modules'));
   const zipped = await zippedSize(target);
-  console.log(`.package/: unpacked ${mib(size.bytes)} in ${size.files} files (node_modules ${mib(modules.bytes)}; ${mib(size.disk)} on this disk), zipped ${mib(zipped)}`);
+  console.log(
+    `.package/: unpacked ${mib(size.bytes)} in ${size.files} files (node_modules ${mib(modules.bytes)}; ${mib(size.disk)} on this disk), zipped ${mib(zipped)}`,
+  );
   console.log(`package: done in ${((Date.now() - started) / 1000).toFixed(1)} s; azd uploads .package/ as it is (azure.yaml)`);
   if (size.bytes > BUDGET_MIB * MiB) fail(`unpacked size ${mib(size.bytes)} is over the ${BUDGET_MIB} MiB budget`);
   if (size.disk > BUDGET_MIB * MiB) fail(`size on disk ${mib(size.disk)} is over the ${BUDGET_MIB} MiB budget`);

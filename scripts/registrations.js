@@ -97,7 +97,10 @@ const sqliteAtStart = process.moduleLoadList.some((m) => /\bsqlite\b/.test(m));
 let adapters;
 if (withAdapters) {
   const dir = path.join(root, 'dist', 'shared', 'adapters');
-  const list = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(path.join(d, e.name)) : e.name.endsWith('.js') ? [path.join(d, e.name)] : []));
+  const list = (d) =>
+    fs
+      .readdirSync(d, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? list(path.join(d, e.name)) : e.name.endsWith('.js') ? [path.join(d, e.name)] : []));
   const files = list(dir).sort();
   const t0 = performance.now();
   for (const file of files) require(file);

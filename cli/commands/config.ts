@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { configDescriptions, configTableMarkdown, loadConfig } from '../../shared/app/config';
+import { configDescriptions, configTableMarkdown, settingText } from '../../shared/app/config';
+import { currentSettings } from '../../shared/app/container';
 
 export function registerConfig(program: Command): void {
   program
@@ -11,12 +12,12 @@ export function registerConfig(program: Command): void {
         process.stdout.write(`${configTableMarkdown()}\n`);
         return;
       }
-      const config = loadConfig() as Record<string, unknown>;
+      const config = currentSettings() as Record<string, unknown>;
       const names = configDescriptions().map((d) => d.name);
       const width = Math.max(...names.map((n) => n.length));
       for (const name of names) {
         const secret = /CONNECTION_STRING/.test(name) && config[name] !== undefined;
-        process.stdout.write(`${name.padEnd(width)}  ${secret ? '(set)' : String(config[name] ?? '(unset)')}\n`);
+        process.stdout.write(`${name.padEnd(width)}  ${secret ? '(set)' : config[name] === undefined ? '(unset)' : settingText(config[name])}\n`);
       }
     });
 }

@@ -1,8 +1,6 @@
 import { Command } from 'commander';
-import { loadConfig } from '../../shared/app/config';
-import { createLake } from '../../shared/app/container';
 import { selectDates } from '../../shared/domain/calendar';
-import { collectLabelsRange } from '../../shared/app/labels';
+import { withContainer } from '../options';
 
 export function registerLabels(program: Command): void {
   program
@@ -13,13 +11,7 @@ export function registerLabels(program: Command): void {
     .option('--to <YYYY-MM-DD>', 'last send date (included)')
     .action(async (opts: { date?: string; from?: string; to?: string }) => {
       const dates = selectDates(opts, 'labels');
-      const config = loadConfig();
-      const lake = createLake(config);
-      const results = await collectLabelsRange(lake, dates[0]!, dates[dates.length - 1]!, {
-        windowDays: config.LABEL_WINDOW_DAYS,
-        maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE,
-        log: (m) => process.stderr.write(`${m}\n`),
-      });
+      const results = await withContainer(({ useCases }) => useCases.collectLabelsRange(dates[0]!, dates[dates.length - 1]!));
       const written = results.filter((r) => r.status === 'written').length;
       process.stdout.write(`labels: ${written} partition(s) written, ${results.length - written} skipped (not mature)\n`);
     });

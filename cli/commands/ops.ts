@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { checkDriftAndRespond } from '../../shared/app/drift';
+import type { RetrainRun } from '../../shared/app/retrain';
 import { todayUtc } from '../../shared/domain/calendar';
-import { retrain, type RetrainRun } from '../../shared/app/retrain';
-import { openServices } from '../../shared/app/services';
-import { cliActor, cliLog, dayArg, result } from '../options';
+import { cliActor, dayArg, result, withContainer } from '../options';
 import { EXIT, exitWith } from '../exit';
 
 /** A retrain that did not produce a servable version exits non-zero (see cli/exit.ts). */
@@ -17,8 +15,14 @@ export function retrainExit(run: RetrainRun): void {
 export function describeRun(run: RetrainRun): string {
   const d = run.details;
   const lines = [`run ${run.id}: ${run.status} (${d.outcome})${run.reason ? ` — ${run.reason}` : ''}`];
-  if (d.window) lines.push(`  data: training ${d.window.trainFrom}..${d.window.trainTo}, validation ${d.window.validFrom}..${d.window.validTo}, ${d.partitions.length} partitions`);
-  if (d.metrics) lines.push(`  metrics: AUC ${d.metrics.auc_roc.toFixed(4)}, PR-AUC ${d.metrics.pr_auc.toFixed(4)} (baseline ${d.metrics.baseline.pr_auc.toFixed(4)}), Brier ${d.metrics.brier.toFixed(4)}`);
+  if (d.window)
+    lines.push(
+      `  data: training ${d.window.trainFrom}..${d.window.trainTo}, validation ${d.window.validFrom}..${d.window.validTo}, ${d.partitions.length} partitions`,
+    );
+  if (d.metrics)
+    lines.push(
+      `  metrics: AUC ${d.metrics.auc_roc.toFixed(4)}, PR-AUC ${d.metrics.pr_auc.toFixed(4)} (baseline ${d.metrics.baseline.pr_auc.toFixed(4)}), Brier ${d.metrics.brier.toFixed(4)}`,
+    );
   for (const g of d.gates) lines.push(`  gate ${g.name.padEnd(17)} ${g.passed ? 'pass' : 'FAIL'}  ${g.detail}`);
   if (d.reportPath) lines.push(`  report: ${d.reportPath}`);
   return `${lines.join('\n')}\n`;
@@ -32,50 +36,48 @@ export function registerOps(program: Command): void {
     .option('--reason <text>', 'why, for the run record', 'manual retrain from the CLI')
     .option('--json', 'print the run record as JSON')
     .action(async (opts: { asOf?: string; reason: string; json?: boolean }) => {
-      const s = await openServices({ log: cliLog });
-      try {
-        const run = await retrain(s.retrain, { trigger: 'manual', reason: opts.reason, requestedBy: cliActor(), ...(opts.asOf ? { asOf: opts.asOf } : {}) });
-        result(run, opts.json, describeRun);
-        retrainExit(run);
-      } finally {
-        await s.close();
-      }
+      const run = await withContainer(({ useCases }) =>
+        useCases.retrain({ trigger: 'manual', reason: opts.reason, requestedBy: cliActor(), ...(opts.asOf ? { asOf: opts.asOf } : {}) }),
+      );
+      result(run, opts.json, describeRun);
+      retrainExit(run);
     });
 
   program
     .command('drift')
-    .description('PSI of every feature and the score against the active version, AUC on recent labels; writes monitoring/drift/yyyy/mm/dd/drift.json and retrains when a trigger fires')
+    .description(
+      'PSI of every feature and the score against the active version, AUC on recent labels; writes monitoring/drift/yyyy/mm/dd/drift.json and retrains when a trigger fires',
+    )
     .option('--date <date>', 'check as of this day (default today, UTC)', dayArg)
     .option('--json', 'print the drift report (and the retrain run it started) as JSON')
     .action(async (opts: { date?: string; json?: boolean }) => {
-      const s = await openServices({ log: cliLog });
-      try {
-        const out = await checkDriftAndRespond(s.drift, s.retrain, opts.date ?? todayUtc(), s.config.DRIFT_RETRAIN);
+      await withContainer(async (s) => {
+        const out = await s.useCases.checkDrift(opts.date ?? todayUtc());
         result(out, opts.json, ({ report, run }) => {
           const lines = [`${'variable'.padEnd(20)}  PSI`];
           for (const [name, v] of Object.entries(report.psi)) lines.push(`${name.padEnd(20)}  ${v.toFixed(4)}${v > s.config.PSI_THRESHOLD ? '  drift' : ''}`);
-          lines.push(`AUC recent ${report.auc_recent === null ? 'n/a' : report.auc_recent.toFixed(4)} (validation ${report.auc_validation.toFixed(4)}); action: ${report.action}`);
+          lines.push(
+            `AUC recent ${report.auc_recent === null ? 'n/a' : report.auc_recent.toFixed(4)} (validation ${report.auc_validation.toFixed(4)}); action: ${report.action}`,
+          );
           return `${lines.join('\n')}\n${run ? describeRun(run) : ''}`;
         });
-      } finally {
-        await s.close();
-      }
+      });
     });
 
   program
     .command('report')
     .description("Print the path of the active version's report.html")
     .action(async () => {
-      const s = await openServices();
-      try {
-        const active = await s.warehouse.getActiveWeights();
-        if (!active) throw new Error('no model version is active');
-        const v = await s.warehouse.getVersion(active.version);
-        const reportPath = `${v!.artifactPath}report.html`;
-        if (!(await s.lake.exists(reportPath))) throw new Error(`version ${active.version} has no report (${reportPath}); it was not produced by a retrain`);
-        process.stdout.write(`${s.config.LAKE_KIND === 'local' ? `${s.lake.location}/${reportPath}` : reportPath}\n`);
-      } finally {
-        await s.close();
-      }
+      await withContainer(
+        async (s) => {
+          const active = await s.warehouse.getActiveWeights();
+          if (!active) throw new Error('no model version is active');
+          const v = await s.warehouse.getVersion(active.version);
+          const reportPath = `${v!.artifactPath}report.html`;
+          if (!(await s.lake.exists(reportPath))) throw new Error(`version ${active.version} has no report (${reportPath}); it was not produced by a retrain`);
+          process.stdout.write(`${s.config.LAKE_KIND === 'local' ? `${s.lake.location}/${reportPath}` : reportPath}\n`);
+        },
+        { quiet: true },
+      );
     });
 }

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { rollback } from '../../shared/app/versions';
-import { openServices } from '../../shared/app/services';
 import { printChange } from './deploy';
-import { cliActor, cliLog, versionArg } from '../options';
+import { cliActor, versionArg, withContainer } from '../options';
 
 export function registerRollback(program: Command): void {
   program
@@ -12,18 +10,15 @@ export function registerRollback(program: Command): void {
     .option('--reason <text>', 'why, for the deployment log')
     .option('--force', 'return to a version whose registering run did not finish')
     .action(async (opts: { to?: number; reason?: string; force?: boolean }) => {
-      const deps = await openServices({ log: cliLog });
-      try {
+      await withContainer(async ({ useCases }) =>
         printChange(
-          await rollback(deps.versions, {
+          await useCases.rollback({
             by: cliActor(),
             reason: opts.reason ?? null,
             force: opts.force === true,
             ...(opts.to !== undefined ? { toVersion: opts.to } : {}),
           }),
-        );
-      } finally {
-        await deps.close();
-      }
+        ),
+      );
     });
 }

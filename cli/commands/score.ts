@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { exportServedScores } from '../../shared/app/scoresExport';
-import { scorePartition } from '../../shared/app/scoring';
-import { openServices } from '../../shared/app/services';
-import { cliLog, result } from '../options';
+import { result, withContainer } from '../options';
 import { EXIT, exitWith } from '../exit';
 
 export function registerScore(program: Command): void {
@@ -13,32 +10,29 @@ export function registerScore(program: Command): void {
     .option('--force', 'serve a partition that has no _SUCCESS marker yet, as it stands')
     .option('--json', 'print the result as JSON')
     .action(async (lakePath: string, opts: { force?: boolean; json?: boolean }) => {
-      const deps = await openServices({ log: cliLog });
-      try {
-        const r = await scorePartition(deps.scoring, lakePath, { force: opts.force === true });
+      await withContainer(async ({ useCases }) => {
+        const r = await useCases.scorePartition(lakePath, { force: opts.force === true });
         result(r, opts.json, (x) => {
-          if (x.status === 'scored') return `${x.path}: ${x.contacts} contacts served${x.modelVersion !== null ? `, scored by v${x.modelVersion}` : ''}; ${x.rowsRejected} rows quarantined; export ${x.export.status}\n`;
+          if (x.status === 'scored')
+            return `${x.path}: ${x.contacts} contacts served${x.modelVersion !== null ? `, scored by v${x.modelVersion}` : ''}; ${x.rowsRejected} rows quarantined; export ${x.export.status}\n`;
           if (x.status === 'rejected') return `${x.path}: ${x.rowsRejected} of ${x.rowsTotal} rows invalid; nothing changed; reasons in ${x.quarantineFile}\n`;
           if (x.status === 'superseded') return `${x.path}: older than the served population of ${x.servedAsOf}; nothing changed\n`;
           return `${x.path}: ${x.status}: ${x.reason}\n`;
         });
         if (r.status === 'rejected' || r.status === 'superseded') exitWith(EXIT.refused);
         else if (r.status === 'waiting') exitWith(EXIT.notNow);
-      } finally {
-        await deps.close();
-      }
+      });
     });
 
   program
     .command('export')
     .description('Rewrite the lake export scores/yyyy/mm/dd/ of what is served now, from SQL (deploys and rollbacks do it themselves)')
     .action(async () => {
-      const deps = await openServices({ log: cliLog });
-      try {
-        const r = await exportServedScores({ lake: deps.lake, warehouse: deps.warehouse, chunkRows: deps.config.SCORE_CHUNK_ROWS, runId: 'cli' });
-        process.stdout.write(r.status === 'published' ? `export: ${r.folder} (v${r.modelVersion}, ${r.contacts} contacts, ${r.files.length} file(s))\n` : `export ${r.status}: ${'reason' in r ? r.reason : ''}\n`);
-      } finally {
-        await deps.close();
-      }
+      const r = await withContainer(({ useCases }) => useCases.exportServedScores('cli'));
+      process.stdout.write(
+        r.status === 'published'
+          ? `export: ${r.folder} (v${r.modelVersion}, ${r.contacts} contacts, ${r.files.length} file(s))\n`
+          : `export ${r.status}: ${'reason' in r ? r.reason : ''}\n`,
+      );
     });
 }

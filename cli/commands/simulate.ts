@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../../shared/app/config';
-import { createLake } from '../../shared/app/container';
-import { DRIFT_EFFECTS, parseDrift, simulate } from '../../shared/simulate/simulate';
+import { DRIFT_EFFECTS, parseDrift } from '../../shared/simulate/simulate';
+import { withContainer } from '../options';
 
 function wholeNumber(value: string): number {
   const v = Number(value);
@@ -20,20 +19,19 @@ export function registerSimulate(program: Command): void {
     .requiredOption('--days <n>', 'days of history', wholeNumber)
     .requiredOption('--start <YYYY-MM-DD>', 'first simulated day (UTC)')
     .option('--seed <n>', 'random seed', wholeNumber, 42)
-    .option('--drift <feature:shift@date>', 'from the date on, move one feature\'s generating process')
+    .option('--drift <feature:shift@date>', "from the date on, move one feature's generating process")
     .option('--write-from <YYYY-MM-DD>', 'continue a history: simulate from --start as usual (same seed) but write only the days from this one on')
     .addHelpText('after', `\nWhat --drift moves, per feature:\n${effects}\n`)
     .action(async (opts: { contacts: number; days: number; start: string; seed: number; drift?: string; writeFrom?: string }) => {
-      const lake = createLake(loadConfig());
       const drift = opts.drift === undefined ? undefined : parseDrift(opts.drift);
-      await simulate(lake, {
+      const options = {
         contacts: opts.contacts,
         days: opts.days,
         start: opts.start,
         seed: opts.seed,
         ...(drift ? { drift } : {}),
         ...(opts.writeFrom !== undefined ? { writeFrom: opts.writeFrom } : {}),
-        log: (m) => process.stderr.write(`${m}\n`),
-      });
+      };
+      await withContainer(({ useCases }) => useCases.simulate(options), { migrate: false });
     });
 }

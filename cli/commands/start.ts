@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { runLocalPipeline, type LocalRunSummary } from '../localRun';
-import { openServices } from '../../shared/app/services';
-import { cliLog } from '../options';
+import { withContainer } from '../options';
 
 const f4 = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '   n/a');
 
@@ -16,8 +15,11 @@ export function formatSummary(sum: LocalRunSummary): string {
   lines.push('', `active version: ${sum.activeVersion === null ? 'none' : `v${sum.activeVersion}`}; lead scores in SQL: ${sum.rowsScored}`);
   if (sum.drift) {
     lines.push('', `drift as of ${sum.drift.date} against v${sum.drift.model_version} (${sum.drift.partition}):`);
-    for (const [name, v] of Object.entries(sum.drift.psi)) lines.push(`  ${name.padEnd(20)} PSI ${v.toFixed(4)}${sum.drift.drifted.includes(name as never) ? '  ← drift' : ''}`);
-    lines.push(`  AUC recent ${sum.drift.auc_recent === null ? 'n/a' : sum.drift.auc_recent.toFixed(4)} (validation ${sum.drift.auc_validation.toFixed(4)}); action: ${sum.drift.action}`);
+    for (const [name, v] of Object.entries(sum.drift.psi))
+      lines.push(`  ${name.padEnd(20)} PSI ${v.toFixed(4)}${sum.drift.drifted.includes(name as never) ? '  ← drift' : ''}`);
+    lines.push(
+      `  AUC recent ${sum.drift.auc_recent === null ? 'n/a' : sum.drift.auc_recent.toFixed(4)} (validation ${sum.drift.auc_validation.toFixed(4)}); action: ${sum.drift.action}`,
+    );
   }
   for (const r of sum.runs) lines.push(`retrain ${r.trigger}: ${r.details.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
   if (sum.reportPath) lines.push('', `report of the active version: ${sum.reportPath}`);
@@ -29,12 +31,12 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('Run the whole pipeline locally on the embedded defaults (what npm start does); continues from the current state')
     .action(async () => {
-      const s = await openServices();
-      try {
-        process.stdout.write(`leadscore local run in ${s.lake.location}\n`);
-        process.stdout.write(formatSummary(await runLocalPipeline(s, cliLog)));
-      } finally {
-        await s.close();
-      }
+      await withContainer(
+        async (s) => {
+          process.stdout.write(`leadscore local run in ${s.lake.location}\n`);
+          process.stdout.write(formatSummary(await runLocalPipeline(s, (m) => process.stderr.write(`${m}\n`))));
+        },
+        { quiet: true },
+      );
     });
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { statusSnapshot, type StatusSnapshot } from '../../shared/app/status';
-import { openServices } from '../../shared/app/services';
-import { result } from '../options';
+import type { StatusSnapshot } from '../../shared/app/status';
+import { result, withContainer } from '../options';
 
 function render(s: StatusSnapshot): string {
   const lines = [
@@ -20,11 +19,6 @@ export function registerStatus(program: Command): void {
     .description('What is served (active version, population, lake export), the last runs and the latest drift (what GET /api/status answers)')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const s = await openServices();
-      try {
-        result(await statusSnapshot(s), opts.json, render);
-      } finally {
-        await s.close();
-      }
+      result(await withContainer(({ useCases }) => useCases.status(), { quiet: true }), opts.json, render);
     });
 }

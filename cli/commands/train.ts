@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../shared/app/config';
+import { trainFiles } from '../../shared/app/container';
+import { writeFilesAtomically } from '../../shared/app/trainFiles';
 import type { TrainResult } from '../../shared/domain/model/train';
-import { trainFromFiles, writeFilesAtomically } from '../../shared/app/trainFiles';
-import { trainFromLake } from '../../shared/app/trainFromLake';
 import { formatMetricsTable, renderTrainingFiles, weightsCsv } from '../../shared/domain/model/outputs';
-import { registerVersion } from '../../shared/app/versions';
-import { openServices } from '../../shared/app/services';
-import { dayArg, positiveNumberArg } from '../options';
+import { dayArg, positiveNumberArg, withContainer } from '../options';
 
 interface TrainOpts {
   train?: string;
@@ -28,56 +25,50 @@ export function registerTrain(program: Command): void {
     .option('--as-of <date>', 'lake mode: use labelled send dates up to this day (default today, UTC)', dayArg)
     .option('--register', 'store the result as the next model version: models/v{N}/ in the lake and model_versions + scoring_weights in SQL, inactive (staged)')
     .action(async (opts: TrainOpts) => {
-      const config = loadConfig();
-      const options = { C: opts.C ?? config.TRAIN_C, brierThreshold: config.CALIBRATION_BRIER_THRESHOLD };
       if (Boolean(opts.train) !== Boolean(opts.valid)) throw new Error('give both --train and --valid, or neither (lake mode)');
       let result: TrainResult;
       let window: { start: string; end: string } | null = null;
       let extra: Record<string, unknown> = {};
       if (opts.train && opts.valid) {
         if (!opts.out) throw new Error('file mode needs --out <dir>');
-        result = (await trainFromFiles(opts.train, opts.valid, opts.out, options)).result;
+        result = (await trainFiles(opts.train, opts.valid, opts.out, opts.C !== undefined ? { C: opts.C } : {})).result;
         process.stdout.write(formatMetricsTable(result));
         process.stdout.write(`wrote ${opts.out}/weights.csv, metrics.json, model.json\n`);
       } else {
-        const services = await openServices({ migrate: false });
-        try {
-          const run = await trainFromLake(services.lake, {
-            ...options,
-            trainDays: config.TRAIN_DAYS,
-            validDays: config.VALID_DAYS,
-            ...(opts.asOf ? { asOf: opts.asOf } : {}),
-          });
-          result = run.result;
-          const w = run.trainingSet.window;
-          window = { start: w.trainFrom, end: w.validTo };
-          extra = { training_window: w, partitions: run.trainingSet.partitions.map(({ path, contentHash, rows }) => ({ path, contentHash, rows })) };
-          process.stdout.write(`lake ${services.lake.location}: training ${w.trainFrom}..${w.trainTo}, validation ${w.validFrom}..${w.validTo}\n`);
-          process.stdout.write(formatMetricsTable(result));
-          if (opts.out) {
-            await writeFilesAtomically(opts.out, renderTrainingFiles(result, 0, extra));
-            process.stdout.write(`wrote ${opts.out}/weights.csv, metrics.json, model.json\n`);
-          }
-        } finally {
-          await services.close();
+        const trained = await withContainer(
+          async ({ useCases, lake }) => {
+            const run = await useCases.trainFromLake({ ...(opts.C !== undefined ? { C: opts.C } : {}), ...(opts.asOf ? { asOf: opts.asOf } : {}) });
+            const w = run.trainingSet.window;
+            process.stdout.write(`lake ${lake.location}: training ${w.trainFrom}..${w.trainTo}, validation ${w.validFrom}..${w.validTo}\n`);
+            return run;
+          },
+          { quiet: true, migrate: false },
+        );
+        result = trained.result;
+        const w = trained.trainingSet.window;
+        window = { start: w.trainFrom, end: w.validTo };
+        extra = { training_window: w, partitions: trained.trainingSet.partitions.map(({ path, contentHash, rows }) => ({ path, contentHash, rows })) };
+        process.stdout.write(formatMetricsTable(result));
+        if (opts.out) {
+          await writeFilesAtomically(opts.out, renderTrainingFiles(result, 0, extra));
+          process.stdout.write(`wrote ${opts.out}/weights.csv, metrics.json, model.json\n`);
         }
       }
       if (opts.register) {
-        const services = await openServices();
-        try {
-          const trained = result;
-          const version = await registerVersion(services, {
+        const trained = result;
+        const version = await withContainer(({ useCases }) =>
+          useCases.registerVersion({
             artifact: trained.artifact,
             metrics: { ...trained.metrics },
             weightsCsv: (v) => weightsCsv(trained.artifact, v),
             trigger: 'manual',
             window,
             modelJsonExtra: extra,
-          });
-          process.stdout.write(`registered model version ${version.version} (staged) → ${version.artifactPath}; activate it with: leadscore deploy ${version.version}\n`);
-        } finally {
-          await services.close();
-        }
+          }),
+        );
+        process.stdout.write(
+          `registered model version ${version.version} (staged) → ${version.artifactPath}; activate it with: leadscore deploy ${version.version}\n`,
+        );
       }
     });
 }

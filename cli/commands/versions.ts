@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import type { ModelVersion } from '../../shared/ports/warehouse';
-import { listVersions } from '../../shared/app/versions';
-import { openServices } from '../../shared/app/services';
-import { result } from '../options';
+import { result, withContainer } from '../options';
 
 const f4 = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '-');
 
@@ -20,7 +18,14 @@ export function formatVersions(versions: ModelVersion[]): string {
   ]);
   const all = [head, ...rows];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
-  return `${all.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n')}\n`;
+  return `${all
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 export function registerVersions(program: Command): void {
@@ -29,11 +34,7 @@ export function registerVersions(program: Command): void {
     .description('List model versions: status, AUC, PR-AUC, Brier, trained window, activated at and by')
     .option('--json', 'print the versions as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const deps = await openServices();
-      try {
-        result(await listVersions(deps), opts.json, (vs) => (vs.length ? formatVersions(vs) : 'no model versions registered yet\n'));
-      } finally {
-        await deps.close();
-      }
+      const versions = await withContainer(({ useCases }) => useCases.listVersions(), { quiet: true });
+      result(versions, opts.json, (vs) => (vs.length ? formatVersions(vs) : 'no model versions registered yet\n'));
     });
 }

@@ -153,8 +153,14 @@ function ensureApi(app) {
   const uri = `api://${app.appId}`;
   const scopes = api.oauth2PermissionScopes || [];
   const ok =
-    matches(appRoles.find((r) => r.value === ROLE), WANTED_ROLE) &&
-    matches(scopes.find((x) => x.value === SCOPE), WANTED_SCOPE) &&
+    matches(
+      appRoles.find((r) => r.value === ROLE),
+      WANTED_ROLE,
+    ) &&
+    matches(
+      scopes.find((x) => x.value === SCOPE),
+      WANTED_SCOPE,
+    ) &&
     identifierUris.includes(uri) &&
     api.requestedAccessTokenVersion === 2;
   if (!ok) {
@@ -172,7 +178,9 @@ function ensureApi(app) {
     const ids = [...new Set([...((cli && cli.delegatedPermissionIds) || []), scopeId])];
     const others = preAuthorized.filter((p) => p.appId !== AZURE_CLI_APP_ID);
     const scopesToSend = api.oauth2PermissionScopes.map(strip);
-    graph('PATCH', `applications/${app.id}`, { api: { ...api, oauth2PermissionScopes: scopesToSend, preAuthorizedApplications: [...others, { appId: AZURE_CLI_APP_ID, delegatedPermissionIds: ids }] } });
+    graph('PATCH', `applications/${app.id}`, {
+      api: { ...api, oauth2PermissionScopes: scopesToSend, preAuthorizedApplications: [...others, { appId: AZURE_CLI_APP_ID, delegatedPermissionIds: ids }] },
+    });
   }
   return appRoles.find((r) => r.value === ROLE).id;
 }
@@ -220,9 +228,12 @@ function main() {
   try {
     account = az(['account', 'show']);
   } catch (err) {
-    fail(`the Azure CLI is needed to set up sign-in (${err.message}): az login --tenant ${tenantId}, then azd hooks run postprovision; or azd env set ADMIN_SIGN_IN false to go without`);
+    fail(
+      `the Azure CLI is needed to set up sign-in (${err.message}): az login --tenant ${tenantId}, then azd hooks run postprovision; or azd env set ADMIN_SIGN_IN false to go without`,
+    );
   }
-  if (account.tenantId !== tenantId) fail(`az is signed in to tenant ${account.tenantId}, the app registration belongs in ${tenantId}: az login --tenant ${tenantId}`);
+  if (account.tenantId !== tenantId)
+    fail(`az is signed in to tenant ${account.tenantId}, the app registration belongs in ${tenantId}: az login --tenant ${tenantId}`);
   graphRoot = (az(['cloud', 'show']).endpoints.microsoftGraphResourceId || 'https://graph.microsoft.com/').replace(/\/?$/, '/');
 
   const displayName = `leadscore-admin (${appName})`;
@@ -236,7 +247,11 @@ function main() {
 
   const principals = [];
   if (process.env.AZURE_PRINCIPAL_ID) principals.push({ id: process.env.AZURE_PRINCIPAL_ID, label: 'the principal running azd' });
-  for (const id of (process.env.ADMIN_PRINCIPAL_IDS || '').split(',').map((s) => s.trim()).filter(Boolean)) principals.push({ id, label: 'ADMIN_PRINCIPAL_IDS' });
+  for (const id of (process.env.ADMIN_PRINCIPAL_IDS || '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean))
+    principals.push({ id, label: 'ADMIN_PRINCIPAL_IDS' });
   const monitor = ensureServicePrincipal(ACTION_GROUPS_APP_ID, "Azure Monitor's action groups (AzNS AAD Webhook)");
   principals.push({ id: monitor.id, label: "Azure Monitor's action groups (secure webhook)" });
   ensureAssignments(sp, roleId, principals);

@@ -1,4 +1,4 @@
--- 001_schema: the scoring schema (ARCHITECTURE.md section 7). Idempotent: every object is guarded,
+-- 001_schema: the scoring schema (docs/architecture.md, "SQL schema and serving"). Idempotent: every object is guarded,
 -- so running it twice changes nothing. Batches are separated by GO; `leadscore migrate` sends them
 -- one by one and records the file in schema_migrations.
 

@@ -1,4 +1,5 @@
 import { N_FEATURES } from '../domain/features/schema';
+import { modelFolder } from '../domain/lakeLayout';
 import type { Lake } from '../ports/lake';
 import type { Warehouse } from '../ports/warehouse';
 import type { ServingModel } from '../domain/serving';
@@ -8,10 +9,6 @@ export class NoActiveVersionError extends Error {
     super('no model version is active in the warehouse: deploy one first (leadscore deploy <N> or POST /api/weights/{version}/deploy)');
     this.name = 'NoActiveVersionError';
   }
-}
-
-export function modelFolder(version: number): string {
-  return `models/v${version}/`;
 }
 
 /** training_mean from models/v{N}/model.json: what top factors are measured against. */

@@ -6,9 +6,7 @@ import { z } from 'zod';
  * environment (Azure app settings or local.settings.json in Azure; the shell locally). The README's
  * configuration table is generated from the `describe` texts below, so keep them short and exact.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const schema = z.object({
   LEADSCORE_HOME: z.string().default('.leadscore').describe('Folder for the local lake, warehouse and ledger'),
@@ -19,38 +17,107 @@ const schema = z.object({
   TRAIN_DAYS: z.coerce.number().int().positive().default(120).describe('Days of labelled sends in the training window'),
   VALID_DAYS: z.coerce.number().int().positive().default(14).describe('Most recent days of labelled sends used for validation'),
   LABEL_WINDOW_DAYS: z.coerce.number().int().positive().default(7).describe('Days after a send in which a reaction counts as positive'),
-  QUALITY_MAX_ROWCOUNT_CHANGE: z.coerce.number().positive().default(0.5).describe('Relative change in a partition\'s row count against the previous day that the quality gate reports as a warning'),
+  QUALITY_MAX_ROWCOUNT_CHANGE: z.coerce
+    .number()
+    .positive()
+    .default(0.5)
+    .describe("Relative change in a partition's row count against the previous day that the quality gate reports as a warning"),
   CALIBRATION_BRIER_THRESHOLD: z.coerce.number().positive().default(0.2).describe('Platt scaling is fitted when validation Brier exceeds this'),
   GATE_MIN_TRAIN_ROWS: z.coerce.number().int().nonnegative().default(1000).describe('Data sufficiency gate: fewest training rows'),
   GATE_MIN_TRAIN_PER_CLASS: z.coerce.number().int().nonnegative().default(100).describe('Data sufficiency gate: fewest training rows of each class'),
   GATE_MIN_VALID_ROWS: z.coerce.number().int().nonnegative().default(200).describe('Data sufficiency gate: fewest validation rows'),
   GATE_MIN_VALID_PER_CLASS: z.coerce.number().int().nonnegative().default(20).describe('Data sufficiency gate: fewest validation rows of each class'),
-  GATE_PR_AUC_LIFT: z.coerce.number().positive().default(1.05).describe('"Learns something" gate: PR-AUC must reach this multiple of the equal-weights baseline'),
-  GATE_MAX_AUC_DROP: z.coerce.number().nonnegative().default(0.02).describe('Safety gate: largest AUC drop allowed against production on the same validation rows'),
-  RETRAIN_COOLDOWN_HOURS: z.coerce.number().nonnegative().default(24).describe('Monitoring-triggered (alert, drift, performance) retrains: at most one per this many hours'),
-  RETRAIN_LOCK_MINUTES: z.coerce.number().positive().default(60).describe('Lease on the retrain lock (single flight); an instance that dies frees it after this'),
+  GATE_PR_AUC_LIFT: z.coerce
+    .number()
+    .positive()
+    .default(1.05)
+    .describe('"Learns something" gate: PR-AUC must reach this multiple of the equal-weights baseline'),
+  GATE_MAX_AUC_DROP: z.coerce
+    .number()
+    .nonnegative()
+    .default(0.02)
+    .describe('Safety gate: largest AUC drop allowed against production on the same validation rows'),
+  RETRAIN_COOLDOWN_HOURS: z.coerce
+    .number()
+    .nonnegative()
+    .default(24)
+    .describe('Monitoring-triggered (alert, drift, performance) retrains: at most one per this many hours'),
+  RETRAIN_LOCK_MINUTES: z.coerce
+    .number()
+    .positive()
+    .default(60)
+    .describe('Lease on the retrain lock (single flight); an instance that dies frees it after this'),
   PSI_THRESHOLD: z.coerce.number().positive().default(0.2).describe('PSI above this on any feature or the score counts as drift'),
-  AUC_DROP_THRESHOLD: z.coerce.number().positive().default(0.05).describe('A relative drop of recent AUC below validation AUC larger than this triggers a retrain'),
+  AUC_DROP_THRESHOLD: z.coerce
+    .number()
+    .positive()
+    .default(0.05)
+    .describe('A relative drop of recent AUC below validation AUC larger than this triggers a retrain'),
   RECENT_AUC_DAYS: z.coerce.number().int().positive().default(7).describe('Days of most recently matured labels the drift check measures AUC on'),
-  DRIFT_RETRAIN: z.enum(['direct', 'alert']).default('direct').describe("How a drift check starts a retrain: 'direct' calls it (local default, and the fallback in Azure); 'alert' leaves it to the Azure Monitor alert"),
+  DRIFT_RETRAIN: z
+    .enum(['direct', 'alert'])
+    .default('direct')
+    .describe("How a drift check starts a retrain: 'direct' calls it (local default, and the fallback in Azure); 'alert' leaves it to the Azure Monitor alert"),
   LOG_ANALYTICS_WORKSPACE_ID: z.string().optional().describe('Log Analytics workspace (customer) id that GET /api/status queries; unset = the ledger'),
-  AZURE_CLIENT_ID: z.string().optional().describe('Client id of the app\'s user-assigned managed identity: every Azure adapter (lake, SQL, ledger, telemetry queries) signs in as it; unset = the DefaultAzureCredential chain (your developer login)'),
+  AZURE_CLIENT_ID: z
+    .string()
+    .optional()
+    .describe(
+      "Client id of the app's user-assigned managed identity: every Azure adapter (lake, SQL, ledger, telemetry queries) signs in as it; unset = the DefaultAzureCredential chain (your developer login)",
+    ),
   AUTO_DEPLOY: bool.default(false).describe('Activate a version that passes every gate at once (otherwise it waits as staged)'),
-  ADMIN_AUTH: z.enum(['key', 'entra']).default('key').describe("How the admin routes (deploy, rollback, retrain) authorise: 'key' = the function key alone, principal headers ignored, recorded as 'function key'; 'entra' = App Service authentication in front: a valid x-ms-client-principal holding the app role LeadScore.Admin is required (else 401/403) and recorded by its name"),
+  ADMIN_AUTH: z
+    .enum(['key', 'entra'])
+    .default('key')
+    .describe(
+      "How the admin routes (deploy, rollback, retrain) authorise: 'key' = the function key alone, principal headers ignored, recorded as 'function key'; 'entra' = App Service authentication in front: a valid x-ms-client-principal holding the app role LeadScore.Admin is required (else 401/403) and recorded by its name",
+    ),
   WAREHOUSE_KIND: z.enum(['sqlite', 'mssql']).default('sqlite').describe('Warehouse adapter: the local SQLite file or Azure SQL'),
   SQL_SERVER: z.string().optional().describe('Azure SQL server host, e.g. <server>.database.windows.net (WAREHOUSE_KIND=mssql)'),
   SQL_DATABASE: z.string().optional().describe('Azure SQL database name (WAREHOUSE_KIND=mssql)'),
   SQL_POOL_MAX: z.coerce.number().int().positive().default(10).describe('Most Azure SQL connections held open per instance'),
   SQL_RETRY_ATTEMPTS: z.coerce.number().int().positive().default(5).describe('Attempts per Azure SQL operation on transient errors (exponential backoff)'),
   SCORE_MAX_BAD_FRACTION: z.coerce.number().min(0).max(1).default(0.01).describe('A feature partition with a larger share of invalid rows is not scored'),
-  SCORE_CHUNK_ROWS: z.coerce.number().int().positive().default(100_000).describe('Rows scored and written per chunk (bounds memory; one scores file per chunk)'),
-  LEDGER_KIND: z.enum(['sqlite', 'tables']).default('sqlite').describe('Ledger adapter (runs, partitions, locks, cooldowns, drift): the local SQLite file or Azure Tables'),
-  LEDGER_TABLES_URL: z.string().optional().describe('Azure Tables endpoint, e.g. https://<account>.table.core.windows.net, signed in with Entra ID (LEDGER_KIND=tables)'),
-  LEDGER_TABLES_CONNECTION_STRING: z.string().optional().describe('Connection string used instead of LEDGER_TABLES_URL, e.g. for Azurite locally (LEDGER_KIND=tables)'),
-  LEDGER_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('leadscoreledger').describe('Name of the ledger table (LEDGER_KIND=tables)'),
-  TELEMETRY_KIND: z.enum(['jsonl', 'appinsights']).default('jsonl').describe('Telemetry adapter: JSON lines in $LEADSCORE_HOME/telemetry.jsonl or Application Insights'),
+  ACTIVE_MODEL_STAMP_MS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(1000)
+    .describe(
+      'POST /api/score checks which version is active at most this often (ms): a deploy or rollback in another instance reaches its scores within this long',
+    ),
+  SCORE_CHUNK_ROWS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100_000)
+    .describe('Rows scored and written per chunk (bounds memory; one scores file per chunk)'),
+  LEDGER_KIND: z
+    .enum(['sqlite', 'tables'])
+    .default('sqlite')
+    .describe('Ledger adapter (runs, partitions, locks, cooldowns, drift): the local SQLite file or Azure Tables'),
+  LEDGER_TABLES_URL: z
+    .string()
+    .optional()
+    .describe('Azure Tables endpoint, e.g. https://<account>.table.core.windows.net, signed in with Entra ID (LEDGER_KIND=tables)'),
+  LEDGER_TABLES_CONNECTION_STRING: z
+    .string()
+    .optional()
+    .describe('Connection string used instead of LEDGER_TABLES_URL, e.g. for Azurite locally (LEDGER_KIND=tables)'),
+  LEDGER_TABLE: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/)
+    .default('leadscoreledger')
+    .describe('Name of the ledger table (LEDGER_KIND=tables)'),
+  TELEMETRY_KIND: z
+    .enum(['jsonl', 'appinsights'])
+    .default('jsonl')
+    .describe('Telemetry adapter: JSON lines in $LEADSCORE_HOME/telemetry.jsonl or Application Insights'),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional().describe('Application Insights connection string (TELEMETRY_KIND=appinsights)'),
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z.string().optional().describe("'Authorization=AAD' or 'Authorization=AAD;ClientId=<id>': send telemetry with Entra ID (system or user-assigned identity)"),
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z
+    .string()
+    .optional()
+    .describe("'Authorization=AAD' or 'Authorization=AAD;ClientId=<id>': send telemetry with Entra ID (system or user-assigned identity)"),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -87,10 +154,15 @@ export function lakeRoot(config: Config): string {
   return path.resolve(config.LEADSCORE_HOME, 'lake');
 }
 
+/** A setting's value as shown to a reader: strings as they are, anything else as JSON. */
+export function settingText(v: unknown): string {
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? '(unset)');
+}
+
 /** The README's configuration table, rendered from the schema so the two never disagree. */
 export function configTableMarkdown(): string {
   const rows = configDescriptions().map(({ name, default: d, meaning }) => {
-    const shown = d === undefined ? '(unset)' : `\`${String(d)}\``;
+    const shown = d === undefined ? '(unset)' : `\`${settingText(d)}\``;
     return `| \`${name}\` | ${shown} | ${meaning.replaceAll('|', '\\|')} |`;
   });
   return ['| setting | default | meaning |', '|---|---|---|', ...rows].join('\n');

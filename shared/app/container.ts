@@ -1,18 +1,48 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- see "Loaded on demand" below */
-import type { Config } from './config';
-import { lakeRoot, ledgerFile, telemetryFile, warehouseFile } from './config';
-import type { Lake } from '../ports/lake';
 import { LocalLake } from '../adapters/lake/local';
-import type { Warehouse } from '../ports/warehouse';
-import type { Ledger } from '../ports/ledger';
-import type { Telemetry } from '../ports/telemetry';
-import { JsonlTelemetry } from '../adapters/telemetry/jsonl';
-import type { MonitorQueries } from '../ports/monitor';
 import { LedgerMonitor } from '../adapters/monitor/ledger';
+import { JsonlTelemetry } from '../adapters/telemetry/jsonl';
+import type { DriftReport } from './drift';
+import { simulate, type SimulateOptions, type SimulateSummary } from '../simulate/simulate';
+import type { Lake } from '../ports/lake';
+import type { Ledger, RunRecord } from '../ports/ledger';
+import { logTo, type Log } from '../ports/log';
+import type { MonitorQueries } from '../ports/monitor';
+import type { Telemetry } from '../ports/telemetry';
+import type { ModelVersion, Warehouse } from '../ports/warehouse';
+import { ActiveModelCache } from './activeModel';
+import { lakeRoot, ledgerFile, loadConfig, telemetryFile, warehouseFile, type Config } from './config';
+import { checkDriftAndRespond, type DriftDeps } from './drift';
+import { ingestDate, ingestRange, type IngestResult } from './ingest';
+import { collectLabelsRange, collectPendingLabels, type LabelResult } from './labels';
+import { completeFeaturesDates } from './partitions';
+import { retrain, type RetrainDeps, type RetrainRequest, type RetrainRun } from './retrain';
+import { exportServedScores, type ExportResult } from './scoresExport';
+import { scorePartition, type ScoreOptions, type ScorePartitionResult, type ScoringDeps } from './scoring';
+import { statusSnapshot, type StatusSnapshot } from './status';
+import { trainFromFiles, type FileTrainingRun } from './trainFiles';
+import { trainFromLake, type LakeTrainingRun, type TrainFromLakeOptions } from './trainFromLake';
+import {
+  backfillTrainingMeans,
+  deployVersion,
+  listVersions,
+  registerVersion,
+  rollback,
+  type ChangeOptions,
+  type ChangeResult,
+  type RegisterInput,
+  type VersionDeps,
+} from './versions';
+
+/**
+ * The composition root: the one place that reads configuration and builds adapters. Every door — a
+ * function in functions/, a command in cli/ — opens a container and calls its use cases, which take
+ * the ports and settings built here; nothing else constructs an adapter (npm run lint enforces it).
+ */
 
 /*
- * Loaded on demand: the Azure adapters pull in their SDKs (the App Insights client still costs about
- * 0.5 s and 25 MiB once narrowed, see adapters/telemetry/appinsightsSdk.ts), so they are required
+ * Loaded on demand: the Azure adapters pull in their SDKs (the App Insights client is the
+ * largest; bench:coldstart and the README's cold-start figures measure them), so they are required
  * only when configuration picks them. The local CLI and npm start never load them.
  */
 const azure = {
@@ -40,11 +70,7 @@ function credential(clientId: string | undefined) {
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }
 
-/**
- * The composition root: the one place that reads configuration and chooses adapters.
- * Pipeline steps receive ports; they never construct adapters themselves.
- */
-export function createLake(config: Config): Lake {
+function createLake(config: Config): Lake {
   switch (config.LAKE_KIND) {
     case 'local':
       return new LocalLake(lakeRoot(config));
@@ -55,7 +81,7 @@ export function createLake(config: Config): Lake {
   }
 }
 
-export function createWarehouse(config: Config, log?: (message: string) => void): Warehouse {
+function createWarehouse(config: Config, log: Log): Warehouse {
   switch (config.WAREHOUSE_KIND) {
     case 'sqlite':
       return new (embedded.warehouse().SqliteWarehouse)(warehouseFile(config));
@@ -67,12 +93,12 @@ export function createWarehouse(config: Config, log?: (message: string) => void)
         managedIdentityClientId: config.AZURE_CLIENT_ID,
         poolMax: config.SQL_POOL_MAX,
         retry: { ...azure.retry().DEFAULT_RETRY, attempts: config.SQL_RETRY_ATTEMPTS },
-        log,
+        log: (m) => log.warn(m),
       });
   }
 }
 
-export function createLedger(config: Config): Ledger {
+function createLedger(config: Config): Ledger {
   switch (config.LEDGER_KIND) {
     case 'sqlite':
       return new (embedded.ledger().SqliteLedger)(ledgerFile(config));
@@ -88,6 +114,7 @@ export function createLedger(config: Config): Ledger {
   }
 }
 
+/** The telemetry of `config`: one App Insights client per process, whoever asks first (the appStart hook). */
 export function createTelemetry(config: Config): Telemetry {
   switch (config.TELEMETRY_KIND) {
     case 'jsonl':
@@ -98,7 +125,12 @@ export function createTelemetry(config: Config): Telemetry {
       let entra: (() => ReturnType<typeof credential>) | undefined;
       if (auth) {
         // App Service's format: "Authorization=AAD" (system identity) or "Authorization=AAD;ClientId=<id>".
-        const parts = Object.fromEntries(auth.split(';').filter(Boolean).map((kv) => kv.split('=').map((x) => x.trim()) as [string, string]));
+        const parts = Object.fromEntries(
+          auth
+            .split(';')
+            .filter(Boolean)
+            .map((kv) => kv.split('=').map((x) => x.trim()) as [string, string]),
+        );
         if (parts.Authorization !== 'AAD') throw new Error(`APPLICATIONINSIGHTS_AUTHENTICATION_STRING: expected Authorization=AAD, got "${auth}"`);
         entra = () => credential(parts.ClientId);
       }
@@ -109,9 +141,244 @@ export function createTelemetry(config: Config): Telemetry {
 }
 
 /** Where GET /api/status reads the latest drift numbers: Log Analytics when a workspace is set, else the ledger. */
-export function createMonitor(config: Config, ledger: Ledger): MonitorQueries {
+function createMonitor(config: Config, ledger: Ledger): MonitorQueries {
   if (config.LOG_ANALYTICS_WORKSPACE_ID) {
     return new (azure.logAnalytics().LogAnalyticsMonitor)(config.LOG_ANALYTICS_WORKSPACE_ID, credential(config.AZURE_CLIENT_ID), config.PSI_THRESHOLD);
   }
   return new LedgerMonitor(ledger);
+}
+
+/** The product's use cases, bound to the container's ports, settings and log. */
+export interface UseCases {
+  ingestDate(date: string): Promise<IngestResult>;
+  ingestRange(from: string, to: string): Promise<IngestResult[]>;
+  collectPendingLabels(): Promise<LabelResult[]>;
+  collectLabelsRange(from: string, to: string): Promise<LabelResult[]>;
+  /** Simulated raw days into the lake (the local run and `leadscore simulate`). */
+  simulate(options: Omit<SimulateOptions, 'log'>): Promise<SimulateSummary>;
+  trainFromLake(options: Partial<Pick<TrainFromLakeOptions, 'C' | 'asOf'>>): Promise<LakeTrainingRun>;
+  registerVersion(input: RegisterInput): Promise<ModelVersion>;
+  /** Dates of the complete features partitions, newest first. */
+  completeFeaturesDates(): Promise<string[]>;
+  scorePartition(path: string, options?: ScoreOptions): Promise<ScorePartitionResult>;
+  exportServedScores(runId: string): Promise<ExportResult>;
+  deploy(version: number, options: ChangeOptions): Promise<ChangeResult>;
+  rollback(options: ChangeOptions & { toVersion?: number }): Promise<ChangeResult>;
+  listVersions(): Promise<ModelVersion[]>;
+  retrain(request: RetrainRequest): Promise<RetrainRun>;
+  /** The daily drift check, and the retrain it calls for when DRIFT_RETRAIN=direct. */
+  checkDrift(date: string): Promise<{ report: DriftReport; run: RetrainRun | null }>;
+  status(): Promise<StatusSnapshot>;
+  /** Applies the schema migrations; versions registered before training means were kept get them. */
+  migrate(): Promise<{ applied: string[]; mended: number[] }>;
+  /** Records a retrain request as a queued run (the queue's worker then calls retrain). */
+  queueRun(run: RunRecord): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+}
+
+export interface Container {
+  readonly config: Config;
+  readonly lake: Lake;
+  readonly warehouse: Warehouse;
+  readonly ledger: Ledger;
+  readonly telemetry: Telemetry;
+  readonly monitor: MonitorQueries;
+  readonly log: Log;
+  /** The active model, cached in the process for POST /api/score (a version stamp, see ActiveModelCache). */
+  readonly activeModel: ActiveModelCache;
+  readonly useCases: UseCases;
+  /** The same ports and cache, the use cases logging to `log` (a Functions invocation's context). */
+  withLog(log: Log): Container;
+  close(): Promise<void>;
+}
+
+interface Ports {
+  config: Config;
+  lake: Lake;
+  warehouse: Warehouse;
+  ledger: Ledger;
+  telemetry: Telemetry;
+  monitor: MonitorQueries;
+  activeModel: ActiveModelCache;
+}
+
+function useCases(p: Ports, log: Log): UseCases {
+  const { config, lake, warehouse, ledger, telemetry } = p;
+  const exportChunkRows = config.SCORE_CHUNK_ROWS;
+  const scoring: ScoringDeps = { lake, warehouse, ledger, telemetry, log, maxBadFraction: config.SCORE_MAX_BAD_FRACTION, chunkRows: config.SCORE_CHUNK_ROWS };
+  const versions: VersionDeps = { lake, warehouse, telemetry, log, exportChunkRows };
+  const retrainDeps: RetrainDeps = {
+    lake,
+    warehouse,
+    ledger,
+    telemetry,
+    log,
+    exportChunkRows,
+    settings: {
+      trainDays: config.TRAIN_DAYS,
+      validDays: config.VALID_DAYS,
+      C: config.TRAIN_C,
+      brierThreshold: config.CALIBRATION_BRIER_THRESHOLD,
+      autoDeploy: config.AUTO_DEPLOY,
+      gates: {
+        minTrainRows: config.GATE_MIN_TRAIN_ROWS,
+        minTrainPerClass: config.GATE_MIN_TRAIN_PER_CLASS,
+        minValidRows: config.GATE_MIN_VALID_ROWS,
+        minValidPerClass: config.GATE_MIN_VALID_PER_CLASS,
+        prAucLift: config.GATE_PR_AUC_LIFT,
+        maxAucDrop: config.GATE_MAX_AUC_DROP,
+      },
+      cooldownHours: config.RETRAIN_COOLDOWN_HOURS,
+      lockMinutes: config.RETRAIN_LOCK_MINUTES,
+    },
+  };
+  const drift: DriftDeps = {
+    lake,
+    warehouse,
+    ledger,
+    telemetry,
+    log,
+    psiThreshold: config.PSI_THRESHOLD,
+    aucDropThreshold: config.AUC_DROP_THRESHOLD,
+    recentDays: config.RECENT_AUC_DAYS,
+  };
+  const ingest = { maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE, log };
+  const labels = { windowDays: config.LABEL_WINDOW_DAYS, maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE, log };
+  // A version change in this process is seen by its own scores at once, not a stamp later.
+  const changed = <T>(r: T): T => {
+    p.activeModel.invalidate();
+    return r;
+  };
+  return {
+    ingestDate: (date) => ingestDate(lake, date, ingest),
+    ingestRange: (from, to) => ingestRange(lake, from, to, ingest),
+    collectPendingLabels: () => collectPendingLabels(lake, labels),
+    collectLabelsRange: (from, to) => collectLabelsRange(lake, from, to, labels),
+    simulate: (options) => simulate(lake, { ...options, log: (m) => log.info(m) }),
+    trainFromLake: (options) =>
+      trainFromLake(lake, {
+        C: options.C ?? config.TRAIN_C,
+        brierThreshold: config.CALIBRATION_BRIER_THRESHOLD,
+        trainDays: config.TRAIN_DAYS,
+        validDays: config.VALID_DAYS,
+        ...(options.asOf ? { asOf: options.asOf } : {}),
+      }),
+    registerVersion: (input) => registerVersion(versions, input),
+    completeFeaturesDates: () => completeFeaturesDates(lake),
+    scorePartition: (path, options) => scorePartition(scoring, path, options),
+    exportServedScores: (runId) => exportServedScores({ lake, warehouse, chunkRows: exportChunkRows, runId }),
+    deploy: async (version, options) => changed(await deployVersion(versions, version, options)),
+    rollback: async (options) => changed(await rollback(versions, options)),
+    listVersions: () => listVersions(versions),
+    retrain: (request) => retrain(retrainDeps, request),
+    checkDrift: (date) => checkDriftAndRespond(drift, retrainDeps, date, config.DRIFT_RETRAIN),
+    status: () => statusSnapshot({ lake, warehouse, ledger, monitor: p.monitor }),
+    migrate: async () => {
+      const applied = await warehouse.migrate();
+      return { applied, mended: await backfillTrainingMeans(versions) };
+    },
+    queueRun: (run) => ledger.putRun(run),
+    getRun: (id) => ledger.getRun(id),
+  };
+}
+
+function container(p: Ports, log: Log): Container {
+  return {
+    ...p,
+    log,
+    useCases: useCases(p, log),
+    withLog: (other) => container(p, other),
+    close: async () => {
+      await (p.telemetry.close ? p.telemetry.close() : p.telemetry.flush());
+      await p.warehouse.close();
+      await p.ledger.close?.();
+    },
+  };
+}
+
+export interface OpenOptions {
+  /** The settings' source (process.env by default). */
+  env?: NodeJS.ProcessEnv;
+  log?: Log;
+  /** False: leave the embedded warehouse's schema as it is (`leadscore migrate` applies it). */
+  migrate?: boolean;
+}
+
+/** The ports of the configuration, wired, with the use cases bound to them. Close it when done. */
+export async function openContainer(options: OpenOptions = {}): Promise<Container> {
+  const config = loadConfig(options.env);
+  const log =
+    options.log ??
+    logTo(
+      (m) => console.log(m),
+      (m) => console.warn(m),
+      (m) => console.error(m),
+    );
+  // Built in turn; a setting that is wrong closes what was opened before it, and says what is wrong.
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    const lake = createLake(config);
+    const warehouse = createWarehouse(config, log);
+    opened.push(warehouse);
+    const ledger = createLedger(config);
+    opened.push({ close: async () => ledger.close?.() });
+    const telemetry = createTelemetry(config);
+    const c = container(
+      {
+        config,
+        lake,
+        warehouse,
+        ledger,
+        telemetry,
+        monitor: createMonitor(config, ledger),
+        activeModel: new ActiveModelCache(warehouse, config.ACTIVE_MODEL_STAMP_MS),
+      },
+      log,
+    );
+    // The embedded SQLite warehouse migrates itself so the local default needs no setup step;
+    // Azure SQL is migrated only by the post-provision step or an explicit `leadscore migrate`.
+    if (warehouse.engine === 'sqlite' && options.migrate !== false) {
+      const applied = await warehouse.migrate();
+      // Versions registered before the warehouse kept training means get them from their model.json.
+      if (applied.includes('002_served_by_sql')) await backfillTrainingMeans({ lake, warehouse, log });
+    }
+    return c;
+  } catch (err) {
+    for (const o of opened.reverse()) await o.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+let processContainer: Promise<Container> | undefined;
+
+/**
+ * One container per Functions worker process, built on first use (the SQL pool, the cached model and
+ * the telemetry client live as long as the worker); a failed start is retried by the next invocation.
+ */
+export function workerContainer(): Promise<Container> {
+  processContainer ??= openContainer().catch((err: unknown) => {
+    processContainer = undefined;
+    throw err;
+  });
+  return processContainer;
+}
+
+/** The settings as the configuration gives them now (`leadscore config` prints them). */
+export function currentSettings(env: NodeJS.ProcessEnv = process.env): Config {
+  return loadConfig(env);
+}
+
+/**
+ * `leadscore train --train --valid --out`: the file mode, which needs no port (no lake, warehouse or
+ * ledger is opened), with C and the calibration threshold from the settings unless given.
+ */
+export function trainFiles(trainFile: string, validFile: string, outDir: string, options: { C?: number } = {}): Promise<FileTrainingRun> {
+  const config = loadConfig();
+  return trainFromFiles(trainFile, validFile, outDir, { C: options.C ?? config.TRAIN_C, brierThreshold: config.CALIBRATION_BRIER_THRESHOLD });
+}
+
+/** The worker's telemetry client, created when the app starts (functions/app.ts), before any invocation. */
+export function startTelemetry(): void {
+  const config = loadConfig();
+  if (config.TELEMETRY_KIND === 'appinsights') createTelemetry(config);
 }

@@ -3,17 +3,19 @@ import type { ModelArtifact } from '../domain/model/artifact';
 import { evaluateDrift, type DriftResult } from '../domain/model/drift';
 import { rankingMetrics } from '../domain/model/metrics';
 import { leadScore, sigmoid } from '../domain/model/score';
-import { datePath, type Lake } from '../ports/lake';
+import type { Lake } from '../ports/lake';
+import type { Log } from '../ports/log';
 import type { Ledger } from '../ports/ledger';
 import type { Telemetry } from '../ports/telemetry';
 import type { Warehouse } from '../ports/warehouse';
-import { completeFeaturesDates, readFeaturesPartition, SUCCESS_MARKER } from './partitions';
+import { driftReportPath, SUCCESS_MARKER } from '../domain/lakeLayout';
+import { completeFeaturesDates, readFeaturesPartition } from './partitions';
 import { exportIsCurrent, exportServedScores } from './scoresExport';
 import { retrain, type RetrainDeps, type RetrainRun } from './retrain';
 import { buildTrainingSet, NoLabelsError } from './trainingSet';
 
 /**
- * The daily drift check (ARCHITECTURE.md section 8): PSI of every feature and of the score in the
+ * The daily drift check (docs/architecture.md, "Drift"): PSI of every feature and of the score in the
  * newest features partition against the active version's training baseline, and the active
  * version's AUC on the labels matured in the last days. Writes monitoring/drift/yyyy/mm/dd/drift.json,
  * records it in the ledger, emits the metrics the Azure Monitor alert watches, and says whether a
@@ -28,7 +30,7 @@ export interface DriftDeps {
   aucDropThreshold: number;
   /** Labelled send days the recent AUC is measured on (default 7). */
   recentDays: number;
-  log?: (message: string) => void;
+  log: Log;
 }
 
 export interface DriftReport extends DriftResult {
@@ -99,7 +101,9 @@ export async function checkDrift(deps: DriftDeps, date: string): Promise<DriftRe
   const reasons: string[] = [];
   if (verdict.drifted.length) reasons.push(`PSI > ${deps.psiThreshold} on ${verdict.drifted.join(', ')}`);
   if (verdict.auc_relative_drop !== null && verdict.auc_relative_drop > deps.aucDropThreshold) {
-    reasons.push(`recent AUC ${verdict.auc_recent?.toFixed(4)} is ${(100 * verdict.auc_relative_drop).toFixed(1)}% below validation AUC ${validationAuc.toFixed(4)}`);
+    reasons.push(
+      `recent AUC ${verdict.auc_recent?.toFixed(4)} is ${(100 * verdict.auc_relative_drop).toFixed(1)}% below validation AUC ${validationAuc.toFixed(4)}`,
+    );
   }
   const report: DriftReport = {
     date,
@@ -112,14 +116,25 @@ export async function checkDrift(deps: DriftDeps, date: string): Promise<DriftRe
     reason: reasons.length ? reasons.join('; ') : null,
   };
 
-  await deps.lake.write(`monitoring/drift/${datePath(date)}/drift.json`, `${JSON.stringify(report, null, 2)}\n`);
+  await deps.lake.write(driftReportPath(date), `${JSON.stringify(report, null, 2)}\n`);
   await deps.ledger.putDrift({ date, psi: report.psi, aucRecent: report.auc_recent, drifted: report.drifted, action: report.action });
   for (const [name, value] of Object.entries(report.psi)) deps.telemetry.trackMetric('psi', value, { feature: name, modelVersion: String(active.version) });
   // baseline and threshold: what the AUC-drop alert compares the recent AUC with (infra/modules/alerts.bicep).
-  if (report.auc_recent !== null) deps.telemetry.trackMetric('auc_recent', report.auc_recent, { modelVersion: String(active.version), baseline: String(validationAuc), threshold: String(deps.aucDropThreshold) });
-  deps.telemetry.trackEvent('DriftChecked', { date, modelVersion: active.version, drifted: report.drifted.join(','), action: report.action, reason: report.reason ?? '' });
+  if (report.auc_recent !== null)
+    deps.telemetry.trackMetric('auc_recent', report.auc_recent, {
+      modelVersion: String(active.version),
+      baseline: String(validationAuc),
+      threshold: String(deps.aucDropThreshold),
+    });
+  deps.telemetry.trackEvent('DriftChecked', {
+    date,
+    modelVersion: active.version,
+    drifted: report.drifted.join(','),
+    action: report.action,
+    reason: report.reason ?? '',
+  });
   await deps.telemetry.flush();
-  deps.log?.(`drift ${date} (v${active.version}, ${partition.partition.folder}): ${report.action}${report.reason ? ` — ${report.reason}` : ''}`);
+  deps.log.info(`drift ${date} (v${active.version}, ${partition.partition.folder}): ${report.action}${report.reason ? ` — ${report.reason}` : ''}`);
   return report;
 }
 
@@ -138,7 +153,7 @@ export async function checkDriftAndRespond(
   // The daily check also mends a lake export a crash left behind what is served.
   if ((await exportIsCurrent(drift.lake, await drift.warehouse.servedState())) === false) {
     const e = await exportServedScores({ lake: drift.lake, warehouse: drift.warehouse, chunkRows: 100_000, runId: `drift-${date}` });
-    drift.log?.(`drift ${date}: the lake export was not current: ${e.status === 'published' ? `rewritten from SQL (${e.folder})` : e.status}`);
+    drift.log.warn(`drift ${date}: the lake export was not current: ${e.status === 'published' ? `rewritten from SQL (${e.folder})` : e.status}`);
   }
   if (report.action !== 'retrain' || mode !== 'direct') return { report, run: null };
   const trigger = report.drifted.length ? 'drift' : 'performance';

@@ -1,30 +1,31 @@
+import { silentLog, type Log } from '../ports/log';
 import type { Lake } from '../ports/lake';
 import { FEATURES } from '../domain/features/schema';
-import { FeatureAccumulator, HISTORY_DAYS } from '../fast/featureAccumulator';
+import { FeatureAccumulator } from '../fast/featureAccumulator';
+import { HISTORY_DAYS } from '../domain/features/formulas';
 import { addDays, DAY_MS, dayRange, dayStartMs } from '../domain/calendar';
 import { csvLine, formatNumber } from '../domain/csv';
 import {
-  indexRaw,
   parseCrm,
   parseEvent,
   parseSentiment,
   rawFiles,
-  readRawFile,
   RejectLog,
   type RawCrm,
   type RawEvent,
   type RawIndex,
   type RawSentiment,
   type Rejected,
-  writeQuarantine,
 } from '../domain/raw';
-import { partitionPath, writePartition } from './partitions';
+import { indexRaw, readRawFile, writeQuarantine } from './rawFiles';
+import { partitionPath } from '../domain/lakeLayout';
+import { writePartition } from './partitions';
 import { readCrmInto, readSentimentInto } from '../fast/rawRecords';
 import { openEventsReader, type EventsFile, type EventsReader } from '../fast/eventsReader';
 import type { ValidationReport } from '../domain/quality';
 
 /**
- * Feature ingestion (ARCHITECTURE.md sections 2 and 4): raw/ → processed/features/yyyy/mm/dd/part-0.csv,
+ * Feature ingestion (docs/architecture.md, "Data flow" / "Features and labels"): raw/ → processed/features/yyyy/mm/dd/part-0.csv,
  * one row per eligible contact as of 00:00 UTC of the date, PII-free, sorted by contact id, with
  * deterministic number formatting so that a re-run writes identical bytes.
  */
@@ -32,7 +33,7 @@ import type { ValidationReport } from '../domain/quality';
 export interface IngestOptions {
   /** Relative change in row count against the previous partition reported as a warning. */
   maxRowCountChange?: number;
-  log?: (message: string) => void;
+  log: Log;
 }
 
 export interface IngestResult {
@@ -144,13 +145,14 @@ function streamingSource(lake: Lake, raw: RawIndex, date: string): RawDaySource 
   };
   return {
     async feed(day, inWindow, acc, counts, rejects) {
-      // Sentiment before events: a reply must find its score already waiting (see compute.ts).
+      // Sentiment before events: a reply must find its score already waiting (domain/features/formulas.ts).
       if (inWindow) {
-        for (const f of rawFiles(raw, day, 'sentiment')) counts.sentiment += await readSentimentInto(lake, f, day, acc, rejects, open(f));
+        for (const f of rawFiles(raw, day, 'sentiment')) counts.sentiment += await readSentimentInto(open(f), f, day, acc, rejects);
       }
       // Events through the byte-level reader (same records, same rejects), parsed ahead.
-      for (const path of rawFiles(raw, day, 'events')) counts.events += await (events ??= openEventsReader(lake, eventsPlan)).readInto({ path, day }, acc, rejects);
-      for (const f of rawFiles(raw, day, 'crm')) counts.crm += await readCrmInto(lake, f, day, acc, rejects, open(f));
+      for (const path of rawFiles(raw, day, 'events'))
+        counts.events += await (events ??= openEventsReader(lake, eventsPlan)).readInto({ path, day }, acc, rejects);
+      for (const f of rawFiles(raw, day, 'crm')) counts.crm += await readCrmInto(open(f), f, day, acc, rejects);
     },
     close: async () => events?.close(),
   };
@@ -212,7 +214,7 @@ function cachingSource(lake: Lake, raw: RawIndex): RawDaySource & { forget(befor
 }
 
 /** Features as of `date`; skipped (nothing written) while raw data for the day before is incomplete. */
-export async function ingestDate(lake: Lake, date: string, opts: IngestOptions = {}, index?: RawIndex): Promise<IngestResult> {
+export async function ingestDate(lake: Lake, date: string, opts: IngestOptions = { log: silentLog }, index?: RawIndex): Promise<IngestResult> {
   dayStartMs(date);
   const raw = index ?? (await indexRaw(lake));
   const source = streamingSource(lake, raw, date);
@@ -225,7 +227,7 @@ export async function ingestDate(lake: Lake, date: string, opts: IngestOptions =
 
 async function ingestFrom(lake: Lake, date: string, opts: IngestOptions, raw: RawIndex, source: RawDaySource): Promise<IngestResult> {
   const needed = addDays(date, -1);
-  const log = opts.log ?? (() => {});
+  const log = (m: string): void => opts.log.info(m);
   if (raw.newestComplete === null || raw.newestComplete < needed) {
     const reason = `raw data is complete only up to ${raw.newestComplete ?? '(no raw data)'}; features as of ${date} need ${needed}`;
     log(`ingest ${date}: skipped, ${reason}`);
@@ -262,7 +264,7 @@ async function ingestFrom(lake: Lake, date: string, opts: IngestOptions, raw: Ra
   );
   const path = partitionPath('features', date);
   log(`ingest ${date}: ${result.rows.length} contacts → ${path} (${counts.events} events read, ${rejects.total} raw records quarantined)`);
-  for (const c of report.checks) if (!c.ok) log(`ingest ${date}: warning, ${c.name}: ${c.examples.join('; ')}`);
+  for (const c of report.checks) if (!c.ok) opts.log.warn(`ingest ${date}: warning, ${c.name}: ${c.examples.join('; ')}`);
   return { date, status: 'written', path, rows: result.rows.length, eventsRead: counts.events, rawRejected: rejects.total, quarantined, report };
 }
 
@@ -271,7 +273,7 @@ async function ingestFrom(lake: Lake, date: string, opts: IngestOptions, raw: Ra
  * raw listing is read once and every raw file parsed once (cachingSource); each date then replays the
  * parsed records of its own window.
  */
-export async function ingestRange(lake: Lake, from: string, to: string, opts: IngestOptions = {}): Promise<IngestResult[]> {
+export async function ingestRange(lake: Lake, from: string, to: string, opts: IngestOptions = { log: silentLog }): Promise<IngestResult[]> {
   const dates = dayRange(from, to);
   const index = await indexRaw(lake);
   if (dates.length === 1) return [await ingestDate(lake, from, opts, index)];

@@ -1,26 +1,26 @@
+import type { Log } from '../ports/log';
 import type { Lake } from '../ports/lake';
-import { isPositiveReaction } from '../fast/featureAccumulator';
+import { isPositiveReaction } from '../domain/features/formulas';
 import { addDays, DAY_MS, dayRange, dayStartMs, isoSeconds } from '../domain/calendar';
 import { csvLine } from '../domain/csv';
 import {
-  indexRaw,
   parseEvent,
   parseSentiment,
   rawFiles,
-  readRawFile,
   RejectLog,
   type DayContext,
   type RawEvent,
   type RawIndex,
   type RawSentiment,
   type Rejected,
-  writeQuarantine,
 } from '../domain/raw';
-import { partitionPath, writePartition } from './partitions';
+import { indexRaw, readRawFile, writeQuarantine } from './rawFiles';
+import { partitionPath } from '../domain/lakeLayout';
+import { writePartition } from './partitions';
 import { LABEL_COLUMNS, type ValidationReport } from '../domain/quality';
 
 /**
- * Label collection, the feedback loop (ARCHITECTURE.md section 4): a send at t gets label 1 when the
+ * Label collection, the feedback loop (docs/architecture.md, "Features and labels"): a send at t gets label 1 when the
  * contact clicks, or replies with sentiment ≥ 0 (or not scored), within (t, t + window] and does not opt
  * out in that window. A day is labelled only once the window of its last possible send has passed,
  * measured against the newest complete day of raw data, never the wall clock; a label therefore reads
@@ -30,7 +30,7 @@ import { LABEL_COLUMNS, type ValidationReport } from '../domain/quality';
 export interface LabelOptions {
   windowDays: number;
   maxRowCountChange?: number;
-  log?: (message: string) => void;
+  log: Log;
 }
 
 export interface LabelResult {
@@ -76,7 +76,12 @@ export class RawDayCache {
     private readonly raw: RawIndex,
   ) {}
 
-  private async load<T>(map: Map<string, ParsedFile<T>>, day: string, kind: 'events' | 'sentiment', parse: (line: string, ctx: DayContext) => T): Promise<ParsedFile<T>> {
+  private async load<T>(
+    map: Map<string, ParsedFile<T>>,
+    day: string,
+    kind: 'events' | 'sentiment',
+    parse: (line: string, ctx: DayContext) => T,
+  ): Promise<ParsedFile<T>> {
     let p = map.get(day);
     if (!p) {
       const q: ParsedFile<T> = { records: [], rejected: [] };
@@ -88,7 +93,12 @@ export class RawDayCache {
     return p;
   }
 
-  async forEach<K extends 'events' | 'sentiment'>(kind: K, day: string, onRecord: (r: K extends 'events' ? RawEvent : RawSentiment) => void, rejects: RejectLog | null): Promise<void> {
+  async forEach<K extends 'events' | 'sentiment'>(
+    kind: K,
+    day: string,
+    onRecord: (r: K extends 'events' ? RawEvent : RawSentiment) => void,
+    rejects: RejectLog | null,
+  ): Promise<void> {
     const p = kind === 'events' ? await this.load(this.events, day, 'events', parseEvent) : await this.load(this.sentiment, day, 'sentiment', parseSentiment);
     if (rejects) for (const r of p.rejected) rejects.add(r);
     for (const r of p.records) onRecord(r as K extends 'events' ? RawEvent : RawSentiment);
@@ -103,7 +113,7 @@ export class RawDayCache {
 export async function collectLabelsForDate(lake: Lake, date: string, opts: LabelOptions, index?: RawIndex, cache?: RawDayCache): Promise<LabelResult> {
   dayStartMs(date);
   const w = opts.windowDays;
-  const log = opts.log ?? (() => {});
+  const log = (m: string): void => opts.log.info(m);
   const raw = index ?? (await indexRaw(lake));
   const skip = (reason: string): LabelResult => {
     log(`labels ${date}: skipped, ${reason}`);
@@ -122,11 +132,16 @@ export async function collectLabelsForDate(lake: Lake, date: string, opts: Label
   // Pass 1: the day's sends (a reaction may come before its send in file order, so sends are read first).
   const sends = new Map<string, PendingSend>();
   let duplicateSends = 0;
-  await source.forEach('events', date, (e) => {
-    if (e.type !== 'send') return;
-    if (sends.has(e.send_id)) duplicateSends++;
-    else sends.set(e.send_id, { event: e, clicked: false, replies: [] });
-  }, null);
+  await source.forEach(
+    'events',
+    date,
+    (e) => {
+      if (e.type !== 'send') return;
+      if (sends.has(e.send_id)) duplicateSends++;
+      else sends.set(e.send_id, { event: e, clicked: false, replies: [] });
+    },
+    null,
+  );
   const contacts = new Set<string>();
   for (const s of sends.values()) contacts.add(s.event.contact_id);
 
@@ -134,7 +149,10 @@ export async function collectLabelsForDate(lake: Lake, date: string, opts: Label
   const optOuts = new Map<string, number[]>();
   const replyOwner = new Map<string, PendingSend>();
   for (const day of days) {
-    await source.forEach('events', day, (e) => {
+    await source.forEach(
+      'events',
+      day,
+      (e) => {
         if (e.type === 'send') return;
         if (e.type === 'opt_out') {
           if (!contacts.has(e.contact_id)) return;
@@ -150,19 +168,28 @@ export async function collectLabelsForDate(lake: Lake, date: string, opts: Label
           s.replies.push(e.event_id);
           replyOwner.set(e.event_id, s);
         }
-      }, rejects);
+      },
+      rejects,
+    );
   }
   // Pass 3: sentiment of those replies, as known by the end of the window (latest score wins).
   const sentiment = new Map<string, { ts: number; value: number }>();
   for (const day of days) {
-    await source.forEach('sentiment', day, (r) => {
-      if (!replyOwner.has(r.reply_event_id)) return;
-      const known = sentiment.get(r.reply_event_id);
-      if (!known || r.ts >= known.ts) sentiment.set(r.reply_event_id, { ts: r.ts, value: r.sentiment });
-    }, rejects);
+    await source.forEach(
+      'sentiment',
+      day,
+      (r) => {
+        if (!replyOwner.has(r.reply_event_id)) return;
+        const known = sentiment.get(r.reply_event_id);
+        if (!known || r.ts >= known.ts) sentiment.set(r.reply_event_id, { ts: r.ts, value: r.sentiment });
+      },
+      rejects,
+    );
   }
 
-  const ordered = [...sends.values()].sort((a, b) => a.event.ts - b.event.ts || (a.event.send_id < b.event.send_id ? -1 : a.event.send_id > b.event.send_id ? 1 : 0));
+  const ordered = [...sends.values()].sort(
+    (a, b) => a.event.ts - b.event.ts || (a.event.send_id < b.event.send_id ? -1 : a.event.send_id > b.event.send_id ? 1 : 0),
+  );
   const parts = [csvLine([...LABEL_COLUMNS])];
   let positives = 0;
   for (const s of ordered) {

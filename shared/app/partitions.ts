@@ -1,16 +1,28 @@
 import { createHash } from 'node:crypto';
-import * as posix from 'node:path/posix';
-import type { Lake } from '../ports/lake';
-import { datePath } from '../ports/lake';
+import { addDays } from '../domain/calendar';
+import { parseCsv } from '../domain/csv';
 import { N_FEATURES } from '../domain/features/schema';
 import { featureColumns } from '../domain/features/values';
-import { addDays, isDay } from '../domain/calendar';
-import { parseCsv } from '../domain/csv';
-import { DataQualityError, type PartitionKind, type ValidationReport, validateFeatures, validateFeaturesPartition, validateLabels } from '../domain/quality';
+import {
+  baseName,
+  featuresPartitionDate,
+  folderOf,
+  isDataFile,
+  partitionFolder,
+  partitionPath,
+  partitionRoot,
+  rejectedReportPath,
+  reportPath,
+  SUCCESS_MARKER,
+  successMarkerPath,
+  type PartitionKind,
+} from '../domain/lakeLayout';
+import { DataQualityError, type ValidationReport, validateFeatures, validateFeaturesPartition, validateLabels } from '../domain/quality';
+import type { Lake } from '../ports/lake';
 
 /**
- * Where feature and label partitions live, and the only way they are written and read: through the
- * data-quality gate, with the validation report beside the partition.
+ * The only way feature and label partitions are written and read: through the data-quality gate,
+ * with the validation report beside the partition (where they live: domain/lakeLayout.ts).
  *
  * A features partition is the folder processed/features/yyyy/mm/dd/: every `*.csv` in it, together
  * the complete eligible population of that date, complete once its `_SUCCESS` marker is there (the
@@ -18,37 +30,20 @@ import { DataQualityError, type PartitionKind, type ValidationReport, validateFe
  * the drift check, the training-set builder and the timers all read partitions through this module.
  */
 
-/** The file the product's own ingest and label collection write into a partition. */
-export const PARTITION_FILE = 'part-0.csv';
-export const REPORT_FILE = '_validation.json';
-export const SUCCESS_MARKER = '_SUCCESS';
-
-const ROOT: Record<PartitionKind, string> = { features: 'processed/features', labels: 'labels' };
-
-export function partitionRoot(kind: PartitionKind): string {
-  return ROOT[kind];
+function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
-export function partitionFolder(kind: PartitionKind, date: string): string {
-  return `${ROOT[kind]}/${datePath(date)}`;
-}
-
-export function partitionPath(kind: PartitionKind, date: string): string {
-  return `${partitionFolder(kind, date)}/${PARTITION_FILE}`;
-}
-
-export function reportPath(kind: PartitionKind, date: string): string {
-  return `${partitionFolder(kind, date)}/${REPORT_FILE}`;
-}
-
-/** A rejected partition's report goes here, so the failure is on record while the lake keeps the old partition. */
-export function rejectedReportPath(kind: PartitionKind, date: string): string {
-  return `quarantine/${partitionFolder(kind, date)}/${REPORT_FILE}`;
-}
-
-function validate(kind: PartitionKind, text: string, date: string, previousRows: number | null, maxRowCountChange?: number, parsed?: string[][]): ValidationReport {
+function validate(
+  kind: PartitionKind,
+  text: string,
+  date: string,
+  previousRows: number | null,
+  maxRowCountChange?: number,
+  parsed?: string[][],
+): ValidationReport {
   const path = partitionPath(kind, date);
-  const opts = { previousRows, maxRowCountChange };
+  const opts = { previousRows, maxRowCountChange, contentHash: sha256(text) };
   return kind === 'features' ? validateFeatures(text, date, path, opts, parsed) : validateLabels(text, date, path, opts);
 }
 
@@ -94,7 +89,7 @@ export async function writePartition(
   await lake.write(partitionPath(kind, date), csv);
   // A features partition is complete once its marker is there; the marker goes last (and again on a
   // rewrite, so the blob trigger sees the new content complete).
-  if (kind === 'features') await lake.write(`${partitionFolder(kind, date)}/${SUCCESS_MARKER}`, '');
+  if (kind === 'features') await lake.write(successMarkerPath(partitionFolder(kind, date)), '');
   return report;
 }
 
@@ -110,23 +105,6 @@ export async function readPartition(lake: Lake, kind: 'labels', date: string): P
   if (!(await lake.exists(path))) return null;
   const text = (await lake.read(path)).toString('utf8');
   return { path, text, report: validate(kind, text, date, null) };
-}
-
-// ------------------------------------------------------------------------- features partitions --
-
-const FEATURES_DATE = /^processed\/features\/(\d{4})\/(\d{2})\/(\d{2})(?:\/([^/]*))?$/;
-
-/** The date of a features partition from its folder or any path in it; undefined for anything else. */
-export function featuresPartitionDate(path: string): string | undefined {
-  const m = FEATURES_DATE.exec(path.replace(/^\/+/, '').replace(/\/+$/, ''));
-  if (!m) return undefined;
-  const date = `${m[1]}-${m[2]}-${m[3]}`;
-  return isDay(date) ? date : undefined;
-}
-
-/** A data file of a partition: `*.csv`, not hidden (`_…` or `.…`, e.g. a writer's temporary file). */
-export function isDataFile(name: string): boolean {
-  return name.endsWith('.csv') && !name.startsWith('_') && !name.startsWith('.');
 }
 
 export interface FeaturesPartition {
@@ -145,14 +123,14 @@ export interface FeaturesPartition {
 export async function listFeaturesPartition(lake: Lake, date: string): Promise<FeaturesPartition> {
   const folder = partitionFolder('features', date);
   // Files directly in the folder only: a sub-folder is some other writer's business.
-  const entries = (await lake.list(folder)).filter((e) => posix.dirname(e.path) === folder);
-  const data = entries.filter((e) => isDataFile(posix.basename(e.path))).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const entries = (await lake.list(folder)).filter((e) => folderOf(e.path) === folder);
+  const data = entries.filter((e) => isDataFile(baseName(e.path))).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     date,
     folder,
     files: data.map((e) => e.path),
     sizes: data.map((e) => e.size),
-    complete: entries.some((e) => posix.basename(e.path) === SUCCESS_MARKER),
+    complete: entries.some((e) => baseName(e.path) === SUCCESS_MARKER),
   };
 }
 
@@ -160,8 +138,8 @@ export async function listFeaturesPartition(lake: Lake, date: string): Promise<F
 export async function completeFeaturesDates(lake: Lake, onOrBefore?: string): Promise<string[]> {
   const dates = new Set<string>();
   for (const e of await lake.list(partitionRoot('features'))) {
-    if (posix.basename(e.path) !== SUCCESS_MARKER) continue;
-    const d = featuresPartitionDate(posix.dirname(e.path));
+    if (baseName(e.path) !== SUCCESS_MARKER) continue;
+    const d = featuresPartitionDate(folderOf(e.path));
     if (d !== undefined && (onOrBefore === undefined || d <= onOrBefore)) dates.add(d);
   }
   return [...dates].sort().reverse();
@@ -176,7 +154,7 @@ export async function partitionHash(lake: Lake, files: string[]): Promise<string
   for (const f of files) {
     const h = createHash('sha256');
     for await (const chunk of lake.scan(f)) h.update(chunk);
-    all.update(`${posix.basename(f)}\t${h.digest('hex')}\n`);
+    all.update(`${baseName(f)}\t${h.digest('hex')}\n`);
   }
   return all.digest('hex');
 }
@@ -199,7 +177,10 @@ export async function readFeaturesPartition(lake: Lake, date: string): Promise<R
   const partition = await listFeaturesPartition(lake, date);
   if (!partition.complete) return null;
   const texts = await Promise.all(partition.files.map(async (path) => ({ path, text: (await lake.read(path)).toString('utf8') })));
-  const contentHash = hashTexts(partition.files, texts.map((t) => t.text));
+  const contentHash = hashTexts(
+    partition.files,
+    texts.map((t) => t.text),
+  );
   const report = validateFeaturesPartition(texts, date, partition.folder, contentHash);
   const contactIds: string[] = [];
   const values: number[] = [];
@@ -220,6 +201,6 @@ export async function readFeaturesPartition(lake: Lake, date: string): Promise<R
 /** partitionHash of texts already read (the same bytes, the same hash). */
 function hashTexts(files: string[], texts: string[]): string {
   const all = createHash('sha256');
-  files.forEach((f, i) => all.update(`${posix.basename(f)}\t${createHash('sha256').update(texts[i]!).digest('hex')}\n`));
+  files.forEach((f, i) => all.update(`${baseName(f)}\t${sha256(texts[i]!)}\n`));
   return all.digest('hex');
 }

@@ -1,3 +1,4 @@
+import type { Log } from '../ports/log';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { N_FEATURES } from '../domain/features/schema';
@@ -10,23 +11,15 @@ import type { Telemetry } from '../ports/telemetry';
 import type { Warehouse } from '../ports/warehouse';
 import { renderReport } from '../report/report';
 import { codeVersion } from './codeVersion';
-import {
-  approvalGate,
-  dataQualityGate,
-  dataSufficiencyGate,
-  learnsSomethingGate,
-  safetyGate,
-  type GateOutcome,
-  type GateThresholds,
-} from '../domain/gates';
+import { approvalGate, dataQualityGate, dataSufficiencyGate, learnsSomethingGate, safetyGate, type GateOutcome, type GateThresholds } from '../domain/gates';
 import { featurePopulation } from './population';
 import { buildTrainingSet, type TrainingSet } from './trainingSet';
 import { weightsCsv } from '../domain/model/outputs';
-import { deployVersion, registerVersion, type RegisterInput } from './versions';
+import { deployVersion, registerVersion } from './versions';
 
 /**
  * The one retrain step behind the weekly timer, the drift alert, POST /api/retrain and
- * `leadscore retrain` (ARCHITECTURE.md sections 1, 5, 6): build the training set from the lake,
+ * `leadscore retrain` (docs/architecture.md, "Entry points" / "Training recipe" / "Gates"): build the training set from the lake,
  * train, apply every gate, register the version, deploy it when allowed, and record the run.
  */
 export type RetrainTrigger = 'schedule' | 'alert' | 'drift' | 'performance' | 'manual';
@@ -55,7 +48,7 @@ export interface RetrainDeps {
   settings: RetrainSettings;
   /** Contacts per part of the lake export rewritten after a deploy (default 100,000). */
   exportChunkRows?: number;
-  log?: (message: string) => void;
+  log: Log;
   now?: () => Date;
 }
 
@@ -109,7 +102,7 @@ export async function retrain(deps: RetrainDeps, request: RetrainRequest): Promi
   const started = now();
   const id = request.runId ?? randomUUID();
   const asOf = request.asOf ?? isoDate(started);
-  const log = deps.log ?? (() => undefined);
+  const log = (m: string): void => deps.log.info(m);
   const details: RetrainDetails = {
     outcome: 'error',
     requestedBy: request.requestedBy ?? null,
@@ -172,7 +165,11 @@ export async function retrain(deps: RetrainDeps, request: RetrainRequest): Promi
   }
   if (!held) {
     const holder = await deps.ledger.lockHolder(LOCK);
-    return finish('suppressed', 'suppressed', `another retrain is running (single flight; lock held by ${holder?.owner ?? 'another instance'} until ${holder?.expiresAt ?? '?'})`);
+    return finish(
+      'suppressed',
+      'suppressed',
+      `another retrain is running (single flight; lock held by ${holder?.owner ?? 'another instance'} until ${holder?.expiresAt ?? '?'})`,
+    );
   }
   try {
     await abandonOrphans(deps, id, now().toISOString(), log);
@@ -236,7 +233,9 @@ async function retrainLocked(
   const set = await buildTrainingSet(deps.lake, { asOf: details.asOf, trainDays: settings.trainDays, validDays: settings.validDays });
   details.window = set.window;
   details.partitions = set.partitions.map((p) => ({ path: p.path, contentHash: p.contentHash, rows: p.rows }));
-  log(`training set: ${set.train.n} training rows ${set.window.trainFrom}..${set.window.trainTo}, ${set.valid.n} validation rows ${set.window.validFrom}..${set.window.validTo}`);
+  log(
+    `training set: ${set.train.n} training rows ${set.window.trainFrom}..${set.window.trainTo}, ${set.valid.n} validation rows ${set.window.validFrom}..${set.window.validTo}`,
+  );
 
   const gateFailed = (g: GateOutcome): void => {
     deps.telemetry.trackEvent('GateFailed', { runId: run.id, gate: g.name, detail: g.detail, trigger: request.trigger });
@@ -252,7 +251,7 @@ async function retrainLocked(
   const population = await featurePopulation(deps.lake, set.window.trainFrom, set.window.trainTo);
   let result: TrainResult;
   try {
-    result = trainModel(set.train, set.valid, { C: settings.C, brierThreshold: settings.brierThreshold, ...(population ? { psiRows: population } : {}) });
+    result = await trainModel(set.train, set.valid, { C: settings.C, brierThreshold: settings.brierThreshold, ...(population ? { psiRows: population } : {}) });
   } catch (err) {
     // A fit that did not converge is no model: the run fails and no version is registered (not even
     // as rejected), so there is nothing that `deploy` or a rollback could ever activate.
@@ -271,7 +270,7 @@ async function retrainLocked(
 
   const registered = await registerVersion(deps, {
     artifact: result.artifact,
-    metrics: { ...result.metrics } as RegisterInput['metrics'],
+    metrics: { ...result.metrics },
     weightsCsv: (v) => weightsCsv(result.artifact, v),
     trigger: request.trigger,
     window: { start: set.window.trainFrom, end: set.window.validTo },
@@ -321,7 +320,11 @@ async function retrainLocked(
 
   if (rejected.length) {
     rejected.forEach(gateFailed);
-    return finish('failed', 'rejected', `v${registered.version} rejected: gate ${rejected.map((g) => g.name).join(', ')} failed: ${rejected.map((g) => g.detail).join('; ')}`);
+    return finish(
+      'failed',
+      'rejected',
+      `v${registered.version} rejected: gate ${rejected.map((g) => g.name).join(', ')} failed: ${rejected.map((g) => g.detail).join('; ')}`,
+    );
   }
   if (!settings.autoDeploy) return finish('succeeded', 'staged', `v${registered.version} staged for approval`);
 

@@ -1,16 +1,15 @@
 import * as path from 'node:path';
-import * as posix from 'node:path/posix';
-import { FEATURES, N_FEATURES } from '../domain/features/schema';
-import { datePath, type Lake } from '../ports/lake';
-import { LocalLake } from '../adapters/lake/local';
-import { RequestChannel, type RequestHandler } from '../fast/channel';
-import type { FeatureRows, ServedState, ServingModel, Warehouse } from '../ports/warehouse';
-import { BANDS, scoreRows, TOP_FACTORS } from '../domain/serving';
+import { N_FEATURES } from '../domain/features/schema';
+import { baseName, scoresFolder, successMarkerPath } from '../domain/lakeLayout';
+import { Channel, WORKER_LIMITS } from '../fast/channel';
 import { isShared } from '../fast/featureRows';
+import { exportHandler, type ExportAnswer, type ExportRequest } from '../fast/scoresCsv';
+import type { Lake } from '../ports/lake';
+import type { FeatureRows, ServedState, ServingModel, Warehouse } from '../ports/warehouse';
 
 /**
  * The lake copy of the served scores: scores/yyyy/mm/dd/ for the served population's date, written by
- * the product only. Its `_SUCCESS` manifest names the version and the population that produced it
+ * the product only. Its `_SUCCESS` manifest (SUCCESS_MARKER) names the version and the population that produced it
  * and lists its part files; readers read what the manifest lists.
  *
  * Never stale or partial: parts are written under temporary names (`_tmp-…`, hidden by the Hadoop
@@ -18,16 +17,9 @@ import { isShared } from '../fast/featureRows';
  * still the one exported — renamed into place, the manifest written, every other file of the folder
  * removed. An export that finds the served state changed publishes nothing and removes its parts (the
  * change that moved it on writes its own export). The rows are scored by the TypeScript twin of the
- * lead_scores view (scoreRows; the tests hold the two equal), from the rows just loaded or read back
- * from SQL after a version change.
+ * lead_scores view (scoreRows, formatted by fast/scoresCsv.ts; the tests hold the two equal), from the
+ * rows just loaded or read back from SQL after a version change.
  */
-
-export const SCORES_HEADER = 'contact_id,as_of,model_version,lead_score,probability,score_100,band,top_factor_1,top_factor_2,top_factor_3\n';
-export const MANIFEST = '_SUCCESS';
-
-export function scoresFolder(asOf: string): string {
-  return `scores/${datePath(asOf)}`;
-}
 
 export interface ExportManifest {
   model_version: number;
@@ -52,116 +44,10 @@ interface Subject {
 
 function sameSubject(s: Subject, populationHash: string, state: ServedState): string | null {
   if (!state.population) return 'no population is served any more';
-  if (state.population.contentHash !== populationHash) return `the served population is now ${state.population.path} (${state.population.contentHash.slice(0, 8)})`;
+  if (state.population.contentHash !== populationHash)
+    return `the served population is now ${state.population.path} (${state.population.contentHash.slice(0, 8)})`;
   if (state.activeVersion !== s.model.version) return `the active version is now ${state.activeVersion === null ? 'none' : `v${state.activeVersion}`}`;
   return null;
-}
-
-/**
- * The scores CSV of a part, formatted row by row into one reused buffer: a row costs two number texts
- * (the shortest round-trip form of lead_score and probability) and no other string.
- */
-export class ScoresFormatter {
-  private out = Buffer.allocUnsafe(1 << 20);
-  private o = 0;
-  private z = new Float64Array(0);
-  private p = new Float64Array(0);
-  private s100 = new Uint8Array(0);
-  private band = new Uint8Array(0);
-  private top = new Int8Array(0);
-  private readonly mid: Buffer;
-
-  constructor(
-    private readonly model: ServingModel,
-    asOf: string,
-  ) {
-    this.mid = Buffer.from(`,${asOf},${model.version},`, 'latin1');
-  }
-
-  /** Scores `rows` with the model and appends their lines to the part. */
-  append(rows: FeatureRows): void {
-    if (this.z.length < rows.n) {
-      this.z = new Float64Array(rows.n);
-      this.p = new Float64Array(rows.n);
-      this.s100 = new Uint8Array(rows.n);
-      this.band = new Uint8Array(rows.n);
-      this.top = new Int8Array(rows.n * TOP_FACTORS);
-    }
-    scoreRows(this.model, rows.x, rows.n, { leadScore: this.z, probability: this.p, score100: this.s100, band: this.band, top: this.top });
-    let out = this.out;
-    let o = this.o === 0 ? out.write(SCORES_HEADER, 0, 'latin1') : this.o;
-    const mid = this.mid;
-    for (let i = 0; i < rows.n; i++) {
-      const a = i === 0 ? 0 : rows.idEnds[i - 1]!;
-      const b = rows.idEnds[i]!;
-      const z = String(this.z[i]);
-      const p = String(this.p[i]);
-      const t = i * TOP_FACTORS;
-      // At most: the id quoted with every byte doubled, the constants, two numbers, the factor names.
-      const need = 2 * (b - a) + 3 + mid.length + z.length + p.length + 64 + 3 * MAX_NAME;
-      if (o + need > out.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, o + need));
-        out.copy(bigger, 0, 0, o);
-        out = this.out = bigger;
-      }
-      o = writeId(out, o, rows.ids, a, b);
-      o += mid.copy(out, o);
-      o += out.write(z, o, 'latin1');
-      out[o++] = 44;
-      o += out.write(p, o, 'latin1');
-      out[o++] = 44;
-      o += out.write(String(this.s100[i]), o, 'latin1');
-      o += TAIL[this.band[i]!]!.copy(out, o);
-      o += NAME[this.top[t]!]!.copy(out, o);
-      o += NAME[this.top[t + 1]!]!.copy(out, o);
-      o += NAME[this.top[t + 2]!]!.copy(out, o);
-      out[o - 1] = 10;
-    }
-    this.o = o;
-  }
-
-  /** The part's bytes (valid until the next append); the next append begins a new part. */
-  take(): Uint8Array {
-    const end = this.o === 0 ? this.out.write(SCORES_HEADER, 0, 'latin1') : this.o;
-    this.o = 0;
-    return this.out.subarray(0, end);
-  }
-}
-
-/** What the export thread is asked (scoresExportThread.ts), or the same handler in this thread. */
-export type ExportRequest =
-  | { op: 'start'; model: ServingModel; asOf: string; root: string | null }
-  | ({ op: 'rows' } & FeatureRows)
-  /** Ends the part: written to root/path (a local lake folder), or answered as bytes to write. */
-  | { op: 'part'; path: string };
-
-export interface ExportAnswer {
-  bytes: Uint8Array | null;
-}
-
-/** The export thread's work: format parts; write them where the lake is a local folder, else hand them back. */
-export function exportHandler(): RequestHandler<ExportRequest, ExportAnswer> {
-  let formatter: ScoresFormatter | undefined;
-  let lake: LocalLake | null = null;
-  return async (req) => {
-    if (req.op === 'start') {
-      formatter = new ScoresFormatter(req.model, req.asOf);
-      lake = req.root === null ? null : new LocalLake(req.root);
-      return { value: { bytes: null } };
-    }
-    if (!formatter) throw new Error('export: rows before start');
-    if (req.op === 'rows') {
-      formatter.append(req);
-      return { value: { bytes: null } };
-    }
-    const bytes = formatter.take();
-    if (lake) {
-      await lake.write(req.path, bytes);
-      return { value: { bytes: null } };
-    }
-    const copy = new Uint8Array(bytes);
-    return { value: { bytes: copy }, transfer: [copy.buffer] };
-  };
 }
 
 /** Rows per message to the export thread (each message a copy the thread may keep). */
@@ -173,7 +59,7 @@ export class ScoresExport {
   private readonly token: string;
   private readonly temps: string[] = [];
   private readonly writes: Promise<void>[] = [];
-  private readonly channel: RequestChannel<ExportRequest, ExportAnswer>;
+  private readonly channel: Channel<ExportRequest, ExportAnswer>;
   private inPart = 0;
   private contacts = 0;
   private finished = false;
@@ -190,8 +76,12 @@ export class ScoresExport {
     // Scoring and formatting a part costs about as much as reading it: on a thread of its own it
     // overlaps the reading (this thread) and the load (the warehouse's thread). From a local lake
     // folder that thread writes the parts itself; otherwise it hands them back to be written here.
-    this.channel = RequestChannel.open(path.join(__dirname, '..', 'fast', 'scoresExportThread.js'), exportHandler(), 4, threaded);
-    void this.channel.send({ op: 'start', model: subject.model, asOf: subject.asOf, root: this.channel.threaded ? (lake.localRoot ?? null) : null });
+    this.channel = Channel.open(path.join(__dirname, '..', 'fast', 'scoresExportThread.js'), exportHandler, {
+      maxInFlight: 4,
+      threaded,
+      resourceLimits: WORKER_LIMITS,
+    });
+    void this.channel.send({ op: 'start', model: subject.model, asOf: subject.asOf });
   }
 
   /**
@@ -210,12 +100,13 @@ export class ScoresExport {
   private async addNow(rows: FeatureRows): Promise<void> {
     const shared = isShared(rows);
     const taken: Promise<unknown>[] = [];
-    for (let from = 0; from < rows.n; ) {
+    for (let from = 0; from < rows.n;) {
       const to = Math.min(rows.n, from + MESSAGE_ROWS, from + (this.partRows - this.inPart));
       const base = from === 0 ? 0 : rows.idEnds[from - 1]!;
       let msg: FeatureRows;
       let transfer: ArrayBuffer[] = [];
-      if (shared && from === 0 && to === rows.n) msg = rows; // read in place by the thread
+      if (shared && from === 0 && to === rows.n)
+        msg = rows; // read in place by the thread
       else {
         // Copies handed over by transfer.
         const idEnds = new Uint32Array(to - from);
@@ -237,7 +128,8 @@ export class ScoresExport {
     const part = `${this.folder}/_tmp-${this.runId}-part-${String(this.temps.length).padStart(4, '0')}.csv`;
     this.temps.push(part);
     this.inPart = 0;
-    const { answer } = await this.channel.send({ op: 'part', path: part });
+    const local = this.channel.threaded && this.lake.localFile ? await this.lake.localFile(part, 'write') : null;
+    const { answer } = await this.channel.send({ op: 'part', local });
     const written = answer.then(async (a) => {
       if (a.bytes) await this.lake.write(part, a.bytes);
     });
@@ -285,11 +177,11 @@ export class ScoresExport {
           as_of: this.subject.asOf,
           population_hash: populationHash,
           contacts: this.contacts,
-          files: files.map((f) => posix.basename(f)),
+          files: files.map((f) => baseName(f)),
           written_at: now().toISOString(),
         };
-        await this.lake.write(`${this.folder}/${MANIFEST}`, `${JSON.stringify(manifest, null, 2)}\n`);
-        const keep = new Set([...files, `${this.folder}/${MANIFEST}`]);
+        await this.lake.write(successMarkerPath(this.folder), `${JSON.stringify(manifest, null, 2)}\n`);
+        const keep = new Set([...files, successMarkerPath(this.folder)]);
         for (const e of await this.lake.list(this.folder)) if (!keep.has(e.path)) await this.lake.delete(e.path);
         return { status: 'published', folder: this.folder, modelVersion: this.subject.model.version, files, contacts: this.contacts };
       });
@@ -305,31 +197,6 @@ export class ScoresExport {
     for (const t of this.temps) await this.lake.delete(t);
     this.temps.length = 0;
   }
-}
-
-/** `,<band>,` by band index, and `<feature>,` by feature index (the last comma becomes the line end). */
-const TAIL = BANDS.map((b) => Buffer.from(`,${b},`, 'latin1'));
-const NAME = FEATURES.map((f) => Buffer.from(`${f},`, 'latin1'));
-const MAX_NAME = Math.max(...NAME.map((n) => n.length));
-
-/** Writes contact id bytes ids[a, b) at out[o], quoted (RFC 4180) when they hold a comma, quote or line break. */
-function writeId(out: Buffer, o: number, ids: Uint8Array, a: number, b: number): number {
-  let plain = true;
-  for (let i = a; i < b; i++) {
-    const c = ids[i]!;
-    if (c === 44 || c === 34 || c === 10 || c === 13) plain = false;
-  }
-  if (plain) {
-    out.set(ids.subarray(a, b), o);
-    return o + (b - a);
-  }
-  out[o++] = 34;
-  for (let i = a; i < b; i++) {
-    if (ids[i] === 34) out[o++] = 34;
-    out[o++] = ids[i]!;
-  }
-  out[o++] = 34;
-  return o;
 }
 
 /** An export of the population of `asOf` scored by `model`, in parts of `partRows` (its content hash is given at publish). */
@@ -375,7 +242,7 @@ export async function exportServedScores(deps: ExportDeps): Promise<ExportResult
 
 /** The manifest of the export of `asOf`, or null when there is none. */
 export async function readManifest(lake: Lake, asOf: string): Promise<ExportManifest | null> {
-  const file = `${scoresFolder(asOf)}/${MANIFEST}`;
+  const file = successMarkerPath(scoresFolder(asOf));
   if (!(await lake.exists(file))) return null;
   return JSON.parse((await lake.read(file)).toString('utf8')) as ExportManifest;
 }

@@ -1,14 +1,17 @@
-import { createHash, type Hash, randomUUID } from 'node:crypto';
-import * as posix from 'node:path/posix';
-import { N_FEATURES } from '../domain/features/schema';
+import type { Log } from '../ports/log';
+import { createHash, randomUUID } from 'node:crypto';
 import { clip } from '../domain/features/values';
+import { baseName, featuresPartitionDate, scoringQuarantinePath, SUCCESS_MARKER } from '../domain/lakeLayout';
+import { ByteLineSplitter, countLines } from '../fast/bytes';
+import { ContactIdSet } from '../fast/contactIdSet';
+import { FeatureFileReader } from '../fast/featureFile';
+import { RowRing } from '../fast/featureRows';
 import type { Lake } from '../ports/lake';
 import type { Telemetry } from '../ports/telemetry';
 import type { Ledger } from '../ports/ledger';
 import type { PopulationLoad, ServedPopulation, Warehouse } from '../ports/warehouse';
-import { ContactIdSet, FastRowReader, headerIndex, RowRing, splitCsvLine, validateRow } from '../fast/featureRows';
 import { csvField } from '../domain/csv';
-import { featuresPartitionDate, listFeaturesPartition, partitionHash, SUCCESS_MARKER } from './partitions';
+import { listFeaturesPartition, partitionHash } from './partitions';
 import { exportIsCurrent, exportServedScores, type ExportResult, type ScoresExport, startExport } from './scoresExport';
 
 /**
@@ -28,9 +31,7 @@ export interface ScoringDeps {
   lake: Lake;
   warehouse: Warehouse;
   ledger: Pick<Ledger, 'getPartition' | 'putPartition'>;
-  log?: (message: string) => void;
-  /** Raised when a partition is not served because too many rows are invalid. */
-  alert?: (name: string, properties: Record<string, unknown>) => void;
+  log: Log;
   /** PartitionScored / ScoringFailed events and the rows_scored / rows_rejected metrics. */
   telemetry?: Telemetry;
   /** Largest share of invalid rows that still gets served (default 0.01). */
@@ -74,42 +75,6 @@ export class PartitionPathError extends Error {
 /** Bad rows kept with their text for quarantine/; beyond this only the count is kept. */
 const MAX_QUARANTINE_ROWS = 100_000;
 
-export function quarantineFilePath(asOf: string): string {
-  return `quarantine/scoring/${asOf.replaceAll('-', '/')}/rejected-rows.csv`;
-}
-
-/**
- * A lake file as byte blocks that end at a line end: each yielded buffer holds whole lines only (the
- * last line of the file may lack its LF). Lines stay bytes, and a chunk is not copied: only a line cut
- * by a chunk boundary is joined, in a small buffer of its own.
- */
-async function* lineBlocks(lake: Lake, path: string, hash: Hash): AsyncIterable<Buffer> {
-  let carry: Buffer | undefined;
-  for await (const chunk of lake.scan(path)) {
-    hash.update(chunk);
-    let from = 0;
-    if (carry) {
-      const first = chunk.indexOf(10);
-      if (first === -1) {
-        carry = Buffer.concat([carry, chunk]);
-        continue;
-      }
-      yield Buffer.concat([carry, chunk.subarray(0, first + 1)]);
-      carry = undefined;
-      from = first + 1;
-    }
-    const last = chunk.lastIndexOf(10);
-    if (last < from) {
-      carry = Buffer.from(chunk.subarray(from));
-      continue;
-    }
-    // Copy the tail: a view would keep the whole read buffer alive.
-    if (last + 1 < chunk.length) carry = Buffer.from(chunk.subarray(last + 1));
-    yield chunk.subarray(from, last + 1);
-  }
-  if (carry && carry.length > 0) yield carry;
-}
-
 interface BadRow {
   file: string;
   line: number;
@@ -124,18 +89,6 @@ function quarantineCsv(bad: BadRow[], omitted: number): string {
   return ['file,line,contact_id,reason,row\n', ...rows, ...tail].join('');
 }
 
-/** Line ends in buf[from..]. */
-function countLines(buf: Buffer, from: number): number {
-  let n = 0;
-  for (let i = buf.indexOf(10, from); i !== -1; i = buf.indexOf(10, i + 1)) n++;
-  return n;
-}
-
-/** A line as kept in quarantine/: cut, so one strange line cannot make a huge file or message. */
-function lineText(block: Buffer, start: number, end: number): string {
-  return clip(block.toString('utf8', start, Math.min(end, start + 2000)), 1000);
-}
-
 export interface ScoreOptions {
   /** Serve a partition without its _SUCCESS marker, as it stands. */
   force?: boolean;
@@ -148,7 +101,7 @@ export interface ScoreOptions {
 export async function scorePartition(deps: ScoringDeps, path: string, options: ScoreOptions = {}): Promise<ScorePartitionResult> {
   const asOf = featuresPartitionDate(path);
   if (asOf === undefined) throw new PartitionPathError(path);
-  const log = deps.log ?? (() => undefined);
+  const log = (m: string): void => deps.log.info(m);
   const partition = await listFeaturesPartition(deps.lake, asOf);
   const folder = partition.folder;
   if (!partition.complete && !options.force) {
@@ -158,7 +111,7 @@ export async function scorePartition(deps: ScoringDeps, path: string, options: S
   }
   if (partition.files.length === 0) throw new Error(`${folder}: the partition has no data files (*.csv)`);
   const at = (): string => (deps.now?.() ?? new Date()).toISOString();
-  const files = partition.files.map((f, i) => ({ name: posix.basename(f), size: partition.sizes[i]! }));
+  const files = partition.files.map((f, i) => ({ name: baseName(f), size: partition.sizes[i]! }));
 
   // The same files (names and sizes) as the served population's are most likely a redelivery: hash
   // them first, so that one costs a read and not a load. Any other content is hashed as it is read.
@@ -180,7 +133,17 @@ export async function scorePartition(deps: ScoringDeps, path: string, options: S
     await load.rollback();
     log(`score ${folder}: older than the served population of ${served.asOf}; not served`);
     const contentHash = hashed ?? (await partitionHash(deps.lake, partition.files));
-    await deps.ledger.putPartition({ contentHash, path: folder, asOf, status: 'superseded', contacts: 0, rowsRejected: 0, modelVersion: null, at: at(), files });
+    await deps.ledger.putPartition({
+      contentHash,
+      path: folder,
+      asOf,
+      status: 'superseded',
+      contacts: 0,
+      rowsRejected: 0,
+      modelVersion: null,
+      at: at(),
+      files,
+    });
     return { status: 'superseded', path: folder, asOf, contentHash, servedAsOf: served.asOf };
   }
   return loadPopulation(deps, load, { folder, asOf, files: partition.files, sizes: files, expectedHash: hashed });
@@ -200,7 +163,7 @@ async function unchanged(deps: ScoringDeps, load: PopulationLoad, folder: string
     const e = await exportServedScores({ lake: deps.lake, warehouse: deps.warehouse, chunkRows: deps.chunkRows ?? 100_000, runId: randomUUID().slice(0, 8) });
     reason = `already served (same content, loaded ${served.loadedAt}); the lake export was not current: ${e.status === 'published' ? 'rewritten from SQL' : e.status}`;
   }
-  deps.log?.(`score ${folder}: ${reason}`);
+  deps.log.info(`score ${folder}: ${reason}`);
   return { status: 'unchanged', path: folder, asOf, contentHash: served.contentHash, reason };
 }
 
@@ -209,14 +172,12 @@ async function loadPopulation(
   load: PopulationLoad,
   p: { folder: string; asOf: string; files: string[]; sizes: { name: string; size: number }[]; expectedHash: string | undefined },
 ): Promise<ScorePartitionResult> {
-  const log = deps.log ?? (() => undefined);
   const chunkRows = deps.chunkRows ?? 100_000;
   const maxBad = deps.maxBadFraction ?? 0.01;
   // Chunks of 8,192 rows on shared memory, read in place by the loader's and the export's threads;
   // six in turn bound memory whatever the partition's size.
   const ring = new RowRing(6, Math.min(chunkRows, 8192));
-  let chunk = ring.current;
-  // Sized once, from the average line of the first block and the partition's bytes.
+  // Sized once, from the lines of the first chunk and the partition's bytes.
   let ids: ContactIdSet | undefined;
   const bytes = p.sizes.reduce((t, f) => t + f.size, 0);
   const bad: BadRow[] = [];
@@ -224,14 +185,10 @@ async function loadPopulation(
   let good = 0;
   const exp: ScoresExport | null = load.model ? startExport(deps.lake, load.model, p.asOf, chunkRows, randomUUID().slice(0, 8)) : null;
 
-  const flush = async (): Promise<void> => {
-    if (chunk.n === 0) return;
-    const rows = chunk.rows();
-    chunk = await ring.next(Promise.all([load.write(rows), exp?.add(rows)]));
-  };
-  const reject = (file: string, line: number, contactId: string, reason: string, raw: string): void => {
-    badCount++;
-    if (bad.length < MAX_QUARANTINE_ROWS) bad.push({ file: posix.basename(file), line, contactId: clip(contactId, 64), reason, raw });
+  const flush = async (reader: FeatureFileReader): Promise<void> => {
+    if (reader.rows.n === 0) return;
+    const rows = reader.rows.rows();
+    reader.rows = await ring.next(Promise.all([load.write(rows), exp?.add(rows)]));
   };
 
   // The content's hash, of the very bytes loaded (partitionHash's definition).
@@ -240,67 +197,37 @@ async function loadPopulation(
   try {
     for (const file of p.files) {
       const fileHash = createHash('sha256');
-      let lineNo = 0;
-      let index: number[] | undefined;
-      let fast: FastRowReader | undefined;
-      for await (const block of lineBlocks(deps.lake, file, fileHash)) {
-        for (let start = 0; start < block.length; ) {
-          let nl = block.indexOf(10, start);
-          if (nl === -1) nl = block.length;
-          const next = nl + 1;
-          const end = nl > start && block[nl - 1] === 13 ? nl - 1 : nl;
-          lineNo++;
-          if (index === undefined) {
-            if (end - start > 64 * 1024) throw new Error(`${file}:1: the header line is longer than 64 KiB; not a features file`);
-            index = headerIndex(splitCsvLine(block.toString('utf8', start, end)), file);
-            fast = new FastRowReader(index, p.asOf);
-            if (!ids) {
-              const lines = Math.max(1, countLines(block, next));
-              ids = new ContactIdSet(Math.ceil((bytes / Math.max(1, block.length - next)) * lines * 1.05));
-            }
-            start = next;
-            continue;
-          }
-          if (end === start) {
-            start = next;
-            continue;
-          }
-          // Plain rows are read from the bytes; anything else (quotes, bad values, non-ASCII ids) goes
-          // through the string path, which decides and names the reason.
-          const at = chunk.n * N_FEATURES;
-          if (fast!.read(block, start, end, chunk.x, at)) {
-            if (!ids!.addBytes(block, fast!.idStart, fast!.idEnd)) {
-              reject(file, lineNo, block.toString('latin1', fast!.idStart, fast!.idEnd), 'contact_id: duplicate within the partition', lineText(block, start, end));
-              start = next;
-              continue;
-            }
-            chunk.pushBytes(block, fast!.idStart, fast!.idEnd);
-          } else {
-            const line = block.toString('utf8', start, end);
-            const fields = splitCsvLine(line);
-            const reason = validateRow(fields, index, p.asOf, chunk.x, at);
-            const contactId = fields[index[0]!] ?? '';
-            if (reason !== undefined || !ids!.add(contactId)) {
-              reject(file, lineNo, contactId, reason ?? 'contact_id: duplicate within the partition', lineText(block, start, end));
-              start = next;
-              continue;
-            }
-            chunk.pushString(contactId);
-          }
-          start = next;
-          good++;
-          if (chunk.full) await flush();
-        }
+      const reject = (line: number, contactId: string, reason: string, text: string): void => {
+        badCount++;
+        if (bad.length < MAX_QUARANTINE_ROWS) bad.push({ file: baseName(file), line, contactId: clip(contactId, 64), reason, raw: text });
+      };
+      let reader: FeatureFileReader | undefined;
+      let lines: ByteLineSplitter | undefined;
+      for await (const chunk of deps.lake.scan(file)) {
+        fileHash.update(chunk);
+        ids ??= new ContactIdSet(Math.ceil((bytes / Math.max(1, chunk.length)) * Math.max(1, countLines(chunk)) * 1.05));
+        reader ??= new FeatureFileReader(file, p.asOf, ids, ring.current, reject);
+        lines ??= new ByteLineSplitter(reader);
+        // Paused whenever the row buffer is full: handed on, then the rest of the chunk.
+        for (let done = lines.push(chunk); !done; done = lines.resume()) await flush(reader);
       }
-      if (index === undefined) throw new Error(`${file}: empty file (no header)`);
-      readHash.update(`${posix.basename(file)}\t${fileHash.digest('hex')}\n`);
+      if (!reader || !lines) throw new Error(`${file}: empty file (no header)`);
+      lines.end();
+      if (!reader.started) throw new Error(`${file}: empty file (no header)`);
+      if (reader.rows.full) await flush(reader);
+      // reader.rows is ring.current: the next file's rows go on in the same buffer.
+      good += reader.good;
+      readHash.update(`${baseName(file)}\t${fileHash.digest('hex')}\n`);
     }
     contentHash = readHash.digest('hex');
     // A file rewritten between the hash taken first and this read must not be served under the hash of other content.
     if (p.expectedHash !== undefined && contentHash !== p.expectedHash) {
       throw new Error(`${p.folder}: a file changed while it was being read; nothing was changed (the next event serves the new content)`);
     }
-    await flush();
+    if (ring.current.n > 0) {
+      const rows = ring.current.rows();
+      await ring.next(Promise.all([load.write(rows), exp?.add(rows)]));
+    }
     await ring.drain();
   } catch (err) {
     await ring.drain().catch(() => undefined);
@@ -315,19 +242,31 @@ async function loadPopulation(
     return unchanged(deps, load, p.folder, p.asOf, served);
   }
   const total = good + badCount;
-  const quarantineFile = quarantineFilePath(p.asOf);
+  const quarantineFile = scoringQuarantinePath(p.asOf);
   const at = (deps.now?.() ?? new Date()).toISOString();
   if (total > 0 && badCount / total > maxBad) {
     await load.rollback();
     await exp?.discard();
     await deps.lake.write(quarantineFile, quarantineCsv(bad, badCount - bad.length));
-    await deps.ledger.putPartition({ contentHash, path: p.folder, asOf: p.asOf, status: 'rejected', contacts: 0, rowsRejected: badCount, modelVersion: null, at, files: p.sizes });
+    await deps.ledger.putPartition({
+      contentHash,
+      path: p.folder,
+      asOf: p.asOf,
+      status: 'rejected',
+      contacts: 0,
+      rowsRejected: badCount,
+      modelVersion: null,
+      at,
+      files: p.sizes,
+    });
     const props = { path: p.folder, rowsRejected: badCount, rowsTotal: total, maxBadFraction: maxBad, quarantineFile };
-    deps.alert?.('PartitionRejected', props);
+    deps.log.error(`ALERT PartitionRejected: ${JSON.stringify(props)}`);
     deps.telemetry?.trackEvent('ScoringFailed', { partition: p.folder, reason: `${badCount} of ${total} rows invalid`, quarantineFile });
     deps.telemetry?.trackMetric('rows_rejected', badCount, { partition: p.folder });
     await deps.telemetry?.flush();
-    log(`score ${p.folder}: REJECTED, ${badCount} of ${total} rows invalid (> ${(maxBad * 100).toFixed(2)} %); reasons in ${quarantineFile}; nothing changed`);
+    deps.log.warn(
+      `score ${p.folder}: REJECTED, ${badCount} of ${total} rows invalid (> ${(maxBad * 100).toFixed(2)} %); reasons in ${quarantineFile}; nothing changed`,
+    );
     return { status: 'rejected', path: p.folder, asOf: p.asOf, contentHash: contentHash, rowsRejected: badCount, rowsTotal: total, quarantineFile };
   }
 
@@ -358,12 +297,22 @@ async function loadPopulation(
   }
   load.release?.();
   const modelVersion = load.model?.version ?? null;
-  await deps.ledger.putPartition({ contentHash, path: p.folder, asOf: p.asOf, status: 'loaded', contacts: good, rowsRejected: badCount, modelVersion, at, files: p.sizes });
+  await deps.ledger.putPartition({
+    contentHash,
+    path: p.folder,
+    asOf: p.asOf,
+    status: 'loaded',
+    contacts: good,
+    rowsRejected: badCount,
+    modelVersion,
+    at,
+    files: p.sizes,
+  });
   deps.telemetry?.trackEvent('PartitionScored', { partition: p.folder, modelVersion, rowsScored: good, rowsRejected: badCount });
   deps.telemetry?.trackMetric('rows_scored', good, { partition: p.folder });
   deps.telemetry?.trackMetric('rows_rejected', badCount, { partition: p.folder });
   await deps.telemetry?.flush();
-  log(
+  deps.log.info(
     `score ${p.folder}: ${good} contacts served${modelVersion !== null ? `, scored by v${modelVersion}` : ' (no version active yet)'}, ${badCount} rows quarantined; export ${exported.status}${exported.status === 'published' ? ` (${exported.files.length} file(s))` : `: ${exported.reason}`}`,
   );
   return {

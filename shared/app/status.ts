@@ -23,7 +23,12 @@ export interface StatusDeps {
 }
 
 export async function statusSnapshot(deps: StatusDeps): Promise<StatusSnapshot> {
-  const [state, versions, runs, drift] = await Promise.all([deps.warehouse.servedState(), deps.warehouse.listVersions(), deps.ledger.listRuns(10), deps.monitor.latestDrift()]);
+  const [state, versions, runs, drift] = await Promise.all([
+    deps.warehouse.servedState(),
+    deps.warehouse.listVersions(),
+    deps.ledger.listRuns(10),
+    deps.monitor.latestDrift(),
+  ]);
   const v = state.activeVersion === null ? undefined : versions.find((x) => x.version === state.activeVersion);
   return {
     active: v ? { version: v.version, activatedAt: v.activatedAt, activatedBy: v.activatedBy, metrics: v.metrics } : null,

@@ -7,7 +7,7 @@ import { CsvInputError, parseNumericCsv, rowCapacity } from '../fast/numericCsv'
 import { lineStartAtOrAfter, openCsv, parseFileRows, readCsvLayout } from '../fast/numericCsvFile';
 import type { Dataset } from '../domain/model/dataset';
 import { checkTwoClasses, trainModel, type TrainOptions, type TrainResult } from '../domain/model/train';
-import { TrainWorker } from '../fast/trainHelper';
+import { TrainHelper } from '../fast/trainHelper';
 import { renderTrainingFiles, type TrainingFiles } from '../domain/model/outputs';
 
 /** Reads a labelled feature CSV; errors name the file, line and column. */
@@ -54,7 +54,7 @@ const MAIN_SHARE = 0.45;
  * down afterwards, so the Dataset is the one a single pass would give. Errors in the second part get
  * their line numbers once the first part's line count is known.
  */
-function parseLabelled(file: string, worker: TrainWorker | null): Dataset {
+async function parseLabelled(file: string, worker: TrainHelper | null): Promise<Dataset> {
   const { fd, size } = openCsv(file);
   try {
     const layout = readCsvLayout(fd, size, { file, labelled: true });
@@ -69,7 +69,7 @@ function parseLabelled(file: string, worker: TrainWorker | null): Dataset {
     const first = parseFileRows(fd, start, split, layout, file, 2, x, y, 0);
     let n = first.n;
     if (second) {
-      const rest = second(2 + first.lines);
+      const rest = await second(2 + first.lines);
       x.copyWithin(n * N_FEATURES, firstCapacity * N_FEATURES, (firstCapacity + rest.n) * N_FEATURES);
       y.copyWithin(n, firstCapacity, firstCapacity + rest.n);
       n += rest.n;
@@ -87,13 +87,13 @@ function parseLabelled(file: string, worker: TrainWorker | null): Dataset {
  * one thread (and is computed on one when the worker script is not available).
  */
 export async function trainFromFiles(trainFile: string, validFile: string, outDir: string, options: TrainOptions): Promise<FileTrainingRun> {
-  const worker = TrainWorker.start();
+  const worker = TrainHelper.start();
   try {
-    const train = parseLabelled(trainFile, worker);
-    const valid = parseLabelled(validFile, null);
+    const train = await parseLabelled(trainFile, worker);
+    const valid = await parseLabelled(validFile, null);
     checkTwoClasses(train, trainFile);
     checkTwoClasses(valid, validFile);
-    const result = trainModel(train, valid, options, worker ?? undefined);
+    const result = await trainModel(train, valid, options, worker ?? undefined);
     const files = renderTrainingFiles(result, 0);
     await writeFilesAtomically(outDir, files);
     return { result, files };

@@ -27,5 +27,5 @@ export async function trainFromLake(lake: Lake, opts: TrainFromLakeOptions): Pro
   const trainingSet = await buildTrainingSet(lake, { asOf: asOf ?? todayUtc(), trainDays, validDays });
   const bad = trainingSet.reports.filter((r) => !r.ok);
   if (bad.length > 0) throw new DataQualityError(bad);
-  return { result: trainModel(trainingSet.train, trainingSet.valid, trainOptions), trainingSet };
+  return { result: await trainModel(trainingSet.train, trainingSet.valid, trainOptions), trainingSet };
 }

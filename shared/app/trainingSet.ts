@@ -7,7 +7,7 @@ import { readFeaturesPartition, readPartition } from './partitions';
 import type { ValidationReport } from '../domain/quality';
 
 /**
- * The training set from the lake (ARCHITECTURE.md sections 4 and 5): each labelled send joined to the
+ * The training set from the lake (docs/architecture.md, "Features and labels" / "Training recipe"): each labelled send joined to the
  * features row of the same contact from the partition of the send's UTC date — features strictly before
  * the send, label strictly after — one example per contact per day (the day's first send), split by time.
  */

@@ -1,20 +1,15 @@
+import type { Log } from '../ports/log';
 import { FEATURES, N_FEATURES } from '../domain/features/schema';
 import type { ModelArtifact } from '../domain/model/artifact';
 import type { Lake } from '../ports/lake';
-import {
-  type Deployment,
-  type ModelVersion,
-  type VersionMetrics,
-  type Warehouse,
-  WarehouseConflictError,
-  WarehouseNotFoundError,
-} from '../ports/warehouse';
+import { type Deployment, type ModelVersion, type VersionMetrics, type Warehouse, WarehouseConflictError, WarehouseNotFoundError } from '../ports/warehouse';
 import type { Telemetry } from '../ports/telemetry';
-import { modelFolder, readTrainingMean } from './activeModel';
+import { readTrainingMean } from './activeModel';
+import { modelFolder, MODELS_ROOT, versionOfModelPath } from '../domain/lakeLayout';
 import { exportServedScores, type ExportResult } from './scoresExport';
 
 /**
- * The version lifecycle (ARCHITECTURE.md section 7): register (staged) → deploy (active) → retired,
+ * The version lifecycle (docs/architecture.md, "SQL schema and serving"): register (staged) → deploy (active) → retired,
  * and rollback. Each state change is one warehouse transaction; the lake holds the artifacts.
  */
 
@@ -23,7 +18,7 @@ export interface VersionDeps {
   warehouse: Warehouse;
   /** Deploy and Rollback events for the workbook and the audit trail in App Insights. */
   telemetry?: Telemetry;
-  log?: (message: string) => void;
+  log: Log;
   /** Contacts per part of the lake export rewritten after a change (default 100,000). */
   exportChunkRows?: number;
 }
@@ -52,7 +47,9 @@ export interface RegisterInput {
 /** The lake already holds a registered version's folder: a registered artifact is never overwritten. */
 export class ArtifactExistsError extends Error {
   constructor(folder: string) {
-    super(`${folder} already exists in the lake: a registered version's artifacts are never overwritten (the warehouse and the lake disagree; see README, Recovering a lost warehouse)`);
+    super(
+      `${folder} already exists in the lake: a registered version's artifacts are never overwritten (the warehouse and the lake disagree; see README, Recovering a lost warehouse)`,
+    );
     this.name = 'ArtifactExistsError';
   }
 }
@@ -68,15 +65,10 @@ export class LostWarehouseError extends Error {
   }
 }
 
-const MODEL_FOLDER = /^models\/v(\d+)\//;
-
 /** The highest version number with a folder in the lake's models/ (0 when none). */
 export async function highestLakeVersion(lake: Lake): Promise<number> {
   let high = 0;
-  for (const e of await lake.list('models')) {
-    const m = MODEL_FOLDER.exec(e.path);
-    if (m) high = Math.max(high, Number(m[1]));
-  }
+  for (const e of await lake.list(MODELS_ROOT)) high = Math.max(high, versionOfModelPath(e.path) ?? 0);
   return high;
 }
 
@@ -94,7 +86,9 @@ function checkArtifact(a: ModelArtifact, status: 'staged' | 'rejected'): void {
   // Defence in depth: the trainer refuses a fit that did not converge; should one get here, it is
   // recorded only as rejected, which can never be activated.
   if (a.converged !== true && status !== 'rejected') {
-    throw new Error(`artifact.converged is ${String(a.converged)} (${a.iterations} iterations): a fit that did not converge can be registered only as rejected, never ${status}`);
+    throw new Error(
+      `artifact.converged is ${String(a.converged)} (${a.iterations} iterations): a fit that did not converge can be registered only as rejected, never ${status}`,
+    );
   }
   if (a.features.length !== N_FEATURES || a.features.some((f, i) => f !== FEATURES[i])) {
     throw new Error(`artifact.features must be the canonical order ${FEATURES.join(', ')}; got ${a.features.join(', ')}`);
@@ -102,7 +96,8 @@ function checkArtifact(a: ModelArtifact, status: 'staged' | 'rejected'): void {
   const bad = a.raw_weights.findIndex((w) => !Number.isFinite(w));
   if (a.raw_weights.length !== N_FEATURES || bad >= 0) throw new Error(`artifact.raw_weights must be ${N_FEATURES} finite numbers (index ${bad} is not)`);
   if (!Number.isFinite(a.offset)) throw new Error('artifact.offset must be a finite number');
-  if (a.training_mean.length !== N_FEATURES || !a.training_mean.every(Number.isFinite)) throw new Error(`artifact.training_mean must be ${N_FEATURES} finite numbers`);
+  if (a.training_mean.length !== N_FEATURES || !a.training_mean.every(Number.isFinite))
+    throw new Error(`artifact.training_mean must be ${N_FEATURES} finite numbers`);
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -162,7 +157,7 @@ export async function registerVersion(deps: VersionDeps, input: RegisterInput): 
       throw err;
     }
     if (input.complete !== false) await deps.warehouse.completeVersion(version);
-    deps.log?.(`registered model version ${version} (${input.status ?? 'staged'}) → ${folder}`);
+    deps.log.info(`registered model version ${version} (${input.status ?? 'staged'}) → ${folder}`);
     const registered = await deps.warehouse.getVersion(version);
     if (!registered) throw new Error(`model version ${version} vanished right after registration`);
     return registered;
@@ -199,15 +194,22 @@ async function afterChange(deployment: Deployment, changeSeconds: number, opts: 
     reason: deployment.reason,
   });
   await deps.telemetry?.flush();
-  log?.(`${deployment.action}: v${deployment.fromVersion ?? '-'} → v${deployment.toVersion} by ${deployment.by}${deployment.reason ? ` (${deployment.reason})` : ''}; lead_scores now serve v${deployment.toVersion}`);
+  log.info(
+    `${deployment.action}: v${deployment.fromVersion ?? '-'} → v${deployment.toVersion} by ${deployment.by}${deployment.reason ? ` (${deployment.reason})` : ''}; lead_scores now serve v${deployment.toVersion}`,
+  );
   const result: ChangeResult = { deployment, export: null, exportError: null, changeSeconds, exportSeconds: 0 };
   if (opts.export === false) return result;
   const t0 = performance.now();
   try {
-    result.export = await exportServedScores({ lake: deps.lake, warehouse: deps.warehouse, chunkRows: deps.exportChunkRows ?? 100_000, runId: `d${deployment.id}` });
+    result.export = await exportServedScores({
+      lake: deps.lake,
+      warehouse: deps.warehouse,
+      chunkRows: deps.exportChunkRows ?? 100_000,
+      runId: `d${deployment.id}`,
+    });
   } catch (err) {
     result.exportError = err instanceof Error ? err.message : String(err);
-    log?.(`rewriting the lake export after ${deployment.action} failed: ${result.exportError}`);
+    log.warn(`rewriting the lake export after ${deployment.action} failed: ${result.exportError}`);
   }
   result.exportSeconds = (performance.now() - t0) / 1000;
   return result;
@@ -272,7 +274,7 @@ export async function backfillTrainingMeans(deps: Pick<VersionDeps, 'lake' | 'wa
   const missing = await deps.warehouse.versionsWithoutMeans();
   for (const v of missing) {
     await deps.warehouse.putTrainingMeans(v, await readTrainingMean(deps.lake, v));
-    deps.log?.(`version ${v}: training means copied into SQL from ${modelFolder(v)}model.json`);
+    deps.log.info(`version ${v}: training means copied into SQL from ${modelFolder(v)}model.json`);
   }
   return missing;
 }

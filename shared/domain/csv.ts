@@ -22,5 +22,6 @@ export function csvLine(fields: string[]): string {
 
 /** Rows as arrays of strings, header included; ragged rows are kept so the gate can name them. */
 export function parseCsv(text: string): string[][] {
-  return parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
+  const rows: unknown = parse(text, { relax_column_count: true, skip_empty_lines: true });
+  return rows as string[][]; // without `columns`, csv-parse gives each record as an array of strings
 }

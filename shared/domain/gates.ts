@@ -3,7 +3,7 @@ import type { Metrics } from './model/train';
 import type { ValidationReport } from './quality';
 
 /**
- * The safety gates of ARCHITECTURE.md section 6, as pure decisions. A run that fails one changes
+ * The safety gates (docs/architecture.md, "Gates"), as pure decisions. A run that fails one changes
  * nothing in production, records why, and alerts. Thresholds come from configuration.
  */
 export interface GateThresholds {

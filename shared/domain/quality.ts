@@ -1,17 +1,17 @@
-import { createHash } from 'node:crypto';
 import { FEATURES, FEATURE_RANGES } from './features/schema';
 import { dayStartMs, DAY_MS } from './calendar';
 import { parseCsv } from './csv';
 import { clip, featureColumns, parseFeatureValue } from './features/values';
+import type { PartitionKind } from './lakeLayout';
 
 /**
- * The data-quality gate (ARCHITECTURE.md sections 4 and 6): every feature or label partition is
+ * The data-quality gate (docs/architecture.md, "Gates"): every feature or label partition is
  * checked when written and when read. Errors fail the partition; warnings are reported only.
  */
 
 export const LABEL_COLUMNS = ['send_id', 'contact_id', 'campaign_id', 'channel', 'sent_at', 'label', 'labeled_at'] as const;
 
-export type PartitionKind = 'features' | 'labels';
+export type { PartitionKind };
 
 export interface Check {
   name: 'schema' | 'types' | 'ranges' | 'nulls' | 'duplicates' | 'row_count';
@@ -41,6 +41,8 @@ export interface GateOptions {
   previousRows?: number | null;
   /** Relative change in row count against the previous partition that is reported as a warning. */
   maxRowCountChange?: number;
+  /** The sha256 of the partition's bytes (the caller hashes them), recorded in the report. */
+  contentHash?: string;
 }
 
 const MAX_EXAMPLES = 20;
@@ -60,11 +62,7 @@ class CheckBuilder {
   }
 }
 
-export function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-function finish(kind: PartitionKind, date: string, partition: string, text: string, rows: number, b: CheckBuilder, opts: GateOptions): ValidationReport {
+function finish(kind: PartitionKind, date: string, partition: string, rows: number, b: CheckBuilder, opts: GateOptions): ValidationReport {
   const checks = [...b.checks.values()];
   const previousRows = opts.previousRows ?? null;
   const maxChange = opts.maxRowCountChange ?? 0.5;
@@ -85,7 +83,7 @@ function finish(kind: PartitionKind, date: string, partition: string, text: stri
     ok: checks.every((c) => c.ok || c.severity === 'warning'),
     rows,
     previousRows,
-    contentHash: sha256(text),
+    contentHash: opts.contentHash ?? '',
     checks,
   };
 }
@@ -119,7 +117,7 @@ export interface PartitionText {
 
 /**
  * The checks of one features file, into `b`: the header (each required column once, any order,
- * others ignored — the rule every reader of a features file applies), as_of, the ranges of section 4,
+ * others ignored — the rule every reader of a features file applies), as_of, the ranges of docs/architecture.md, "Features and labels",
  * nulls, and contacts already `seen` in this file or an earlier file of the same partition.
  */
 function checkFeaturesFile(file: PartitionText, table: string[][], date: string, b: CheckBuilder, seen: Set<string>, rowBase: number): number {
@@ -139,7 +137,7 @@ function checkFeaturesFile(file: PartitionText, table: string[][], date: string,
     if (contact === '') b.fail('nulls', `${at}, column contact_id: empty`);
     else if (seen.has(contact)) b.fail('duplicates', `${at}: contact ${clip(contact)} appears more than once`);
     else seen.add(contact);
-    // as_of is the partition's date: the features hold as of 00:00 UTC that day (section 4).
+    // as_of is the partition's date: the features hold as of 00:00 UTC that day (docs/architecture.md, "Features and labels").
     const asOfCell = r[index[1]!] ?? '';
     if (asOfCell === '') b.fail('nulls', `${at}, column as_of: empty`);
     else if (asOfCell !== date) b.fail('types', `${at}, column as_of: ${clip(asOfCell)}, expected ${date}`);
@@ -163,7 +161,7 @@ export function validateFeatures(text: string, date: string, partition: string, 
   // the same checks on the same cells, without reading back the text just formatted.
   const table = parsed ?? parseTable(text, b);
   const rows = checkFeaturesFile({ path: partition, text }, table, date, b, new Set(), 0);
-  return finish('features', date, partition, text, rows, b, opts);
+  return finish('features', date, partition, rows, b, opts);
 }
 
 /**
@@ -177,7 +175,7 @@ export function validateFeaturesPartition(files: PartitionText[], date: string, 
   let rows = 0;
   for (const f of files) rows += checkFeaturesFile(f, parseTable(f.text, b), date, b, seen, rows);
   if (files.length === 0) b.fail('schema', `${folder}: no data files (*.csv)`);
-  return { ...finish('features', date, folder, '', rows, b, opts), contentHash };
+  return finish('features', date, folder, rows, b, { ...opts, contentHash });
 }
 
 /** The gate for labels/yyyy/mm/dd: header, label 0/1, channel, sent_at inside the day, nulls, duplicate sends. */
@@ -206,7 +204,7 @@ export function validateLabels(text: string, date: string, partition: string, op
     if (label && label !== '0' && label !== '1') b.fail('types', `${at}, column label: ${JSON.stringify(label)} is not 0 or 1`);
     if (r[6] && Number.isNaN(Date.parse(r[6]))) b.fail('types', `${at}, column labeled_at: ${JSON.stringify(r[6])} is not a time`);
   });
-  return finish('labels', date, partition, text, rows.length, b, opts);
+  return finish('labels', date, partition, rows.length, b, opts);
 }
 
 /** One line per failed check, for error messages. */

@@ -1,11 +1,9 @@
-import * as posix from 'node:path/posix';
-import { StringDecoder } from 'node:string_decoder';
-import type { Lake } from '../ports/lake';
-import { addDays, DAY_MS, dayStartMs, isDay } from './calendar';
+import { addDays, DAY_MS, dayStartMs } from './calendar';
+import { baseName, RAW_KINDS, rawKindOf, rawPathParts, SUCCESS_MARKER, type RawKind } from './lakeLayout';
 
 /**
- * Raw records as they land in `raw/yyyy/mm/dd/` (ARCHITECTURE.md section 3), their validation, and
- * the quarantine of records that fail it. A bad record is counted and set aside with its reason; it
+ * Raw records as they land in `raw/yyyy/mm/dd/` (docs/architecture.md, "Lake layout"), their validation,
+ * and the quarantine of records that fail it. A bad record is counted and set aside with its reason; it
  * never stops a run.
  */
 
@@ -37,11 +35,7 @@ export interface RawCrm {
   updated_at: number;
 }
 
-export type RawKind = 'events' | 'sentiment' | 'crm';
-export const RAW_KINDS: readonly RawKind[] = ['events', 'sentiment', 'crm'];
-
-/** A raw day folder is complete when it holds this marker (written last by whatever lands the day). */
-export const COMPLETE_MARKER = '_SUCCESS';
+export type { RawKind };
 
 export type RejectReason =
   | 'unparseable_json'
@@ -190,7 +184,8 @@ function object(line: string): Record<string, unknown> {
 export function parseEvent(line: string, ctx: DayContext): RawEvent {
   const o = canonicalEvent(line) ?? object(line);
   const type = o.type;
-  if (typeof type !== 'string' || !EVENT_TYPES.has(type)) throw new RecordError('unknown_event_type', `type ${JSON.stringify(shown(type))} is not send/click/reply/opt_out`);
+  if (typeof type !== 'string' || !EVENT_TYPES.has(type))
+    throw new RecordError('unknown_event_type', `type ${JSON.stringify(shown(type))} is not send/click/reply/opt_out`);
   const event_id = id(o, 'event_id');
   const contact_id = id(o, 'contact_id');
   const channel = o.channel;
@@ -213,7 +208,8 @@ export function parseSentiment(line: string, ctx: DayContext): RawSentiment {
   const reply_event_id = id(o, 'reply_event_id');
   const contact_id = id(o, 'contact_id');
   const s = o.sentiment;
-  if (typeof s !== 'number' || !Number.isFinite(s) || s < -2 || s > 2) throw new RecordError('bad_value', `sentiment ${JSON.stringify(shown(s))} is not a number in [-2, 2]`);
+  if (typeof s !== 'number' || !Number.isFinite(s) || s < -2 || s > 2)
+    throw new RecordError('bad_value', `sentiment ${JSON.stringify(shown(s))} is not a number in [-2, 2]`);
   return { reply_event_id, contact_id, ts: time(o, 'ts', ctx), sentiment: s };
 }
 
@@ -221,53 +217,21 @@ export function parseCrm(line: string, ctx: DayContext): RawCrm {
   const o = object(line);
   const contact_id = id(o, 'contact_id');
   const r = o.opt_out_risk;
-  if (typeof r !== 'number' || !Number.isFinite(r) || r < 0 || r > 1) throw new RecordError('bad_value', `opt_out_risk ${JSON.stringify(shown(r))} is not a number in [0, 1]`);
+  if (typeof r !== 'number' || !Number.isFinite(r) || r < 0 || r > 1)
+    throw new RecordError('bad_value', `opt_out_risk ${JSON.stringify(shown(r))} is not a number in [0, 1]`);
   // Only the id, the value and the time are kept: PII (phone, name) stays in raw/.
   return { contact_id, opt_out_risk: r, updated_at: time(o, 'updated_at', ctx) };
 }
 
-/**
- * Calls `onLine` for every line of a lake file, streaming: memory holds one chunk, never the file.
- * Synchronous per line (no promise per record), which is what makes a million records a second possible.
- */
-export async function forEachLine(lake: Lake, path: string, onLine: (line: string, lineNo: number) => void): Promise<void> {
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  let lineNo = 0;
-  for await (const chunk of lake.readStream(path)) {
-    const text = carry + decoder.write(chunk);
-    let start = 0;
-    let nl: number;
-    while ((nl = text.indexOf('\n', start)) !== -1) {
-      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      lineNo++;
-      if (end > start) onLine(text.slice(start, end), lineNo);
-      start = nl + 1;
-    }
-    carry = text.slice(start);
-  }
-  const rest = carry + decoder.end();
-  if (rest.trim().length > 0) onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest, lineNo + 1);
-}
-
-/** Streams one raw file, handing each valid record to `onRecord` and each bad one to `rejects`. */
-export async function readRawFile<T>(
-  lake: Lake,
-  path: string,
-  day: string,
-  parse: (line: string, ctx: DayContext) => T,
-  onRecord: (r: T) => void,
-  rejects: RejectLog,
-): Promise<void> {
-  const ctx = dayContext(day);
-  await forEachLine(lake, path, (line, lineNo) => {
-    const rec = parseOrReject(line, lineNo, path, ctx, parse, rejects);
-    if (rec !== undefined) onRecord(rec);
-  });
-}
-
 /** One line of a raw file: its record, or undefined when it is blank or rejected (then counted in `rejects`). */
-export function parseOrReject<T>(line: string, lineNo: number, path: string, ctx: DayContext, parse: (line: string, ctx: DayContext) => T, rejects: RejectLog): T | undefined {
+export function parseOrReject<T>(
+  line: string,
+  lineNo: number,
+  path: string,
+  ctx: DayContext,
+  parse: (line: string, ctx: DayContext) => T,
+  rejects: RejectLog,
+): T | undefined {
   if (line.trim().length === 0) return undefined;
   try {
     return parse(line, ctx);
@@ -297,21 +261,20 @@ export interface RawIndex {
   newestComplete: string | null;
 }
 
-const RAW_PATH_RE = /^raw\/(\d{4})\/(\d{2})\/(\d{2})\/([^/]+)$/;
-
-/** Lists raw/ once and groups its files by day and kind. Files of other names are ignored. */
-export async function indexRaw(lake: Lake): Promise<RawIndex> {
+/**
+ * Groups the paths under raw/ by day and kind (`lake.list('raw')` gives them); files of other names
+ * are ignored.
+ */
+export function indexRawPaths(paths: Iterable<string>): RawIndex {
   const days = new Map<string, RawDay>();
-  for (const e of await lake.list('raw')) {
-    const m = RAW_PATH_RE.exec(e.path);
-    if (!m) continue;
-    const day = `${m[1]}-${m[2]}-${m[3]}`;
-    if (!isDay(day)) continue;
-    let d = days.get(day);
-    if (!d) days.set(day, (d = { day, files: { events: [], sentiment: [], crm: [] }, complete: false }));
-    const name = m[4] as string;
-    if (name === COMPLETE_MARKER) d.complete = true;
-    for (const kind of RAW_KINDS) if (name.startsWith(`${kind}-`) && name.endsWith('.jsonl')) d.files[kind].push(e.path);
+  for (const path of paths) {
+    const parts = rawPathParts(path);
+    if (!parts) continue;
+    let d = days.get(parts.day);
+    if (!d) days.set(parts.day, (d = { day: parts.day, files: { events: [], sentiment: [], crm: [] }, complete: false }));
+    if (parts.name === SUCCESS_MARKER) d.complete = true;
+    const kind = rawKindOf(parts.name);
+    if (kind) d.files[kind].push(path);
   }
   const sortedDays = [...days.keys()].sort();
   const newest = sortedDays[sortedDays.length - 1];
@@ -322,11 +285,6 @@ export async function indexRaw(lake: Lake): Promise<RawIndex> {
 
 export function rawFiles(index: RawIndex, day: string, kind: RawKind): string[] {
   return index.days.get(day)?.files[kind] ?? [];
-}
-
-/** quarantine/raw/yyyy/mm/dd/<file>.rejected.jsonl for a raw file. */
-export function quarantinePath(rawPath: string): string {
-  return `quarantine/${rawPath.replace(/\.jsonl$/, '')}.rejected.jsonl`;
 }
 
 /** The fields each raw kind defines: anything else a record carries (phone, name, …) is masked in quarantine/. */
@@ -342,7 +300,7 @@ const KNOWN_FIELDS: Record<RawKind, ReadonlySet<string>> = {
  * all: personal data (a CRM record's phone and name) never leaves raw/.
  */
 export function maskRecord(source: string, line: string): Record<string, unknown> | null {
-  const kind = RAW_KINDS.find((k) => posix.basename(source).startsWith(`${k}-`));
+  const kind = RAW_KINDS.find((k) => baseName(source).startsWith(`${k}-`));
   let o: unknown;
   try {
     o = JSON.parse(line);
@@ -360,31 +318,25 @@ export function maskRecord(source: string, line: string): Record<string, unknown
 }
 
 /**
- * Writes each source's rejected records to quarantine/ with their reasons: the source file and line,
- * the reason, and the record with its personal data masked (maskRecord). The content is a pure
- * function of the raw file, so a file already in quarantine is left as it is.
+ * The quarantine file of one source's rejected records, one JSON line each: the source file and line,
+ * the reason, and the record with its personal data masked (maskRecord). A pure function of the raw
+ * file, so a file already in quarantine/ can be left as it is.
  */
-export async function writeQuarantine(lake: Lake, rejects: RejectLog): Promise<string[]> {
-  const written: string[] = [];
-  for (const [source, list] of [...rejects.bySource.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const path = quarantinePath(source);
-    if (await lake.exists(path)) continue;
-    const body =
-      list
-        .map((r) => {
-          const record = maskRecord(r.source, r.record);
-          return JSON.stringify({
-            source: r.source,
-            line: r.line,
-            reason: r.reason,
-            detail: r.detail.length > 300 ? `${r.detail.slice(0, 300)}…` : r.detail,
-            record,
-            ...(record === null ? { record_bytes: Buffer.byteLength(r.record), record_note: 'not a JSON object: not kept (it may hold personal data)' } : {}),
-          });
-        })
-        .join('\n') + '\n';
-    await lake.write(path, body);
-    written.push(path);
-  }
-  return written;
+export function quarantineBody(list: readonly Rejected[]): string {
+  const bytes = new TextEncoder();
+  return (
+    list
+      .map((r) => {
+        const record = maskRecord(r.source, r.record);
+        return JSON.stringify({
+          source: r.source,
+          line: r.line,
+          reason: r.reason,
+          detail: r.detail.length > 300 ? `${r.detail.slice(0, 300)}…` : r.detail,
+          record,
+          ...(record === null ? { record_bytes: bytes.encode(r.record).length, record_note: 'not a JSON object: not kept (it may hold personal data)' } : {}),
+        });
+      })
+      .join('\n') + '\n'
+  );
 }

@@ -1,8 +1,10 @@
 import { FEATURES, N_FEATURES, type FeatureName } from './features/schema';
+import { csvLine } from './csv';
+import type { FeatureRows } from './features/rows';
 import { leadScore, sigmoid } from './model/score';
 
 /**
- * What one score row says besides the weighted sum (ARCHITECTURE.md section 7):
+ * What one score row says besides the weighted sum (docs/architecture.md, "SQL schema and serving"):
  *  - probability = sigmoid(lead_score)
  *  - score_100   = round(100 · probability), halves rounded up: an integer 0..100
  *  - band        = High ≥ 80, Medium 60-79, Low 40-59, Very low < 40 (on score_100)
@@ -36,7 +38,14 @@ export interface Factor {
 export const TOP_FACTORS = 3;
 
 /** The indexes of the TOP_FACTORS largest |contributions|, ties to the earlier feature. */
-export function topFactorIndexes(weights: ArrayLike<number>, mean: ArrayLike<number>, x: ArrayLike<number>, at: number, out: Int8Array, contrib: Float64Array): void {
+export function topFactorIndexes(
+  weights: ArrayLike<number>,
+  mean: ArrayLike<number>,
+  x: ArrayLike<number>,
+  at: number,
+  out: Int8Array,
+  contrib: Float64Array,
+): void {
   for (let j = 0; j < N_FEATURES; j++) contrib[j] = weights[j]! * (x[at + j]! - mean[j]!);
   out.fill(-1);
   for (let k = 0; k < TOP_FACTORS; k++) {
@@ -79,7 +88,6 @@ export interface ServingModel {
   trainingMean: number[];
 }
 
-
 export interface ScoredColumns {
   leadScore: Float64Array;
   probability: Float64Array;
@@ -116,5 +124,42 @@ export function scoreOne(model: ServingModel, x: ArrayLike<number>): ContactScor
   const z = leadScore(model.weights, model.offset, x);
   const p = sigmoid(z);
   const s100 = toScore100(p);
-  return { model_version: model.version, lead_score: z, probability: p, score_100: s100, band: bandOf(s100), top_factors: topFactors(model.weights, model.trainingMean, x) };
+  return {
+    model_version: model.version,
+    lead_score: z,
+    probability: p,
+    score_100: s100,
+    band: bandOf(s100),
+    top_factors: topFactors(model.weights, model.trainingMean, x),
+  };
+}
+
+/** The header of a part of the lake export (scores/yyyy/mm/dd/). */
+export const SCORES_HEADER = 'contact_id,as_of,model_version,lead_score,probability,score_100,band,top_factor_1,top_factor_2,top_factor_3\n';
+
+/**
+ * A part of the lake export, plainly: the header, then per row its id, the date, the version, the
+ * score and its derived columns (numbers in their shortest round-trip form). The reference twin of
+ * fast/scoresCsv.ts, which formats the same bytes without a string per row.
+ */
+export function scoresCsv(model: ServingModel, asOf: string, rows: FeatureRows): string {
+  const text = new TextDecoder();
+  const lines = [SCORES_HEADER];
+  for (let i = 0; i < rows.n; i++) {
+    const id = text.decode(rows.ids.subarray(i === 0 ? 0 : rows.idEnds[i - 1], rows.idEnds[i]));
+    const s = scoreOne(model, rows.x.subarray(i * N_FEATURES, (i + 1) * N_FEATURES));
+    lines.push(
+      csvLine([
+        id,
+        asOf,
+        String(model.version),
+        String(s.lead_score),
+        String(s.probability),
+        String(s.score_100),
+        s.band,
+        ...s.top_factors.map((f) => f.feature),
+      ]),
+    );
+  }
+  return lines.join('');
 }

@@ -1,301 +1,37 @@
-import { FEATURES, N_FEATURES } from '../domain/features/schema';
+import { DAY_MS, dayStartMs } from '../domain/calendar';
+import {
+  ENGAGEMENT_DAYS,
+  FATIGUE_DAYS,
+  featureVector,
+  HISTORY_DAYS,
+  isPositiveReaction,
+  median,
+  newState,
+  type FeatureHistory,
+  type FeatureResult,
+} from '../domain/features/formulas';
 import type { RawCrm, RawEvent, RawSentiment } from '../domain/raw';
-import { DAY_MS, dayOfMs, dayStartMs } from '../domain/calendar';
+import { fnv1a, fnv1aText } from './bytes';
+import { ContactTable } from './contactTable';
 
-/**
- * Every feature formula of ARCHITECTURE.md section 4, in one place. As of T = 00:00 UTC of the
- * partition date, only records with ts < T count.
- *
- * The accumulator is fed one raw day at a time, NEWEST DAY FIRST, and within a day sentiment before
- * events. Read backwards, a reaction is always seen before the send it answers, and a sentiment record
- * before its reply, so only the reactions still waiting for their send (a few days' worth) and one day's
- * sends are ever held: memory follows the number of contacts, not the number of events or days read.
+/*
+ * The feature history of an ingest: the rules of domain/features/formulas.ts (its PlainFeatureHistory
+ * is the reference twin) with each contact a slot of a ContactTable, the day's sends in reused typed
+ * arrays, a bit filter in front of the pending answers, and a byte-level entry for each record kind
+ * that the raw readers (rawRecords.ts) call without making a string. Justified by bench:ingest.
  */
-
-export const HISTORY_DAYS = 90;
-export const ENGAGEMENT_DAYS = 30;
-export const FATIGUE_DAYS = 7;
-export const RECENCY_CAP_DAYS = 60;
 
 const CLICKED = 1;
 const REPLIED = 2;
-
-/** A reaction that counts as positive: a click, or a reply whose sentiment is ≥ 0 or not (yet) known. */
-export function isPositiveReaction(type: 'click' | 'reply', sentiment: number | undefined): boolean {
-  return type === 'click' || sentiment === undefined || sentiment >= 0;
-}
-
-/** What the formulas need of one contact, accumulated from its history. */
-export interface ContactState {
-  sends7d: number;
-  sends30d: number;
-  answered30d: number;
-  sends90d: number;
-  replied90d: number;
-  mmsSends90d: number;
-  mmsAnswered90d: number;
-  sentimentSum: number;
-  sentimentCount: number;
-  lastPositive: number;
-  optOutRisk: number;
-  riskUpdatedAt: number;
-  optedOut: boolean;
-}
-
-function newState(): ContactState {
-  return {
-    sends7d: 0,
-    sends30d: 0,
-    answered30d: 0,
-    sends90d: 0,
-    replied90d: 0,
-    mmsSends90d: 0,
-    mmsAnswered90d: 0,
-    sentimentSum: 0,
-    sentimentCount: 0,
-    lastPositive: -Infinity,
-    optOutRisk: NaN,
-    riskUpdatedAt: -Infinity,
-    optedOut: false,
-  };
-}
-
-/** The seven features of one contact, in canonical order. `medianRisk` fills an unknown opt_out_risk. */
-export function featureVector(s: ContactState, asOfMs: number, medianRisk: number): number[] {
-  const recency = s.lastPositive === -Infinity ? RECENCY_CAP_DAYS : Math.min(RECENCY_CAP_DAYS, Math.floor((asOfMs - s.lastPositive) / DAY_MS));
-  const v = [
-    recency,
-    1 - Math.exp(-s.sends7d / 7),
-    s.sentimentCount === 0 ? 0 : s.sentimentSum / s.sentimentCount,
-    s.sends30d === 0 ? 0 : s.answered30d / s.sends30d,
-    s.sends90d === 0 ? 0 : s.replied90d / s.sends90d,
-    Number.isNaN(s.optOutRisk) ? medianRisk : s.optOutRisk,
-    (s.mmsAnswered90d + 1) / (s.mmsSends90d + 2),
-  ];
-  if (v.length !== N_FEATURES) throw new Error(`feature vector has ${v.length} values, schema has ${FEATURES.length}`);
-  return v;
-}
-
-/** Median of known values (mean of the middle two for an even count); 0 when there are none. */
-export function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-export interface FeatureRow {
-  contact_id: string;
-  values: number[];
-}
-
-export interface FeatureResult {
-  asOf: string;
-  rows: FeatureRow[];
-  stats: {
-    contactsSeen: number;
-    eligible: number;
-    excludedOptedOut: number;
-    /** Eligible contacts with no CRM value before T, given the partition's median. */
-    optOutRiskImputed: number;
-    optOutRiskMedian: number;
-  };
-}
-
-/** FNV-1a of a string's char codes: for an ASCII id, the same number as idHashBytes of its bytes. */
-function idHash(id: string): number {
-  let h = 2166136261;
-  for (let k = 0; k < id.length; k++) h = Math.imul(h ^ id.charCodeAt(k), 16777619);
-  return h | 0;
-}
-
-function idHashBytes(b: Uint8Array, s: number, e: number): number {
-  let h = 2166136261;
-  for (let k = s; k < e; k++) h = Math.imul(h ^ b[k]!, 16777619);
-  return h | 0;
-}
-
 const FILTER_BITS = 22;
 
-/** A contact slot's first word: the hash's high 24 bits and the key's length (255 for 255 and more). */
-function slotTag(h: number, len: number): number {
-  return (h & ~255) | (len < 255 ? len : 255);
-}
-
-/** Event kinds of the byte-level fast path (ingest's event reader). */
+/** Event kinds of the byte-level path (the raw readers and the events thread). */
 export const EV_SEND = 0;
 export const EV_CLICK = 1;
 export const EV_REPLY = 2;
 export const EV_OPT_OUT = 3;
 
-/**
- * Contact ids ↔ dense indexes, with each contact's state in typed arrays indexed by that number (no
- * object per contact, nothing for the garbage collector to trace). Ids met as bytes are found through
- * a byte-keyed hash table in front of the string map, so a known contact costs no string at all.
- */
-class ContactTable {
-  readonly ids: string[] = [];
-  private readonly byId = new Map<string, number>();
-  private cap = 0;
-  seen: Uint8Array = new Uint8Array(0);
-  sends7d: Int32Array = new Int32Array(0);
-  sends30d: Int32Array = new Int32Array(0);
-  answered30d: Int32Array = new Int32Array(0);
-  sends90d: Int32Array = new Int32Array(0);
-  replied90d: Int32Array = new Int32Array(0);
-  mmsSends90d: Int32Array = new Int32Array(0);
-  mmsAnswered90d: Int32Array = new Int32Array(0);
-  sentimentCount: Int32Array = new Int32Array(0);
-  sentimentSum: Float64Array = new Float64Array(0);
-  lastPositive: Float64Array = new Float64Array(0);
-  optOutRisk: Float64Array = new Float64Array(0);
-  riskUpdatedAt: Float64Array = new Float64Array(0);
-  optedOut: Uint8Array = new Uint8Array(0);
-  // Byte-keyed open addressing (see indexBytes); key bytes in an arena.
-  private slots: Int32Array = new Int32Array(1 << 15);
-  private keyStart: Int32Array = new Int32Array(0);
-  private keyLen: Int32Array = new Int32Array(0);
-  private arena: Uint8Array = new Uint8Array(1 << 16);
-  private arenaUsed = 0;
-  private keys = 0;
-
-  get size(): number {
-    return this.ids.length;
-  }
-
-  private grow(): void {
-    const cap = Math.max(1024, this.cap * 2);
-    const g32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    const g64 = (a: Float64Array, fill: number): Float64Array => {
-      const b = new Float64Array(cap).fill(fill);
-      b.set(a);
-      return b;
-    };
-    const g8 = (a: Uint8Array): Uint8Array => {
-      const b = new Uint8Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.seen = g8(this.seen);
-    this.sends7d = g32(this.sends7d);
-    this.sends30d = g32(this.sends30d);
-    this.answered30d = g32(this.answered30d);
-    this.sends90d = g32(this.sends90d);
-    this.replied90d = g32(this.replied90d);
-    this.mmsSends90d = g32(this.mmsSends90d);
-    this.mmsAnswered90d = g32(this.mmsAnswered90d);
-    this.sentimentCount = g32(this.sentimentCount);
-    this.sentimentSum = g64(this.sentimentSum, 0);
-    this.lastPositive = g64(this.lastPositive, -Infinity);
-    this.optOutRisk = g64(this.optOutRisk, NaN);
-    this.riskUpdatedAt = g64(this.riskUpdatedAt, -Infinity);
-    this.optedOut = g8(this.optedOut);
-    this.keyStart = g32(this.keyStart);
-    this.keyLen = g32(this.keyLen);
-    this.cap = cap;
-  }
-
-  index(id: string): number {
-    let i = this.byId.get(id);
-    if (i === undefined) {
-      i = this.ids.length;
-      if (i === this.cap) this.grow();
-      this.ids.push(id);
-      this.byId.set(id, i);
-      this.keyLen[i] = -1; // not in the byte table (yet)
-    }
-    return i;
-  }
-
-  /** Index of the contact whose id is the ASCII bytes b[s..e). */
-  indexBytes(b: Uint8Array, s: number, e: number): number {
-    const len = e - s;
-    let h = 2166136261;
-    let w0 = 0;
-    let w1 = 0;
-    for (let k = 0; k < len; k++) {
-      const x = b[s + k]!;
-      h = Math.imul(h ^ x, 16777619);
-      if (k < 4) w0 |= x << (8 * k);
-      else if (k < 8) w1 |= x << (8 * (k - 4));
-    }
-    h |= 0;
-    const tag = slotTag(h, len);
-    const slots = this.slots;
-    const mask = (slots.length >> 2) - 1;
-    // A slot is 4 int32 (16 bytes, so the table of 100,000 contacts stays small in cache): the hash with
-    // the key's length (up to 255) in its low byte, index + 1, the first 8 key bytes. Keys of up to
-    // 8 bytes (contact ids usually are) are decided inside the slot.
-    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const o = slot << 2;
-      const v = slots[o + 1]!;
-      if (v === 0) break;
-      if (slots[o] !== tag || slots[o + 2] !== w0 || slots[o + 3] !== w1) continue;
-      const i = v - 1;
-      if (len <= 8) return i;
-      if (this.keyLen[i] !== len) continue;
-      const at = this.keyStart[i]!;
-      const arena = this.arena;
-      let k = 8;
-      while (k < len && arena[at + k] === b[s + k]) k++;
-      if (k === len) return i;
-    }
-    let id = '';
-    for (let k = s; k < e; k++) id += String.fromCharCode(b[k]!);
-    const i = this.index(id);
-    if (this.keyLen[i] === -1) this.addKey(i, b, s, e);
-    return i;
-  }
-
-  private addKey(i: number, b: Uint8Array, s: number, e: number): void {
-    const len = e - s;
-    if (this.arenaUsed + len > this.arena.length) {
-      const a = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + len));
-      a.set(this.arena);
-      this.arena = a;
-    }
-    this.arena.set(b.subarray(s, e), this.arenaUsed);
-    this.keyStart[i] = this.arenaUsed;
-    this.keyLen[i] = len;
-    this.arenaUsed += len;
-    if (++this.keys * 2 > this.slots.length >> 2) this.rehash();
-    else this.insertSlot(i);
-  }
-
-  private insertSlot(i: number): void {
-    const at = this.keyStart[i]!;
-    const len = this.keyLen[i]!;
-    let h = 2166136261;
-    let w0 = 0;
-    let w1 = 0;
-    for (let k = 0; k < len; k++) {
-      const x = this.arena[at + k]!;
-      h = Math.imul(h ^ x, 16777619);
-      if (k < 4) w0 |= x << (8 * k);
-      else if (k < 8) w1 |= x << (8 * (k - 4));
-    }
-    h |= 0;
-    const mask = (this.slots.length >> 2) - 1;
-    let slot = h & mask;
-    while (this.slots[(slot << 2) + 1] !== 0) slot = (slot + 1) & mask;
-    const o = slot << 2;
-    this.slots[o] = slotTag(h, len);
-    this.slots[o + 1] = i + 1;
-    this.slots[o + 2] = w0;
-    this.slots[o + 3] = w1;
-  }
-
-  private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 4);
-    for (let i = 0; i < this.ids.length; i++) if (this.keyLen[i]! >= 0) this.insertSlot(i);
-  }
-}
-
-export class FeatureAccumulator {
+export class FeatureAccumulator implements FeatureHistory {
   readonly asOfMs: number;
   private readonly windowStart: number;
   private readonly engagementStart: number;
@@ -402,7 +138,7 @@ export class FeatureAccumulator {
     }
     if (!this.inWindow || e.ts < this.windowStart) return;
     if (e.type === 'send') {
-      this.pushSend(this.c.index(e.contact_id), e.ts, e.channel === 'mms', idHash(e.send_id), -this.sendIdStr.push(e.send_id));
+      this.pushSend(this.c.index(e.contact_id), e.ts, e.channel === 'mms', fnv1aText(e.send_id), -this.sendIdStr.push(e.send_id));
       return;
     }
     this.reaction(e.type === 'click' ? EV_CLICK : EV_REPLY, this.c.index(e.contact_id), e.ts, e.send_id, e.event_id);
@@ -427,7 +163,7 @@ export class FeatureAccumulator {
       return;
     }
     if (kind === EV_SEND) {
-      this.pushSend(i, ts, mms, idHash(sendId), -this.sendIdStr.push(sendId));
+      this.pushSend(i, ts, mms, fnv1aText(sendId), -this.sendIdStr.push(sendId));
       return;
     }
     this.reaction(kind, i, ts, sendId, eventId);
@@ -445,7 +181,7 @@ export class FeatureAccumulator {
     // The contact is looked up in endDay, all of the day's sends in one tight loop, where the CPU
     // overlaps the cache misses of several lookups (here each would wait alone, between two lines).
     const contact = e - s <= 255 ? -1 - this.keepBytes(b, s, e) : this.c.indexBytes(b, s, e);
-    this.pushSend(contact, ts, mms, idHashBytes(b, idS, idE), at);
+    this.pushSend(contact, ts, mms, fnv1a(b, idS, idE), at);
   }
 
   /** Copies b[s..e) (at most 255 bytes) into sendIdBytes as a length byte and the bytes; returns where. */
@@ -504,7 +240,7 @@ export class FeatureAccumulator {
   private reaction(kind: number, i: number, ts: number, sendId: string, eventId: string): void {
     const prev = this.pendingAnswers.get(sendId);
     this.pendingAnswers.set(sendId, (prev ?? 0) | (kind === EV_CLICK ? CLICKED : REPLIED));
-    if (prev === undefined) this.markPending(idHash(sendId));
+    if (prev === undefined) this.markPending(fnv1aText(sendId));
     let sentiment: number | undefined;
     if (kind === EV_REPLY) {
       sentiment = this.pendingSentiment.get(eventId);
@@ -567,7 +303,7 @@ export class FeatureAccumulator {
     if (this.filterAdds > 2 * this.pendingAnswers.size + 4096) {
       this.answerFilter.fill(0);
       this.filterAdds = 0;
-      for (const id of this.pendingAnswers.keys()) this.markPending(idHash(id));
+      for (const id of this.pendingAnswers.keys()) this.markPending(fnv1aText(id));
     }
   }
 
@@ -622,32 +358,4 @@ export class FeatureAccumulator {
       },
     };
   }
-}
-
-/**
- * Features from in-memory records, fed in the order ingestion uses (newest day first, sentiment,
- * then events, then CRM). For tests and small replays; ingestion streams files instead.
- */
-export function computeFeatures(asOf: string, events: RawEvent[], sentiment: RawSentiment[], crm: RawCrm[]): FeatureResult {
-  const acc = new FeatureAccumulator(asOf);
-  const byDay = new Map<string, { e: RawEvent[]; s: RawSentiment[]; c: RawCrm[] }>();
-  const bucket = (ms: number) => {
-    const d = dayOfMs(ms);
-    let b = byDay.get(d);
-    if (!b) byDay.set(d, (b = { e: [], s: [], c: [] }));
-    return b;
-  };
-  for (const e of events) bucket(e.ts).e.push(e);
-  for (const s of sentiment) bucket(s.ts).s.push(s);
-  for (const c of crm) bucket(c.updated_at).c.push(c);
-  for (const day of [...byDay.keys()].sort().reverse()) {
-    if (day >= asOf) continue;
-    const b = byDay.get(day)!;
-    acc.beginDay(day);
-    b.s.forEach((r) => acc.addSentiment(r));
-    b.e.forEach((r) => acc.addEvent(r));
-    b.c.forEach((r) => acc.addCrm(r));
-    acc.endDay();
-  }
-  return acc.finish();
 }

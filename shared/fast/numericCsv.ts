@@ -1,12 +1,14 @@
 import { FEATURES, FEATURE_RANGES, LABEL_COLUMN, N_FEATURES } from '../domain/features/schema';
 import { clip, featureValueProblem } from '../domain/features/values';
 import type { Dataset } from '../domain/model/dataset';
+import { CHAR } from './bytes';
+import { readDecimal } from './decimal';
 
 /**
  * A reader for the numeric CSVs the trainer consumes (the 7 features and `label`, any column order,
  * extra columns ignored). It parses bytes straight into typed arrays instead of building a string
- * per field: a general CSV library spends most of a million-row file allocating strings, and the
- * training benchmark has to beat pandas' C parser. Anything unusual (quotes in an ignored column,
+ * per field: a general CSV library spends most of a million-row file allocating strings, and
+ * bench:train has to beat pandas' C parser. Its plain twin is csv-parse with parseFeatureValue. Anything unusual (quotes in an ignored column,
  * CRLF, a BOM, blank lines) is still handled; any bad value is an error naming file, line and column.
  * A feature value must also lie in its documented range (FEATURE_RANGES) and recency_days must be a
  * whole number of days: the rules of the lake's quality gate, so a file the gate would refuse cannot
@@ -24,13 +26,7 @@ export class CsvInputError extends Error {
   }
 }
 
-const COMMA = 44;
-const LF = 10;
-const CR = 13;
-const QUOTE = 34;
-
-// Exact powers of ten: 10^k for k ≤ 22 is representable, which the fast path below relies on.
-const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+const { COMMA, LF, CR, QUOTE } = CHAR;
 
 /** FEATURE_RANGES by canonical index, for the byte loop. */
 const LO = Float64Array.from(FEATURES, (f) => FEATURE_RANGES[f][0]);
@@ -50,13 +46,21 @@ if (N_FEATURES !== 7 || RECENCY !== 0) throw new Error('numericCsv: inRange is w
 function inRange(x: Float64Array, base: number): boolean {
   const r = x[base]!;
   return (
-    r >= LO0 && r <= HI0 && r === Math.floor(r) &&
-    x[base + 1]! >= LO1 && x[base + 1]! <= HI1 &&
-    x[base + 2]! >= LO2 && x[base + 2]! <= HI2 &&
-    x[base + 3]! >= LO3 && x[base + 3]! <= HI3 &&
-    x[base + 4]! >= LO4 && x[base + 4]! <= HI4 &&
-    x[base + 5]! >= LO5 && x[base + 5]! <= HI5 &&
-    x[base + 6]! >= LO6 && x[base + 6]! <= HI6
+    r >= LO0 &&
+    r <= HI0 &&
+    r === Math.floor(r) &&
+    x[base + 1]! >= LO1 &&
+    x[base + 1]! <= HI1 &&
+    x[base + 2]! >= LO2 &&
+    x[base + 2]! <= HI2 &&
+    x[base + 3]! >= LO3 &&
+    x[base + 3]! <= HI3 &&
+    x[base + 4]! >= LO4 &&
+    x[base + 4]! <= HI4 &&
+    x[base + 5]! >= LO5 &&
+    x[base + 5]! <= HI5 &&
+    x[base + 6]! >= LO6 &&
+    x[base + 6]! <= HI6
   );
 }
 
@@ -71,80 +75,6 @@ export function featureProblem(k: number, text: string, v: number): string | und
   if (problem !== undefined) return problem.startsWith(`${name}: `) ? problem.slice(name.length + 2) : problem;
   if (k === RECENCY && !Number.isInteger(v)) return `${clip(text)} is not a whole number of days`;
   return undefined;
-}
-
-/**
- * Parses buf[start, end) as a decimal number. Returns NaN when the text is not a plain finite
- * decimal. Up to 15 significant digits and |exponent| ≤ 22 the result is m·10^e or m/10^-e with both
- * operands exact, hence correctly rounded (Clinger's fast path); longer numbers go to V8's parser,
- * which is also correctly rounded, so every value equals what Number(text) gives.
- */
-export function parseDecimal(buf: Uint8Array, start: number, end: number): number {
-  let i = start;
-  let negative = false;
-  if (i < end && (buf[i] === 45 || buf[i] === 43)) {
-    negative = buf[i] === 45;
-    i++;
-  }
-  let mantissa = 0;
-  let significant = 0;
-  let exp10 = 0;
-  let digits = 0;
-  while (i < end && buf[i]! >= 48 && buf[i]! <= 57) {
-    const v = buf[i]! - 48;
-    if (significant > 0 || v !== 0) {
-      if (significant < 19) mantissa = mantissa * 10 + v;
-      else exp10++;
-      significant++;
-    }
-    digits++;
-    i++;
-  }
-  if (i < end && buf[i] === 46) {
-    i++;
-    while (i < end && buf[i]! >= 48 && buf[i]! <= 57) {
-      const v = buf[i]! - 48;
-      if (significant > 0 || v !== 0) {
-        if (significant < 19) {
-          mantissa = mantissa * 10 + v;
-          exp10--;
-        }
-        significant++;
-      } else {
-        exp10--;
-      }
-      digits++;
-      i++;
-    }
-  }
-  if (digits === 0) return NaN;
-  if (i < end && (buf[i] === 101 || buf[i] === 69)) {
-    i++;
-    let expNegative = false;
-    if (i < end && (buf[i] === 45 || buf[i] === 43)) {
-      expNegative = buf[i] === 45;
-      i++;
-    }
-    let e = 0;
-    let expDigits = 0;
-    while (i < end && buf[i]! >= 48 && buf[i]! <= 57) {
-      if (e < 100000) e = e * 10 + (buf[i]! - 48);
-      expDigits++;
-      i++;
-    }
-    if (expDigits === 0) return NaN;
-    exp10 += expNegative ? -e : e;
-  }
-  if (i !== end) return NaN;
-  let value: number;
-  if (significant <= 15 && exp10 >= -22 && exp10 <= 22) {
-    value = exp10 < 0 ? mantissa / POW10[-exp10]! : mantissa * POW10[exp10]!;
-  } else {
-    value = Number(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1'));
-    if (!Number.isFinite(value)) return NaN;
-    return value;
-  }
-  return negative ? -value : value;
 }
 
 function fieldText(buf: Uint8Array, start: number, end: number): string {
@@ -186,7 +116,9 @@ export function readLayout(buf: Uint8Array, options: ReadOptions): CsvLayout {
   if (buf.length - pos === 0) throw new CsvInputError(file, 1, null, 'the file is empty');
   let headerEnd = buf.indexOf(LF, pos);
   if (headerEnd < 0) headerEnd = buf.length;
-  const headerText = Buffer.from(buf.buffer, buf.byteOffset + pos, headerEnd - pos).toString('utf8').replace(/\r$/, '');
+  const headerText = Buffer.from(buf.buffer, buf.byteOffset + pos, headerEnd - pos)
+    .toString('utf8')
+    .replace(/\r$/, '');
   const header = headerText.split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
   const wanted: string[] = [...FEATURES, ...(labelled ? [LABEL_COLUMN] : [])];
   const slot = new Int8Array(header.length).fill(-1);
@@ -222,9 +154,9 @@ export interface ParsedRows {
  * into rows rowOffset, rowOffset+1, … of x (row-major, canonical feature order) and y. `firstLine`
  * is the line number errors give the first line.
  *
- * The common line — plain decimals, no quotes, the header's field count — is parsed in one byte
- * loop; any other line is re-read by the general code, which handles quotes, CRLF, blank lines,
- * long numbers and exponents, and names the line and column of a bad value.
+ * The common line — decimals, no quotes, the header's field count — is parsed in one byte loop; any
+ * other line is re-read by the general code, which handles quotes, CRLF, blank lines and names the
+ * line and column of a bad value. Both read numbers with readDecimal, so they read the same value.
  */
 export function parseRows(
   buf: Uint8Array,
@@ -259,40 +191,19 @@ export function parseRows(
         b = i < to ? buf[i]! : LF;
         while (b !== COMMA && b !== LF) b = ++i < to ? buf[i]! : LF;
       } else {
-        let negative = false;
-        b = buf[i]!;
-        if (b === 45 || b === 43) {
-          negative = b === 45;
-          b = buf[++i]!;
-        }
-        // Same arithmetic as parseDecimal's exact fast path: up to 15 digits, m / 10^fraction digits.
-        let mantissa = 0;
-        let digits = 0;
-        while (b >= 48 && b <= 57 && i < to) {
-          mantissa = mantissa * 10 + (b - 48);
-          digits++;
-          b = buf[++i]!;
-        }
-        let fraction = 0;
-        if (b === 46 && i < to) {
-          b = buf[++i]!;
-          while (b >= 48 && b <= 57 && i < to) {
-            mantissa = mantissa * 10 + (b - 48);
-            fraction++;
-            b = buf[++i]!;
-          }
-        }
-        const total = digits + fraction;
-        if (total === 0 || total > 15) {
+        // The field's end, then its value by the one exact decimal reader (readDecimal).
+        let e = i;
+        b = e < to ? buf[e]! : LF;
+        while (b !== COMMA && b !== LF && b !== CR) b = ++e < to ? buf[e]! : LF;
+        const v = e > i ? readDecimal(buf, i, e) : NaN;
+        i = e;
+        if (v !== v) {
           simple = false;
           break;
         }
-        let v = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
-        if (negative) v = -v;
         if (k < N_FEATURES) x[rowBase + k] = v;
         else if (v === 0 || v === 1) y[n] = v;
         else simple = false;
-        if (i >= to) b = LF;
       }
       // After a field: a comma unless it is the last one, which ends the line (LF, CRLF or the end).
       if (c < last) {
@@ -365,7 +276,7 @@ function generalLine(
         s++;
         e--;
       }
-      const v = parseDecimal(buf, s, e);
+      const v = readDecimal(buf, s, e);
       if (Number.isNaN(v)) throw new CsvInputError(file, line, header[c]!, describeBad(fieldText(buf, s, e)));
       if (k < N_FEATURES) {
         // The same test as the byte loop's; only a value that fails it is turned into text.

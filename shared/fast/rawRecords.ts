@@ -1,10 +1,13 @@
-import { isAscii } from 'node:buffer';
-import type { Lake } from '../ports/lake';
-import { EV_CLICK, EV_OPT_OUT, EV_REPLY, EV_SEND, type FeatureAccumulator } from './featureAccumulator';
 import { dayContext, parseCrm, parseEvent, parseOrReject, parseSentiment, type DayContext, type RejectLog } from '../domain/raw';
+import { asciiBytes, ByteLineSplitter, bytesEqual, CHAR, latin1, startsWith, twoDigits, type ByteLineReader } from './bytes';
+import { EV_CLICK, EV_OPT_OUT, EV_REPLY, EV_SEND, type FeatureAccumulator } from './featureAccumulator';
 
 /**
- * The events files of ingestion, read as bytes. A line in the canonical serialization
+ * The raw files of ingestion, read as bytes; justified by bench:ingest. Their plain twins are the
+ * parsers of domain/raw.ts (parseEvent, parseSentiment, parseCrm), which every line the fast path
+ * declines goes through, so the records, counts and rejects are theirs (test/fast/rawRecords.test.ts).
+ *
+ * The events files: A line in the canonical serialization
  * `{"event_id":"…","contact_id":"…","campaign_id":"…","channel":"…","type":"…","ts":"…","send_id":"…"}`
  * (plain ASCII values, the partition day's `YYYY-MM-DDTHH:MM:SSZ`) goes straight to the accumulator:
  * no line string, no object, the contact found by its bytes, strings only for the ids that are kept.
@@ -12,35 +15,15 @@ import { dayContext, parseCrm, parseEvent, parseOrReject, parseSentiment, type D
  * (parseEvent, which validates and quarantines), so the result is the same as reading with parseEvent.
  */
 
-const enc = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
-const SEPS = ['{"event_id":"', '","contact_id":"', '","campaign_id":"', '","channel":"', '","type":"', '","ts":"', '","send_id":"'].map(enc);
-const QUOTE = 34;
-const BACKSLASH = 92;
-
-function ascii(b: Uint8Array, s: number, e: number): string {
-  let out = '';
-  for (let k = s; k < e; k++) out += String.fromCharCode(b[k]!);
-  return out;
-}
-
-function eq(b: Uint8Array, s: number, e: number, word: string): boolean {
-  if (e - s !== word.length) return false;
-  for (let k = 0; k < word.length; k++) if (b[s + k] !== word.charCodeAt(k)) return false;
-  return true;
-}
-
-function d2(b: Uint8Array, i: number): number {
-  const x = b[i]! - 48;
-  const y = b[i + 1]! - 48;
-  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
-}
+const SEPS = ['{"event_id":"', '","contact_id":"', '","campaign_id":"', '","channel":"', '","type":"', '","ts":"', '","send_id":"'].map(asciiBytes);
+const { QUOTE, BACKSLASH } = CHAR;
 
 /**
  * The byte-level reader of an events file. `scan` checks a line's form and finds its values; `emit`
  * hands a scanned event to the accumulator. Both run here for a file read on one thread; with a
  * parsing thread (eventsParallel.ts) that thread scans and this one emits, from the scanned ranges.
  */
-export class EventLineReader {
+export class EventLineReader implements ByteLineReader {
   /** Set by scan: where each of the 7 values starts and ends, the event's time and channel (see ranges). */
   readonly vs = new Int32Array(7);
   readonly ve = new Int32Array(7);
@@ -48,7 +31,6 @@ export class EventLineReader {
   mms = false;
   readonly prefix: Uint8Array;
   count = 0;
-  /** Set per buffer by ByteLineSplitter: no byte of the buffer is a backslash or above 0x7f. */
   plain = false;
 
   constructor(
@@ -57,7 +39,7 @@ export class EventLineReader {
     private readonly ctx: DayContext,
     private readonly rejects: RejectLog,
   ) {
-    this.prefix = enc(ctx.prefix);
+    this.prefix = asciiBytes(ctx.prefix);
   }
 
   /** The fast path's checks: the event's kind (EV_*), or -1 when the line needs the general path. */
@@ -84,24 +66,24 @@ export class EventLineReader {
       if (p >= e) return -1;
       ve[f] = p;
     }
-    if (p + 2 !== e || b[p + 1] !== 125) return -1;
+    if (p + 2 !== e || b[p + 1] !== CHAR.CLOSE_BRACE) return -1;
     // event_id, contact_id non-empty.
     if (ve[0] === vs[0] || ve[1] === vs[1]) return -1;
     const ts = canonicalTime(b, vs[5]!, ve[5]!, this.prefix, this.ctx.dayStart);
     if (ts < 0) return -1;
     const ch = vs[3]!;
-    if (eq(b, ch, ve[3]!, 'mms')) this.mms = true;
-    else if (eq(b, ch, ve[3]!, 'sms')) this.mms = false;
+    if (bytesEqual(b, ch, ve[3]!, 'mms')) this.mms = true;
+    else if (bytesEqual(b, ch, ve[3]!, 'sms')) this.mms = false;
     else return -1;
     const t0 = vs[4]!;
     const t1 = ve[4]!;
     let kind: number;
-    if (eq(b, t0, t1, 'send')) {
+    if (bytesEqual(b, t0, t1, 'send')) {
       kind = EV_SEND;
       if (ve[2] === vs[2]) return -1; // a send needs its campaign
-    } else if (eq(b, t0, t1, 'click')) kind = EV_CLICK;
-    else if (eq(b, t0, t1, 'reply')) kind = EV_REPLY;
-    else if (eq(b, t0, t1, 'opt_out')) kind = EV_OPT_OUT;
+    } else if (bytesEqual(b, t0, t1, 'click')) kind = EV_CLICK;
+    else if (bytesEqual(b, t0, t1, 'reply')) kind = EV_REPLY;
+    else if (bytesEqual(b, t0, t1, 'opt_out')) kind = EV_OPT_OUT;
     else return -1;
     if (ve[6] === vs[6] && (kind === EV_CLICK || kind === EV_REPLY)) return -1;
     this.ts = ts;
@@ -134,7 +116,7 @@ export class EventLineReader {
     const idE = r[at + 3]!;
     // The send's id as bytes (a string only if an answer may be waiting); very long ids as a string.
     if (kind === EV_SEND && idE - idS <= 255) acc.addSendBytes(ts, b, r[at]!, r[at + 1]!, mms, idS, idE);
-    else acc.addEventBytes(kind, ts, b, r[at]!, r[at + 1]!, mms, ascii(b, idS, idE), ascii(b, r[at + 4]!, r[at + 5]!));
+    else acc.addEventBytes(kind, ts, b, r[at]!, r[at + 1]!, mms, latin1(b, idS, idE), latin1(b, r[at + 4]!, r[at + 5]!));
   }
 
   private readonly own = new Int32Array(6);
@@ -144,11 +126,11 @@ export class EventLineReader {
     if (kind >= 0) {
       this.ranges(this.own, 0, kind);
       this.emit(b, kind, this.ts, this.mms, this.own, 0);
-    } else this.slow(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'), lineNo);
+    } else this.textLine(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'), lineNo);
   }
 
-  /** The general path: validate, quarantine or add. Only ever runs where the accumulator is. */
-  slow(line: string, lineNo: number): void {
+  /** The general path (the plain twin): validate, quarantine or add. Only ever runs where the accumulator is. */
+  textLine(line: string, lineNo: number): void {
     const rec = parseOrReject(line, lineNo, this.path, this.ctx, parseEvent, this.rejects);
     if (rec === undefined) return;
     this.count++;
@@ -162,18 +144,18 @@ export class EventLineReader {
  */
 function canonicalTime(b: Uint8Array, p: number, e: number, pre: Uint8Array, dayStart: number): number {
   const len = e - p;
-  if (len < 20 || len > 24 || len === 21 || b[e - 1] !== 90 || b[p + 13] !== 58 || b[p + 16] !== 58) return -1;
+  if (len < 20 || len > 24 || len === 21 || b[e - 1] !== CHAR.UPPER_Z || b[p + 13] !== CHAR.COLON || b[p + 16] !== CHAR.COLON) return -1;
   for (let k = 0; k < 11; k++) if (b[p + k] !== pre[k]) return -1;
-  const h = d2(b, p + 11);
-  const m = d2(b, p + 14);
-  const sec = d2(b, p + 17);
+  const h = twoDigits(b, p + 11);
+  const m = twoDigits(b, p + 14);
+  const sec = twoDigits(b, p + 17);
   if (!(h >= 0 && h < 24 && m >= 0 && m < 60 && sec >= 0 && sec < 60)) return -1;
   let ms = 0;
   if (len > 20) {
-    if (b[p + 19] !== 46) return -1;
+    if (b[p + 19] !== CHAR.DOT) return -1;
     let scale = 100;
     for (let k = p + 20; k < e - 1; k++, scale /= 10) {
-      const dgt = b[k]! - 48;
+      const dgt = b[k]! - CHAR.ZERO;
       if (dgt < 0 || dgt > 9) return -1;
       ms += dgt * scale;
     }
@@ -191,17 +173,11 @@ function plainString(b: Uint8Array, p: number, e: number): number {
   return p < e ? p : -1;
 }
 
-function expect(b: Uint8Array, p: number, e: number, word: Uint8Array): boolean {
-  if (p + word.length > e) return false;
-  for (let k = 0; k < word.length; k++) if (b[p + k] !== word[k]) return false;
-  return true;
-}
-
-const CRM_HEAD = enc('{"contact_id":"');
-const CRM_RISK = enc('","opt_out_risk":');
-const CRM_AT = enc(',"updated_at":"');
-const CRM_PHONE = enc('","phone":"');
-const CRM_NAME = enc('","name":"');
+const CRM_HEAD = asciiBytes('{"contact_id":"');
+const CRM_RISK = asciiBytes('","opt_out_risk":');
+const CRM_AT = asciiBytes(',"updated_at":"');
+const CRM_PHONE = asciiBytes('","phone":"');
+const CRM_NAME = asciiBytes('","name":"');
 const NUMBER_RE = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /**
@@ -219,7 +195,7 @@ abstract class RecordLineReader<R> implements ByteLineReader {
     private readonly rejects: RejectLog,
     private readonly parse: (line: string, ctx: DayContext) => R,
   ) {
-    this.prefix = enc(ctx.prefix);
+    this.prefix = asciiBytes(ctx.prefix);
   }
 
   /** Reads and adds a plain line; false leaves the line to the general parser. */
@@ -228,10 +204,10 @@ abstract class RecordLineReader<R> implements ByteLineReader {
 
   line(b: Uint8Array, s: number, e: number, lineNo: number): void {
     if (this.fast(b, s, e)) return;
-    this.slow(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'), lineNo);
+    this.textLine(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'), lineNo);
   }
 
-  slow(line: string, lineNo: number): void {
+  textLine(line: string, lineNo: number): void {
     const rec = parseOrReject(line, lineNo, this.path, this.ctx, this.parse, this.rejects);
     if (rec === undefined) return;
     this.count++;
@@ -250,16 +226,16 @@ class CrmReader extends RecordLineReader<ReturnType<typeof parseCrm>> {
   }
 
   protected fast(b: Uint8Array, s: number, e: number): boolean {
-    if (!expect(b, s, e, CRM_HEAD)) return false;
+    if (!startsWith(b, s, e, CRM_HEAD)) return false;
     const c0 = s + CRM_HEAD.length;
     const c1 = plainString(b, c0, e);
     if (c1 <= c0) return false;
-    if (!expect(b, c1, e, CRM_RISK)) return false;
+    if (!startsWith(b, c1, e, CRM_RISK)) return false;
     const n0 = c1 + CRM_RISK.length;
     let n1 = n0;
-    while (n1 < e && b[n1] !== 44) n1++;
-    if (n1 === n0 || n1 - n0 > 32 || !expect(b, n1, e, CRM_AT)) return false;
-    const token = ascii(b, n0, n1);
+    while (n1 < e && b[n1] !== CHAR.COMMA) n1++;
+    if (n1 === n0 || n1 - n0 > 32 || !startsWith(b, n1, e, CRM_AT)) return false;
+    const token = latin1(b, n0, n1);
     if (!NUMBER_RE.test(token)) return false;
     const risk = Number(token);
     if (!Number.isFinite(risk) || risk < 0 || risk > 1) return false;
@@ -268,24 +244,23 @@ class CrmReader extends RecordLineReader<ReturnType<typeof parseCrm>> {
     if (p < 0) return false;
     const at = canonicalTime(b, t0, p, this.prefix, this.ctx.dayStart);
     if (at < 0) return false;
-    if (!(p + 2 === e && b[p + 1] === 125)) {
-      if (!expect(b, p, e, CRM_PHONE)) return false;
+    if (!(p + 2 === e && b[p + 1] === CHAR.CLOSE_BRACE)) {
+      if (!startsWith(b, p, e, CRM_PHONE)) return false;
       p = plainString(b, p + CRM_PHONE.length, e);
-      if (p < 0 || !expect(b, p, e, CRM_NAME)) return false;
+      if (p < 0 || !startsWith(b, p, e, CRM_NAME)) return false;
       p = plainString(b, p + CRM_NAME.length, e);
-      if (p < 0 || p + 2 !== e || b[p + 1] !== 125) return false;
+      if (p < 0 || p + 2 !== e || b[p + 1] !== CHAR.CLOSE_BRACE) return false;
     }
     this.count++;
     this.acc.addCrmBytes(b, c0, c1, risk, at);
     return true;
   }
-
 }
 
-const S_HEAD = enc('{"reply_event_id":"');
-const S_CONTACT = enc('","contact_id":"');
-const S_TS = enc('","ts":"');
-const S_VALUE = enc('","sentiment":');
+const S_HEAD = asciiBytes('{"reply_event_id":"');
+const S_CONTACT = asciiBytes('","contact_id":"');
+const S_TS = asciiBytes('","ts":"');
+const S_VALUE = asciiBytes('","sentiment":');
 
 /**
  * Sentiment lines `{"reply_event_id":"…","contact_id":"…","ts":"…","sentiment":<number>}` with plain
@@ -298,96 +273,55 @@ class SentimentReader extends RecordLineReader<ReturnType<typeof parseSentiment>
   }
 
   protected fast(b: Uint8Array, s: number, e: number): boolean {
-    if (!expect(b, s, e, S_HEAD)) return false;
+    if (!startsWith(b, s, e, S_HEAD)) return false;
     const r0 = s + S_HEAD.length;
     const r1 = plainString(b, r0, e);
-    if (r1 <= r0 || !expect(b, r1, e, S_CONTACT)) return false;
+    if (r1 <= r0 || !startsWith(b, r1, e, S_CONTACT)) return false;
     const c0 = r1 + S_CONTACT.length;
     const c1 = plainString(b, c0, e);
-    if (c1 <= c0 || !expect(b, c1, e, S_TS)) return false;
+    if (c1 <= c0 || !startsWith(b, c1, e, S_TS)) return false;
     const t0 = c1 + S_TS.length;
     const t1 = plainString(b, t0, e);
-    if (t1 < 0 || !expect(b, t1, e, S_VALUE)) return false;
+    if (t1 < 0 || !startsWith(b, t1, e, S_VALUE)) return false;
     const ts = canonicalTime(b, t0, t1, this.prefix, this.ctx.dayStart);
     if (ts < 0) return false;
     const n0 = t1 + S_VALUE.length;
-    if (e - 1 - n0 < 1 || e - 1 - n0 > 32 || b[e - 1] !== 125) return false;
-    const token = ascii(b, n0, e - 1);
+    if (e - 1 - n0 < 1 || e - 1 - n0 > 32 || b[e - 1] !== CHAR.CLOSE_BRACE) return false;
+    const token = latin1(b, n0, e - 1);
     if (!NUMBER_RE.test(token)) return false;
     const sentiment = Number(token);
     if (!Number.isFinite(sentiment) || sentiment < -2 || sentiment > 2) return false;
     this.count++;
-    this.acc.addSentiment({ reply_event_id: ascii(b, r0, r1), contact_id: ascii(b, c0, c1), ts, sentiment });
+    this.acc.addSentiment({ reply_event_id: latin1(b, r0, r1), contact_id: latin1(b, c0, c1), ts, sentiment });
     return true;
   }
-
 }
 
-/** Streams one sentiment file of `day` into the accumulator, as readRawFile(…, parseSentiment, …) would. Returns the valid records. */
-export async function readSentimentInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog, chunks?: AsyncIterable<Buffer>): Promise<number> {
+/**
+ * Streams one sentiment file of `day` (its chunks, e.g. lake.readStream(path)) into the accumulator,
+ * as reading it with parseSentiment would. Returns the valid records.
+ */
+export async function readSentimentInto(
+  chunks: AsyncIterable<Buffer>,
+  path: string,
+  day: string,
+  acc: FeatureAccumulator,
+  rejects: RejectLog,
+): Promise<number> {
   const reader = new SentimentReader(acc, path, dayContext(day), rejects, parseSentiment);
-  await forEachByteLine(chunks ?? lake.readStream(path), reader);
+  await splitLines(chunks, reader);
   return reader.count;
 }
 
-/** Lines of a lake file as byte ranges, split exactly as forEachLine splits them. */
-export type ByteLineReader = { plain?: boolean; line(b: Uint8Array, s: number, e: number, lineNo: number): void; slow(line: string, lineNo: number): void };
-
-/** The complete lines of b from `start`, numbered after lineNo; returns where the unfinished tail starts. */
-function byteLines(b: Buffer, start: number, reader: ByteLineReader, counter: { lineNo: number }): number {
-  if (reader.plain !== undefined) reader.plain = isAscii(b) && b.indexOf(BACKSLASH) === -1;
-  let nl: number;
-  while ((nl = b.indexOf(10, start)) !== -1) {
-    const end = nl > start && b[nl - 1] === 13 ? nl - 1 : nl;
-    counter.lineNo++;
-    if (end > start) reader.line(b, start, end, counter.lineNo);
-    start = nl + 1;
-  }
-  return start;
+/** Streams one CRM file of `day` into the accumulator, as reading it with parseCrm would. Returns the valid records. */
+export async function readCrmInto(chunks: AsyncIterable<Buffer>, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog): Promise<number> {
+  const reader = new CrmReader(acc, path, dayContext(day), rejects, parseCrm);
+  await splitLines(chunks, reader);
+  return reader.count;
 }
 
-/** A file's chunks in, its lines out to the reader, in order: push each chunk, then end. */
-export class ByteLineSplitter {
-  private carry: Buffer | null = null;
-  private readonly counter = { lineNo: 0 };
-
-  constructor(private readonly reader: ByteLineReader) {}
-
-  push(chunk: Buffer): void {
-    let start = 0;
-    if (this.carry) {
-      // Only the line cut by the chunk boundary is copied; the rest is read where it lies.
-      const nl = chunk.indexOf(10);
-      if (nl === -1) {
-        this.carry = Buffer.concat([this.carry, chunk]);
-        return;
-      }
-      byteLines(Buffer.concat([this.carry, chunk.subarray(0, nl + 1)]), 0, this.reader, this.counter);
-      start = nl + 1;
-    }
-    start = byteLines(chunk, start, this.reader, this.counter);
-    // A copy: the chunk may be handed on (to another thread) once pushed.
-    this.carry = start < chunk.length ? Buffer.from(chunk.subarray(start)) : null;
-  }
-
-  /** The last line without a newline: as forEachLine treats it. */
-  end(): void {
-    const rest = this.carry ? this.carry.toString('utf8') : '';
-    this.carry = null;
-    if (rest.trim().length > 0) this.reader.slow(rest.endsWith('\r') ? rest.slice(0, -1) : rest, this.counter.lineNo + 1);
-  }
-}
-
-/** `chunks`: the file's content, lake.readStream(path) or the same started ahead of time (see ingest.ts). */
-async function forEachByteLine(chunks: AsyncIterable<Buffer>, reader: ByteLineReader): Promise<void> {
+async function splitLines(chunks: AsyncIterable<Buffer>, reader: ByteLineReader): Promise<void> {
   const lines = new ByteLineSplitter(reader);
   for await (const chunk of chunks) lines.push(chunk);
   lines.end();
-}
-
-/** Streams one CRM file of `day` into the accumulator, as readRawFile(…, parseCrm, …) would. Returns the valid records. */
-export async function readCrmInto(lake: Lake, path: string, day: string, acc: FeatureAccumulator, rejects: RejectLog, chunks?: AsyncIterable<Buffer>): Promise<number> {
-  const reader = new CrmReader(acc, path, dayContext(day), rejects, parseCrm);
-  await forEachByteLine(chunks ?? lake.readStream(path), reader);
-  return reader.count;
 }

@@ -1,6 +1,5 @@
-import { parentPort } from 'node:worker_threads';
-import { exportHandler } from '../app/scoresExport';
-import { serveRequests } from './channel';
+import { serve } from './channel';
+import { exportHandler } from './scoresCsv';
 
-/** The lake export's thread: scores and formats the parts of an export (see ScoresExport). */
-if (parentPort) serveRequests(exportHandler());
+/** The lake export's thread (ScoresExport in app/scoresExport.ts opens it): scores and formats the parts. */
+serve(exportHandler());

@@ -1,67 +1,87 @@
+import { closeSync } from 'node:fs';
 import * as path from 'node:path';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { CsvInputError, type CsvLayout, type ParsedRows } from './numericCsv';
 import type { PsiBaseline } from '../domain/model/artifact';
 import type { Dataset } from '../domain/model/dataset';
 import type { LogisticFit } from '../domain/model/logistic';
 import type { Scaler } from '../domain/model/scaler';
 import type { TrainOffload } from '../domain/model/train';
-import type { BaselineEvaluation } from '../domain/model/trainJobs';
-import type { Job, Reply } from './trainHelperJobs';
+import { covarianceOfRaw, equalWeightsBaseline, featurePsiBaselines, type BaselineEvaluation } from '../domain/model/trainJobs';
+import { Channel, COMPILED, type RequestHandler } from './channel';
+import { CsvInputError, type CsvLayout, type ParsedRows } from './numericCsv';
+import { openCsv, parseFileRows } from './numericCsvFile';
 
 /**
  * A second thread for `leadscore train` on these 2-core machines: it parses part of the training
  * file while this thread parses the rest, then computes the feature PSI baselines, the equal-weights
  * baseline and the coefficient covariance while this thread fits and evaluates. Only whole jobs move
- * between threads, so every number is computed by the same code in the same order as on one thread.
- *
- * Joins block (Atomics.wait) rather than await, so trainModel stays a synchronous function.
+ * between threads, so every number is computed by the same code in the same order as on one thread
+ * (the inline offload of domain/model/train.ts is its plain twin). Justified by bench:train.
+ * Arrays travel as views of SharedArrayBuffers: nothing big is copied.
  */
-export class TrainWorker implements TrainOffload {
-  private readonly worker: Worker;
-  private readonly port: MessagePort;
-  /** [0]: replies posted so far; [1]: 1 once the worker has ended. */
-  private readonly done = new Int32Array(new SharedArrayBuffer(8));
-  private submitted = 0;
-  private received = 0;
-  private readonly replies = new Map<number, Reply>();
 
-  private constructor(script: string) {
-    const { port1, port2 } = new MessageChannel();
-    this.port = port1;
-    this.worker = new Worker(script, { workerData: { port: port2, done: this.done }, transferList: [port2] });
-    // Never keeps the process alive: close() ends it, and an error exit must not hang the CLI.
-    this.worker.unref();
-  }
-
-  /** Null when the compiled worker script is not there (e.g. running from TypeScript sources under jest). */
-  static start(): TrainWorker | null {
-    if (!__filename.endsWith('.js')) return null;
-    return new TrainWorker(path.join(__dirname, 'trainHelperThread.js'));
-  }
-
-  private submit<T>(job: Job): () => T {
-    this.port.postMessage(job);
-    const ticket = ++this.submitted;
-    return () => this.join(ticket) as T;
-  }
-
-  private join(ticket: number): unknown {
-    while (!this.replies.has(ticket)) {
-      const seen = Atomics.load(this.done, 0);
-      if (seen > this.received) {
-        const message = receiveMessageOnPort(this.port);
-        if (message) this.replies.set(++this.received, message.message as Reply);
-        continue;
-      }
-      if (Atomics.load(this.done, 1) === 1) throw new Error('the training worker thread stopped before answering');
-      Atomics.wait(this.done, 0, seen, 1000);
+export type TrainJob =
+  | {
+      kind: 'parse';
+      /** The file's bytes [from, to), read by the helper. */
+      from: number;
+      to: number;
+      layout: CsvLayout;
+      file: string;
+      x: Float64Array;
+      y: Uint8Array;
+      rowOffset: number;
     }
-    const reply = this.replies.get(ticket)!;
-    this.replies.delete(ticket);
-    if ('ok' in reply) return reply.ok;
+  | { kind: 'featurePsi'; train: Dataset }
+  | { kind: 'baseline'; train: Dataset; valid: Dataset }
+  | { kind: 'covariance'; x: Float64Array; n: number; scaler: Scaler; fit: LogisticFit; C: number };
+
+/** A job's result, or a CSV error with its parts (`line` counts from 0 at the range's first line). */
+export type TrainReply = { ok: unknown } | { csv: { file: string; line: number; column: string | null; detail: string } };
+
+function run(job: TrainJob): unknown {
+  switch (job.kind) {
+    case 'parse': {
+      const { fd } = openCsv(job.file);
+      try {
+        return parseFileRows(fd, job.from, job.to, job.layout, job.file, 0, job.x, job.y, job.rowOffset);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    case 'featurePsi':
+      return featurePsiBaselines(job.train);
+    case 'baseline':
+      return equalWeightsBaseline(job.train, job.valid);
+    case 'covariance':
+      return covarianceOfRaw(job.x, job.n, job.scaler, job.fit, job.C);
+  }
+}
+
+/** The helper thread's work (trainHelperThread.ts). A CSV error keeps its parts, to be renumbered here. */
+export function trainJobHandler(): RequestHandler<TrainJob, TrainReply> {
+  return (job) => {
+    try {
+      return { value: { ok: run(job) } };
+    } catch (err) {
+      if (err instanceof CsvInputError) return { value: { csv: { file: err.file, line: err.line, column: err.column, detail: err.detail } } };
+      throw err;
+    }
+  };
+}
+
+export class TrainHelper implements TrainOffload {
+  private constructor(private readonly channel: Channel<TrainJob, TrainReply>) {}
+
+  /** Null where the helper thread cannot run (the TypeScript sources under jest): one thread does it all. */
+  static start(): TrainHelper | null {
+    if (!COMPILED) return null;
+    return new TrainHelper(Channel.open(path.join(__dirname, 'trainHelperThread.js'), trainJobHandler, { maxInFlight: 8 }));
+  }
+
+  private async submit<T>(job: TrainJob): Promise<T> {
+    const reply = await this.channel.call(job);
     if ('csv' in reply) throw new CsvInputError(reply.csv.file, reply.csv.line, reply.csv.column, reply.csv.detail);
-    throw new Error(reply.error);
+    return reply.ok as T;
   }
 
   /**
@@ -69,11 +89,20 @@ export class TrainWorker implements TrainOffload {
    * SharedArrayBuffers). A CSV error is rethrown with its line number: the range's first line is
    * `firstLine`, known only once the part before it is parsed, hence a parameter of the join.
    */
-  parseRange(file: string, from: number, to: number, layout: CsvLayout, x: Float64Array, y: Uint8Array, rowOffset: number): (firstLine: number) => ParsedRows {
-    const join = this.submit<ParsedRows>({ kind: 'parse', from, to, layout, file, x, y, rowOffset });
-    return (firstLine) => {
+  parseRange(
+    file: string,
+    from: number,
+    to: number,
+    layout: CsvLayout,
+    x: Float64Array,
+    y: Uint8Array,
+    rowOffset: number,
+  ): (firstLine: number) => Promise<ParsedRows> {
+    const parsed = this.submit<ParsedRows>({ kind: 'parse', from, to, layout, file, x, y, rowOffset });
+    parsed.catch(() => undefined); // observed by the join
+    return async (firstLine) => {
       try {
-        return join();
+        return await parsed;
       } catch (err) {
         if (err instanceof CsvInputError) throw new CsvInputError(err.file, firstLine + err.line, err.column, err.detail);
         throw err;
@@ -81,20 +110,19 @@ export class TrainWorker implements TrainOffload {
     };
   }
 
-  featurePsi(train: Dataset): () => PsiBaseline[] {
+  featurePsi(train: Dataset): Promise<PsiBaseline[]> {
     return this.submit({ kind: 'featurePsi', train });
   }
 
-  baseline(train: Dataset, valid: Dataset): () => BaselineEvaluation {
+  baseline(train: Dataset, valid: Dataset): Promise<BaselineEvaluation> {
     return this.submit({ kind: 'baseline', train, valid });
   }
 
-  covariance(x: Float64Array, n: number, scaler: Scaler, fit: LogisticFit, C: number): () => number[][] {
+  covariance(x: Float64Array, n: number, scaler: Scaler, fit: LogisticFit, C: number): Promise<number[][]> {
     return this.submit({ kind: 'covariance', x, n, scaler, fit, C });
   }
 
   async close(): Promise<void> {
-    this.port.close();
-    await this.worker.terminate();
+    await this.channel.terminate();
   }
 }

@@ -1,7 +1,7 @@
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { codeVersion } from '../app/codeVersion';
 import { BODIES, type BodySpec } from './body';
+import type { Handler } from './handler';
 import { alertBody, manualBody } from './ops';
 import { deployBody, rollbackBody, scoreBody, VERSION_PATTERN } from './schemas';
 
@@ -151,7 +151,8 @@ export function bodySchema(schema: z.ZodType): Record<string, unknown> {
     unrepresentable: 'any',
     override: (ctx) => {
       // A version in a body is a JSON number written as a plain positive integer (WrittenNumber).
-      if ((ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def?.type === 'custom') Object.assign(ctx.jsonSchema, { type: 'integer', minimum: 1, maximum: 999_999_999 });
+      if ((ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def?.type === 'custom')
+        Object.assign(ctx.jsonSchema, { type: 'integer', minimum: 1, maximum: 999_999_999 });
     },
   });
   return json;
@@ -177,7 +178,10 @@ export function openApiDocument(version: string = codeVersion()): Record<string,
     for (const [status, when] of Object.entries({ ...e.responses, 500: 'an unexpected failure (nothing was changed)' })) {
       const code = Number(status);
       const detail = code === 413 && e.body ? `${when} (${e.body.spec.limit} bytes)` : when;
-      responses[status] = code >= 400 ? { description: detail, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } } : { description: detail, content: { 'application/json': {} } };
+      responses[status] =
+        code >= 400
+          ? { description: detail, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } }
+          : { description: detail, content: { 'application/json': {} } };
     }
     const op: Record<string, unknown> = {
       operationId: e.name,
@@ -227,6 +231,6 @@ export function openApiDocument(version: string = codeVersion()): Record<string,
 let document: Record<string, unknown> | undefined;
 
 /** GET /api/openapi.json: the document, built once per process. */
-export function openApiHandler(): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+export function openApiHandler(): Handler {
   return async () => ({ status: 200, jsonBody: (document ??= openApiDocument()) });
 }

@@ -1,27 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import type { Lake } from '../ports/lake';
-import type { Ledger, RunRecord } from '../ports/ledger';
-import type { MonitorQueries } from '../ports/monitor';
-import type { Warehouse } from '../ports/warehouse';
 import type { RetrainRequest } from '../app/retrain';
-import { statusSnapshot } from '../app/status';
-import { requireAdmin, type AdminDeps } from './auth';
+import type { RunRecord } from '../ports/ledger';
+import { requireAdmin } from './auth';
 import { BODIES, readJson } from './body';
-import { BadRequestError, problem, toProblem } from './problem';
+import { handle, json, type GetApp, type Handler } from './handler';
+import { BadRequestError, problem } from './problem';
 
 /**
- * The operations endpoints of issue 5: POST /api/retrain (a person, or an Azure Monitor alert in
- * the common alert schema), GET /api/runs/{id} and GET /api/status. Retraining takes longer than an
- * HTTP request may, so the request is recorded as a queued run and handed to a queue-triggered worker.
+ * The operations endpoints: POST /api/retrain (a person, or an Azure Monitor alert in the common
+ * alert schema), GET /api/runs/{id} and GET /api/status. Retraining takes longer than an HTTP request
+ * may, so the request is recorded as a queued run and handed to a queue-triggered worker.
  */
-export interface OpsDeps {
-  lake: Lake;
-  ledger: Ledger;
-  warehouse: Warehouse;
-  monitor: MonitorQueries;
-}
 
 /** What the worker receives on the queue. */
 export interface RetrainMessage {
@@ -60,15 +51,16 @@ export const alertBody = z.object({
   }),
 });
 
-export type OpsHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-
 /** Turns a body into a retrain request, or null for a resolved alert (nothing to do). */
 export function parseRetrainBody(body: unknown): Omit<RetrainMessage, 'runId' | 'requestedBy'> | null {
   if (body && typeof body === 'object' && 'schemaId' in body) {
     const alert = alertBody.parse(body);
     const e = alert.data.essentials;
     if (e.monitorCondition === 'Resolved') return null;
-    return { trigger: 'alert', reason: `alert "${e.alertRule}" fired${e.firedDateTime ? ` at ${e.firedDateTime}` : ''}${e.severity ? ` (${e.severity})` : ''}` };
+    return {
+      trigger: 'alert',
+      reason: `alert "${e.alertRule}" fired${e.firedDateTime ? ` at ${e.firedDateTime}` : ''}${e.severity ? ` (${e.severity})` : ''}`,
+    };
   }
   return { trigger: 'manual', reason: manualBody.parse(body).reason };
 }
@@ -77,54 +69,41 @@ export function parseRetrainBody(body: unknown): Omit<RetrainMessage, 'runId' | 
  * POST /api/retrain → 202 { runId, statusUrl } once the run is recorded as queued and the message
  * is handed to `enqueue` (the queue output binding). Nothing is recorded for a bad body.
  */
-export function retrainRequestHandler(
-  getDeps: () => Promise<Pick<OpsDeps, 'ledger'> & AdminDeps>,
-  enqueue: (context: InvocationContext, message: RetrainMessage) => void,
-): OpsHandler {
-  return async (request, context) => {
-    try {
-      const { ledger, config } = await getDeps();
-      const admin = requireAdmin(request, config.ADMIN_AUTH);
-      const parsed = parseRetrainBody(await readJson(request, BODIES.retrain));
-      if (!parsed) return { status: 200, jsonBody: { status: 'ignored', detail: 'the alert is resolved: nothing to retrain' } };
-      const message: RetrainMessage = { runId: randomUUID(), ...parsed, requestedBy: admin.actor };
-      const run: RunRecord = { id: message.runId, trigger: message.trigger, status: 'queued', reason: message.reason, startedAt: new Date().toISOString() };
-      await ledger.putRun(run);
-      enqueue(context, message);
-      return {
-        status: 202,
-        headers: { location: `/api/runs/${message.runId}` },
-        jsonBody: { runId: message.runId, status: 'queued', trigger: message.trigger, statusUrl: `/api/runs/${message.runId}` },
-      };
-    } catch (err) {
-      return toProblem(err, (m) => context.error(m));
-    }
-  };
+export function retrainRequestHandler(getApp: GetApp, enqueue: (context: InvocationContext, message: RetrainMessage) => void): Handler {
+  return handle(getApp, async (app, request, context) => {
+    const admin = requireAdmin(request, app.config.ADMIN_AUTH);
+    const parsed = parseRetrainBody(await readJson(request, BODIES.retrain));
+    if (!parsed) return json(200, { status: 'ignored', detail: 'the alert is resolved: nothing to retrain' });
+    const message: RetrainMessage = { runId: randomUUID(), ...parsed, requestedBy: admin.actor };
+    const run: RunRecord = { id: message.runId, trigger: message.trigger, status: 'queued', reason: message.reason, startedAt: new Date().toISOString() };
+    await app.useCases.queueRun(run);
+    enqueue(context, message);
+    return {
+      status: 202,
+      headers: { location: `/api/runs/${message.runId}` },
+      jsonBody: { runId: message.runId, status: 'queued', trigger: message.trigger, statusUrl: `/api/runs/${message.runId}` },
+    };
+  });
 }
 
 const runId = z.uuid({ error: 'must be a run id (UUID)' });
 
-export function runStatusHandler(getDeps: () => Promise<Pick<OpsDeps, 'ledger'>>): OpsHandler {
-  return async (request, context) => {
-    try {
+/** GET /api/runs/{id} */
+export function runStatusHandler(getApp: GetApp): Handler {
+  return handle(
+    getApp,
+    async (app, request) => {
       const id = runId.safeParse(request.params.id);
       if (!id.success) throw new BadRequestError('id', id.error.issues[0]?.message ?? 'invalid');
-      const run = await (await getDeps()).ledger.getRun(id.data);
+      const run = await app.useCases.getRun(id.data);
       if (!run) return problem(404, 'Not found', `no retrain run ${id.data}`);
-      return { status: 200, jsonBody: run };
-    } catch (err) {
-      return toProblem(err, (m) => context.error(m), 'params');
-    }
-  };
+      return json(200, run);
+    },
+    'params',
+  );
 }
 
-/** GET /api/status: the active version, the last runs, the latest PSI and recent AUC. */
-export function statusHandler(getDeps: () => Promise<OpsDeps>): OpsHandler {
-  return async (_request, context) => {
-    try {
-      return { status: 200, jsonBody: await statusSnapshot(await getDeps()) };
-    } catch (err) {
-      return toProblem(err, (m) => context.error(m));
-    }
-  };
+/** GET /api/status: the active version, the served population, the last runs, the latest drift. */
+export function statusHandler(getApp: GetApp): Handler {
+  return handle(getApp, async (app) => json(200, await app.useCases.status()));
 }

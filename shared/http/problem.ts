@@ -68,7 +68,8 @@ export function toProblem(err: unknown, log: (message: string) => void, root = '
   // A 401 names the scheme to authenticate with (RFC 9110): an Entra bearer token, which App Service checks.
   if (err instanceof UnauthorizedError) return problem(401, 'Unauthorized', err.message, undefined, { 'www-authenticate': 'Bearer' });
   if (err instanceof ForbiddenError) return problem(403, 'Forbidden', err.message);
-  if (err instanceof PayloadTooLargeError) return problem(413, 'Content too large', err.message, [{ field: 'body', detail: `is larger than ${err.limit} bytes` }]);
+  if (err instanceof PayloadTooLargeError)
+    return problem(413, 'Content too large', err.message, [{ field: 'body', detail: `is larger than ${err.limit} bytes` }]);
   if (err instanceof WarehouseNotFoundError) return problem(404, 'Not found', err.message);
   if (err instanceof WarehouseConflictError) return problem(409, 'Conflict', err.message);
   if (err instanceof NoActiveVersionError) return problem(409, 'No active version', err.message);

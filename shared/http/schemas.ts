@@ -1,20 +1,10 @@
 import { z } from 'zod';
 import { FEATURES, FEATURE_RANGES, type FeatureName } from '../domain/features/schema';
+import { parseVersionNumber, VERSION_MESSAGE, VERSION_PATTERN } from '../domain/versions';
 
-/**
- * A model version as text: a plain positive integer of at most nine digits (so it always fits SQL's
- * INT), and nothing else — no sign, spaces, leading zero, fraction, exponent or 0x/0b/0o prefix, each
- * of which `Number` would read as a number. The route, the rollback body and the CLI all parse with it.
- */
-export const VERSION_PATTERN = /^[1-9][0-9]{0,8}$/;
-const VERSION_MESSAGE = 'must be a version number: a positive integer written plainly (1 to 999999999)';
+export { VERSION_PATTERN, parseVersionNumber };
 
 export const versionNumber = z.string({ error: VERSION_MESSAGE }).regex(VERSION_PATTERN, VERSION_MESSAGE).transform(Number);
-
-/** The version `text` names, or undefined when it is not written as versionNumber requires. */
-export function parseVersionNumber(text: string): number | undefined {
-  return VERSION_PATTERN.test(text) ? Number(text) : undefined;
-}
 
 /**
  * A JSON number as the client wrote it. JSON.parse keeps only the value, which cannot tell `1` from

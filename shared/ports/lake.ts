@@ -1,6 +1,7 @@
 /**
- * The lake: one ADLS Gen2 filesystem in Azure, a folder locally (ARCHITECTURE.md section 3).
- * Paths are POSIX-style and relative to the lake root, e.g. `processed/features/2026/01/05/part-0.csv`.
+ * The lake: one ADLS Gen2 filesystem in Azure, a folder locally. Paths are POSIX-style and relative
+ * to the lake root, e.g. `processed/features/2026/01/05/part-0.csv` (every path rule:
+ * domain/lakeLayout.ts).
  */
 export interface LakeEntry {
   path: string;
@@ -11,10 +12,12 @@ export interface Lake {
   /** Human-readable location for messages (a folder or an account URL). */
   readonly location: string;
   /**
-   * The folder, when the lake is a local one: another thread may then read it directly (the ingest's
-   * events parsing thread does, so its reads do not wait on this thread's event loop).
+   * Only a lake that is a local folder has it: the file's absolute path, once checked to be inside
+   * the lake (for 'write', its folder is created), so that another thread may open it itself without
+   * following a link (the ingest's events parsing thread reads, the export's thread writes its
+   * temporary parts), its I/O not waiting on this thread's event loop.
    */
-  readonly localRoot?: string;
+  localFile?(path: string, purpose: 'read' | 'write'): Promise<string>;
   /**
    * Writes a whole file atomically: a reader sees the previous content or the new one, never a part.
    * (temp + rename locally; create/append/flush with close: true on ADLS.)
@@ -43,9 +46,4 @@ export class LakeNotFoundError extends Error {
     super(`lake path not found: ${path}`);
     this.name = 'LakeNotFoundError';
   }
-}
-
-/** `yyyy/mm/dd` for a UTC date string `YYYY-MM-DD`. */
-export function datePath(date: string): string {
-  return date.replaceAll('-', '/');
 }

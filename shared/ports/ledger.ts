@@ -1,5 +1,5 @@
 /**
- * The ledger: runs, the partition ledger, locks, cooldowns and drift history (ARCHITECTURE.md 9).
+ * The ledger: runs, the partition ledger, locks, cooldowns and drift history (docs/architecture.md, "Layers").
  * Azure: @azure/data-tables; locally: the same SDK against Azurite, or the SQLite file.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Telemetry: what the workbook and the alert rules read (ARCHITECTURE.md sections 1 and 8).
+ * Telemetry: what the workbook and the alert rules read (docs/architecture.md, "Entry points" / "Drift").
  * Azure: applicationinsights 3.x; locally: JSON lines in $LEADSCORE_HOME/telemetry.jsonl.
  */
 

@@ -1,4 +1,5 @@
 import { FEATURES, type FeatureName } from '../domain/features/schema';
+import type { FeatureRows } from '../domain/features/rows';
 import type { ServingModel } from '../domain/serving';
 
 /**
@@ -102,16 +103,7 @@ export interface ServedState {
   activeVersion: number | null;
 }
 
-/**
- * A block of feature rows, column-wise, with no per-row object or string: contact id i is the UTF-8
- * text ids[idEnds[i-1] .. idEnds[i]) (from 0 for the first), and x holds N_FEATURES values per row.
- */
-export interface FeatureRows {
-  n: number;
-  ids: Uint8Array;
-  idEnds: Uint32Array;
-  x: Float64Array;
-}
+export type { FeatureRows };
 
 export interface ServedVisitor {
   snapshot(s: { state: ServedState; model: ServingModel | null }): Promise<boolean>;

@@ -100,18 +100,66 @@ function rocChart(input: ReportInput): string {
   const m = input.metrics.auc_roc;
   const b = input.baselineMetrics.auc_roc;
   return lineChart('ROC curve', 'False positive rate', 'True positive rate', [
-    { name: `v${input.version} (AUC ${fmt(m, 3)})`, type: 'line', showSymbol: false, data: xy(input.curves.model.roc), lineStyle: { width: 2.5, color: COLORS.model }, itemStyle: { color: COLORS.model } },
-    { name: `Equal weights (AUC ${fmt(b, 3)})`, type: 'line', showSymbol: false, data: xy(input.curves.baseline.roc), lineStyle: { width: 2, type: 'dashed', color: COLORS.baseline }, itemStyle: { color: COLORS.baseline } },
-    { name: 'Chance', type: 'line', showSymbol: false, data: [[0, 0], [1, 1]], lineStyle: { width: 1, type: 'dotted', color: '#d1d5db' }, itemStyle: { color: '#d1d5db' } },
+    {
+      name: `v${input.version} (AUC ${fmt(m, 3)})`,
+      type: 'line',
+      showSymbol: false,
+      data: xy(input.curves.model.roc),
+      lineStyle: { width: 2.5, color: COLORS.model },
+      itemStyle: { color: COLORS.model },
+    },
+    {
+      name: `Equal weights (AUC ${fmt(b, 3)})`,
+      type: 'line',
+      showSymbol: false,
+      data: xy(input.curves.baseline.roc),
+      lineStyle: { width: 2, type: 'dashed', color: COLORS.baseline },
+      itemStyle: { color: COLORS.baseline },
+    },
+    {
+      name: 'Chance',
+      type: 'line',
+      showSymbol: false,
+      data: [
+        [0, 0],
+        [1, 1],
+      ],
+      lineStyle: { width: 1, type: 'dotted', color: '#d1d5db' },
+      itemStyle: { color: '#d1d5db' },
+    },
   ]);
 }
 
 function prChart(input: ReportInput): string {
   const rate = input.metrics.positive_rate;
   return lineChart('Precision–recall curve', 'Recall', 'Precision', [
-    { name: `v${input.version} (PR-AUC ${fmt(input.metrics.pr_auc, 3)})`, type: 'line', showSymbol: false, data: xy(input.curves.model.pr), lineStyle: { width: 2.5, color: COLORS.model }, itemStyle: { color: COLORS.model } },
-    { name: `Equal weights (PR-AUC ${fmt(input.baselineMetrics.pr_auc, 3)})`, type: 'line', showSymbol: false, data: xy(input.curves.baseline.pr), lineStyle: { width: 2, type: 'dashed', color: COLORS.baseline }, itemStyle: { color: COLORS.baseline } },
-    { name: `Base rate (${fmt(rate, 3)})`, type: 'line', showSymbol: false, data: [[0, rate], [1, rate]], lineStyle: { width: 1, type: 'dotted', color: '#9ca3af' }, itemStyle: { color: '#9ca3af' } },
+    {
+      name: `v${input.version} (PR-AUC ${fmt(input.metrics.pr_auc, 3)})`,
+      type: 'line',
+      showSymbol: false,
+      data: xy(input.curves.model.pr),
+      lineStyle: { width: 2.5, color: COLORS.model },
+      itemStyle: { color: COLORS.model },
+    },
+    {
+      name: `Equal weights (PR-AUC ${fmt(input.baselineMetrics.pr_auc, 3)})`,
+      type: 'line',
+      showSymbol: false,
+      data: xy(input.curves.baseline.pr),
+      lineStyle: { width: 2, type: 'dashed', color: COLORS.baseline },
+      itemStyle: { color: COLORS.baseline },
+    },
+    {
+      name: `Base rate (${fmt(rate, 3)})`,
+      type: 'line',
+      showSymbol: false,
+      data: [
+        [0, rate],
+        [1, rate],
+      ],
+      lineStyle: { width: 1, type: 'dotted', color: '#9ca3af' },
+      itemStyle: { color: '#9ca3af' },
+    },
   ]);
 }
 
@@ -119,8 +167,25 @@ function calibrationChart(input: ReportInput): string {
   const points = (bins: CalibrationBin[]) =>
     bins.filter((b) => b.mean_predicted !== null && b.fraction_positive !== null).map((b) => [b.mean_predicted!, b.fraction_positive!, b.count]);
   return lineChart('Calibration (10 bins)', 'Mean predicted probability', 'Observed share of positives', [
-    { name: `v${input.version}${input.metrics.calibrated ? ' (Platt-calibrated)' : ''}`, type: 'line', data: points(input.curves.model.calibration_curve), symbolSize: 7, lineStyle: { width: 2.5, color: COLORS.model }, itemStyle: { color: COLORS.model } },
-    { name: 'Perfectly calibrated', type: 'line', showSymbol: false, data: [[0, 0], [1, 1]], lineStyle: { width: 1, type: 'dotted', color: '#9ca3af' }, itemStyle: { color: '#9ca3af' } },
+    {
+      name: `v${input.version}${input.metrics.calibrated ? ' (Platt-calibrated)' : ''}`,
+      type: 'line',
+      data: points(input.curves.model.calibration_curve),
+      symbolSize: 7,
+      lineStyle: { width: 2.5, color: COLORS.model },
+      itemStyle: { color: COLORS.model },
+    },
+    {
+      name: 'Perfectly calibrated',
+      type: 'line',
+      showSymbol: false,
+      data: [
+        [0, 0],
+        [1, 1],
+      ],
+      lineStyle: { width: 1, type: 'dotted', color: '#9ca3af' },
+      itemStyle: { color: '#9ca3af' },
+    },
   ]);
 }
 
@@ -145,7 +210,7 @@ function histogramChart(input: ReportInput): string {
   const bins = 20;
   const { positives, negatives } = scoreHistogram(input.validation.probabilities, input.validation.labels, bins);
   const labels = Array.from({ length: bins }, (_, b) => `${b * 5}–${b * 5 + 5}`);
-  // Shade the score bands of section 7 (Low 40-59, Medium 60-79, High >= 80) over whole bins.
+  // Shade the score bands (docs/architecture.md, "SQL schema and serving") (Low 40-59, Medium 60-79, High >= 80) over whole bins.
   const band = (from: number, to: number, name: string, color: string) => [
     { xAxis: `${from}–${from + 5}`, name, itemStyle: { color } },
     { xAxis: `${to - 5}–${to}` },
@@ -167,7 +232,11 @@ function histogramChart(input: ReportInput): string {
           markArea: {
             silent: true,
             label: { position: 'top', color: '#4b5563', fontSize: 12 },
-            data: [band(40, 60, 'Low', 'rgba(251,191,36,0.08)'), band(60, 80, 'Medium', 'rgba(96,165,250,0.10)'), band(80, 100, 'High', 'rgba(22,163,74,0.10)')] as never,
+            data: [
+              band(40, 60, 'Low', 'rgba(251,191,36,0.08)'),
+              band(60, 80, 'Medium', 'rgba(96,165,250,0.10)'),
+              band(80, 100, 'High', 'rgba(22,163,74,0.10)'),
+            ] as never,
           },
         },
         { name: 'Label 1 (clicked or replied)', type: 'bar', stack: 'rows', data: positives, itemStyle: { color: COLORS.positive } },
@@ -245,7 +314,11 @@ function psiChart(name: string, b: PsiBaseline): string {
       title: { text: name, left: 'center', textStyle: { fontSize: 13 } },
       grid: { left: 42, right: 8, top: 35, bottom: 62 },
       xAxis: { type: 'category', data: binLabels(b.edges), axisLabel: { rotate: 40, fontSize: 9, interval: 0 } },
-      yAxis: { type: 'value', axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%`, fontSize: 10 }, splitLine: { lineStyle: { color: '#eef0f3' } } },
+      yAxis: {
+        type: 'value',
+        axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%`, fontSize: 10 },
+        splitLine: { lineStyle: { color: '#eef0f3' } },
+      },
       series: [{ type: 'bar', data: b.proportions, itemStyle: { color: '#818cf8' }, barMaxWidth: 28 }],
     },
     270,
@@ -287,7 +360,10 @@ function summaryTable(input: ReportInput): string {
 function gateTable(gates: GateOutcome[]): string {
   if (gates.length === 0) return '<p class="muted">No gates were evaluated.</p>';
   const rows = gates
-    .map((g) => `<tr><td>${escapeHtml(g.name)}</td><td><span class="badge ${g.passed ? 'pass' : g.pending ? 'wait' : 'fail'}">${g.passed ? 'passed' : g.pending ? 'waiting' : 'failed'}</span></td><td>${escapeHtml(g.detail)}</td></tr>`)
+    .map(
+      (g) =>
+        `<tr><td>${escapeHtml(g.name)}</td><td><span class="badge ${g.passed ? 'pass' : g.pending ? 'wait' : 'fail'}">${g.passed ? 'passed' : g.pending ? 'waiting' : 'failed'}</span></td><td>${escapeHtml(g.detail)}</td></tr>`,
+    )
     .join('');
   return `<table><tr><th>Gate</th><th>Outcome</th><th>Detail</th></tr>${rows}</table>`;
 }
@@ -348,7 +424,10 @@ export function renderReport(input: ReportInput): string {
     ['Trained', input.createdAt],
     ...(input.trigger ? [['Trigger', input.trigger] as [string, string]] : []),
     ...Object.entries(input.dataWindow ?? {}).map(([k, v]) => [`Data (${k})`, v] as [string, string]),
-    ['Rows', `${input.metrics.n_train.toLocaleString('en-US')} training, ${input.metrics.n_valid.toLocaleString('en-US')} validation (positive rate ${fmt(input.metrics.positive_rate, 3)})`],
+    [
+      'Rows',
+      `${input.metrics.n_train.toLocaleString('en-US')} training, ${input.metrics.n_valid.toLocaleString('en-US')} validation (positive rate ${fmt(input.metrics.positive_rate, 3)})`,
+    ],
     ['Regularisation', `L2, C = ${a.C}; L-BFGS ${a.iterations} iterations, ${a.converged ? 'converged' : 'NOT converged'}`],
     ['Calibration', a.calibration ? `Platt scaling folded into the weights (a = ${fmt(a.calibration.a)}, b = ${fmt(a.calibration.b)})` : 'none needed'],
   ];

@@ -1,13 +1,11 @@
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import type { Lake } from '../ports/lake';
-import { datePath } from '../ports/lake';
 import { FEATURES, isFeatureName, type FeatureName } from '../domain/features/schema';
 import { addDays, DAY_MS, dayStartMs, isoSeconds } from '../domain/calendar';
-import { COMPLETE_MARKER } from '../domain/raw';
+import { rawFilePath, rawFolder, successMarkerPath } from '../domain/lakeLayout';
 
 /**
  * A campaign simulator that writes raw/ exactly as the SMS/MMS platform, the NLP pipeline and the CRM
- * would (ARCHITECTURE.md section 3). Each contact has hidden traits (responsiveness, mood, opt-out risk,
+ * would (docs/architecture.md, "Lake layout"). Each contact has hidden traits (responsiveness, mood, opt-out risk,
  * MMS preference, cadence); whether a send is answered follows the generating process documented at
  * TRUTH below. The seven features can only see it through the contact's history, which is what the
  * model has to learn. Deterministic for a seed: one xoroshiro128+ stream consumed in a fixed order that
@@ -54,7 +52,8 @@ export interface SimulateSummary {
 export const DRIFT_EFFECTS: Record<FeatureName, string> = {
   recency_days: 'response propensity (logit) += shift',
   fatigue_score: 'send cadence × (1 + shift)',
-  sentiment_score: 'NLP sentiment scores += shift (a new scoring model): every reply scored from the date on, and on the date the replies of the 90 days before are re-scored',
+  sentiment_score:
+    'NLP sentiment scores += shift (a new scoring model): every reply scored from the date on, and on the date the replies of the 90 days before are re-scored',
   engagement_rate_30d: 'response propensity (logit) += shift',
   reply_rate_90d: 'share of responses that are replies += shift',
   opt_out_risk: 'CRM opt_out_risk += shift (every contact re-scored on the drift date)',
@@ -135,7 +134,12 @@ export function contactId(i: number): string {
   return `c${String(i).padStart(7, '0')}`;
 }
 
-export async function simulate(lake: Lake, opts: SimulateOptions): Promise<SimulateSummary> {
+/** Where the simulated days go: a lake (the Lake port fits), written one whole file at a time. */
+export interface RawSink {
+  write(path: string, data: string): Promise<void>;
+}
+
+export async function simulate(lake: RawSink, opts: SimulateOptions): Promise<SimulateSummary> {
   const { contacts: n, days } = opts;
   if (!Number.isInteger(n) || n < 1) throw new Error(`--contacts must be a positive whole number, got ${n}`);
   if (!Number.isInteger(days) || days < 1) throw new Error(`--days must be a positive whole number, got ${days}`);
@@ -215,7 +219,18 @@ export async function simulate(lake: Lake, opts: SimulateOptions): Promise<Simul
     if (!l) m.set(d, (l = []));
     return l;
   };
-  const sum: SimulateSummary = { days: days - writeDay, contacts: n, events: 0, sends: 0, clicks: 0, replies: 0, optOuts: 0, sentimentRecords: 0, crmRecords: 0, files: 0 };
+  const sum: SimulateSummary = {
+    days: days - writeDay,
+    contacts: n,
+    events: 0,
+    sends: 0,
+    clicks: 0,
+    replies: 0,
+    optOuts: 0,
+    sentimentRecords: 0,
+    crmRecords: 0,
+    files: 0,
+  };
   let seq = 0;
 
   const crmLine = (c: number, at: number, shift: number): string => {
@@ -278,7 +293,9 @@ export async function simulate(lake: Lake, opts: SimulateOptions): Promise<Simul
       const channel = mms ? 'mms' : 'sms';
       const campaign = `cmp-${day.replaceAll('-', '')}-${Math.floor(u() * campaigns)}`;
       const sendId = `e${(++seq).toString(36)}`;
-      events.push(`{"event_id":"${sendId}","contact_id":"${cid}","campaign_id":"${campaign}","channel":"${channel}","type":"send","ts":"${isoSeconds(t)}","send_id":"${sendId}"}`);
+      events.push(
+        `{"event_id":"${sendId}","contact_id":"${cid}","campaign_id":"${campaign}","channel":"${channel}","type":"send","ts":"${isoSeconds(t)}","send_id":"${sendId}"}`,
+      );
       if (written(t)) sum.sends++;
       sends7d[c]!++;
       sendsByDay[c * 7 + slot]!++;
@@ -307,7 +324,9 @@ export async function simulate(lake: Lake, opts: SimulateOptions): Promise<Simul
         if (!isReply || !scored || s >= 0) nextPositive[c] = nextPositive[c] === Infinity ? at : Math.max(nextPositive[c]!, at);
         const target = bucket(pendingEvents, at);
         if (target) {
-          target.push(`{"event_id":"${evId}","contact_id":"${cid}","campaign_id":"${campaign}","channel":"${channel}","type":"${isReply ? 'reply' : 'click'}","ts":"${isoSeconds(at)}","send_id":"${sendId}"}`);
+          target.push(
+            `{"event_id":"${evId}","contact_id":"${cid}","campaign_id":"${campaign}","channel":"${channel}","type":"${isReply ? 'reply' : 'click'}","ts":"${isoSeconds(at)}","send_id":"${sendId}"}`,
+          );
           if (isReply) {
             if (written(at)) sum.replies++;
             const sAt = at + sDelay;
@@ -330,7 +349,9 @@ export async function simulate(lake: Lake, opts: SimulateOptions): Promise<Simul
         const evId = `e${(++seq).toString(36)}`;
         const target = bucket(pendingEvents, at);
         if (target) {
-          target.push(`{"event_id":"${evId}","contact_id":"${cid}","campaign_id":"${campaign}","channel":"${channel}","type":"opt_out","ts":"${isoSeconds(at)}","send_id":"${sendId}"}`);
+          target.push(
+            `{"event_id":"${evId}","contact_id":"${cid}","campaign_id":"${campaign}","channel":"${channel}","type":"opt_out","ts":"${isoSeconds(at)}","send_id":"${sendId}"}`,
+          );
           if (written(at)) sum.optOuts++;
         }
       }
@@ -340,15 +361,17 @@ export async function simulate(lake: Lake, opts: SimulateOptions): Promise<Simul
     if (d < writeDay) continue;
     sum.events += events.length;
 
-    const folder = `raw/${datePath(day)}`;
-    await lake.write(`${folder}/events-0000.jsonl`, events.length ? events.join('\n') + '\n' : '');
-    await lake.write(`${folder}/sentiment-0000.jsonl`, sentiment.length ? sentiment.join('\n') + '\n' : '');
-    await lake.write(`${folder}/crm-0000.jsonl`, crm.length ? crm.join('\n') + '\n' : '');
-    // Written last: the day is complete (raw.ts, newest complete day).
-    await lake.write(`${folder}/${COMPLETE_MARKER}`, '');
+    await lake.write(rawFilePath(day, 'events', '0000'), events.length ? events.join('\n') + '\n' : '');
+    await lake.write(rawFilePath(day, 'sentiment', '0000'), sentiment.length ? sentiment.join('\n') + '\n' : '');
+    await lake.write(rawFilePath(day, 'crm', '0000'), crm.length ? crm.join('\n') + '\n' : '');
+    // Written last: the day is complete (the newest complete day, domain/raw.ts).
+    await lake.write(successMarkerPath(rawFolder(day)), '');
     sum.files += 4;
   }
-  const range = writeDay === 0 ? `${days} days from ${opts.start}` : `days ${addDays(opts.start, writeDay)} .. ${addDays(opts.start, days - 1)} of ${days} from ${opts.start}`;
+  const range =
+    writeDay === 0
+      ? `${days} days from ${opts.start}`
+      : `days ${addDays(opts.start, writeDay)} .. ${addDays(opts.start, days - 1)} of ${days} from ${opts.start}`;
   log(`simulate: ${n} contacts × ${range} → raw/ (${sum.events} events, ${sum.sends} sends, ${sum.optOuts} opt-outs)`);
   return sum;
 }

@@ -50,13 +50,37 @@ describe('leadscore train (file mode)', () => {
     expect(weights.slice(1).map((l) => l.split(',')[0])).toEqual([...FEATURES]);
     expect(weights.slice(1).every((l) => l.endsWith(',0'))).toBe(true);
     const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
-    for (const key of ['auc_roc', 'pr_auc', 'brier', 'precision_at_100', 'precision_at_200', 'lift_at_10pct', 'calibrated', 'n_train', 'n_valid', 'positive_rate']) {
+    for (const key of [
+      'auc_roc',
+      'pr_auc',
+      'brier',
+      'precision_at_100',
+      'precision_at_200',
+      'lift_at_10pct',
+      'calibrated',
+      'n_train',
+      'n_valid',
+      'positive_rate',
+    ]) {
       expect(metrics).toHaveProperty(key);
     }
     expect(Object.keys(metrics.baseline).sort()).toEqual(['auc_roc', 'brier', 'lift_at_10pct', 'pr_auc', 'precision_at_100', 'precision_at_200']);
     expect(metrics.calibration_curve).toHaveLength(10);
     const model = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
-    for (const key of ['features', 'scaler', 'coef', 'intercept', 'raw_weights', 'offset', 'calibration', 'C', 'iterations', 'converged', 'standard_errors', 'psi_baseline']) {
+    for (const key of [
+      'features',
+      'scaler',
+      'coef',
+      'intercept',
+      'raw_weights',
+      'offset',
+      'calibration',
+      'C',
+      'iterations',
+      'converged',
+      'standard_errors',
+      'psi_baseline',
+    ]) {
       expect(model).toHaveProperty(key);
     }
     expect(Object.keys(model.psi_baseline).sort()).toEqual([...FEATURES, 'score'].sort());
@@ -89,15 +113,27 @@ describe('leadscore train (file mode)', () => {
     // The documented ranges (FEATURE_RANGES), as the lake's quality gate enforces them (issue 12, item 2).
     ['a recency_days of 1e200', [header, good[0]!, '1e200,0.4,1.2,0.5,0.3,0.1,0.4,0'], /bad\.csv:3 column 'recency_days': 1e200 outside \[0, 60\]/],
     ['a value above its range (plain decimal)', [header, good[0]!, '5,1.5,1.2,0.5,0.3,0.1,0.4,0'], /bad\.csv:3 column 'fatigue_score': 1\.5 outside \[0, 1\]/],
-    ['a value below its range (plain decimal)', [header, good[0]!, good[1]!, '5,0.4,-2.5,0.5,0.3,0.1,0.4,0'], /bad\.csv:4 column 'sentiment_score': -2\.5 outside \[-2, 2\]/],
+    [
+      'a value below its range (plain decimal)',
+      [header, good[0]!, good[1]!, '5,0.4,-2.5,0.5,0.3,0.1,0.4,0'],
+      /bad\.csv:4 column 'sentiment_score': -2\.5 outside \[-2, 2\]/,
+    ],
     ['a negative recency', [header, good[0]!, '-1,0.4,1.2,0.5,0.3,0.1,0.4,0'], /bad\.csv:3 column 'recency_days': -1 outside \[0, 60\]/],
     ['a recency of 61', [header, '61,0.4,1.2,0.5,0.3,0.1,0.4,0', good[0]!], /bad\.csv:2 column 'recency_days': 61 outside \[0, 60\]/],
     ['a quoted value out of range', [header, good[0]!, '5,0.4,1.2,"1.01",0.3,0.1,0.4,0'], /bad\.csv:3 column 'engagement_rate_30d': 1\.01 outside \[0, 1\]/],
-    ['a 17-digit value just above 1', [header, good[0]!, '5,0.4,1.2,0.5,0.3,0.1,1.0000000000000002,0'], /bad\.csv:3 column 'mms_affinity': 1\.0000000000000002 outside \[0, 1\]/],
+    [
+      'a 17-digit value just above 1',
+      [header, good[0]!, '5,0.4,1.2,0.5,0.3,0.1,1.0000000000000002,0'],
+      /bad\.csv:3 column 'mms_affinity': 1\.0000000000000002 outside \[0, 1\]/,
+    ],
     ['an exponent out of range', [header, good[0]!, '5,0.4,1.2,0.5,0.3,2e-0,0.4,0'], /bad\.csv:3 column 'opt_out_risk': 2e-0 outside \[0, 1\]/],
     ['a CRLF line out of range', [header, good[0]!, '5,0.4,1.2,0.5,1.25,0.1,0.4,0\r'], /bad\.csv:3 column 'reply_rate_90d': 1\.25 outside \[0, 1\]/],
     ['a fractional recency_days', [header, good[0]!, '5.5,0.4,1.2,0.5,0.3,0.1,0.4,0'], /bad\.csv:3 column 'recency_days': 5\.5 is not a whole number of days/],
-    ['a fractional recency_days with an exponent', [header, good[0]!, '12.5e-1,0.4,1.2,0.5,0.3,0.1,0.4,0'], /bad\.csv:3 column 'recency_days': 12\.5e-1 is not a whole number of days/],
+    [
+      'a fractional recency_days with an exponent',
+      [header, good[0]!, '12.5e-1,0.4,1.2,0.5,0.3,0.1,0.4,0'],
+      /bad\.csv:3 column 'recency_days': 12\.5e-1 is not a whole number of days/,
+    ],
   ];
   test.each(bad)('%s gets a clear error naming file, line and column, and writes nothing', async (_what, lines, message) => {
     const b = csv('bad.csv', lines);
@@ -119,7 +155,14 @@ describe('leadscore train (file mode)', () => {
   });
 
   test('the ends of every range, whole days written with a fraction or an exponent, and -0 are accepted', async () => {
-    const edges = ['0,0,-2,0,0,0,0,0', '60,1,2,1,1,1,1,1', '5.0,0.4,1.2,0.5,0.3,0.1,0.4,1', '3e1,0.4,-0.5,0.2,0.1,0.4,0.5,0', '-0,-0,-0,-0,-0,-0,-0,0', '60.000,1.0,2.00,1,1,1,1,1'];
+    const edges = [
+      '0,0,-2,0,0,0,0,0',
+      '60,1,2,1,1,1,1,1',
+      '5.0,0.4,1.2,0.5,0.3,0.1,0.4,1',
+      '3e1,0.4,-0.5,0.2,0.1,0.4,0.5,0',
+      '-0,-0,-0,-0,-0,-0,-0,0',
+      '60.000,1.0,2.00,1,1,1,1,1',
+    ];
     const t = csv('t.csv', [header, ...good, ...edges]);
     expect(await train(t, t)).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'out', 'metrics.json'), 'utf8')).n_train).toBe(good.length + edges.length);

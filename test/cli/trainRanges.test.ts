@@ -9,10 +9,54 @@ import { validateFeatures } from '../../shared/domain/quality';
  * and its general code) and through validateFeatures.
  */
 const TEXTS = [
-  '0', '-0', '+0', '1', '1.0', '1.', '.5', '-.5', '5e-1', '2.5E-1', '1e1', '6e1', '60', '60.0', '60.000000000000001', '61', '59.999999999999999',
-  '1.0000000000000001', '1.0000000000000002', '0.9999999999999999', '-0.0000000001', '2', '2.0000000000000004', '-2', '-2.0000000000000004',
-  '3', '-3', '0.5', '12.5e-1', '125e-1', '1e200', '-1e200', '1e-300', '1e400', 'NaN', 'inf', '', ' 1', '1 ', '0x1', '١',
-  '123456789012345678901234567890', '0.00000000000000000000001', '30', '30.5', '3e1', '0.3e2', '45.0000000001',
+  '0',
+  '-0',
+  '+0',
+  '1',
+  '1.0',
+  '1.',
+  '.5',
+  '-.5',
+  '5e-1',
+  '2.5E-1',
+  '1e1',
+  '6e1',
+  '60',
+  '60.0',
+  '60.000000000000001',
+  '61',
+  '59.999999999999999',
+  '1.0000000000000001',
+  '1.0000000000000002',
+  '0.9999999999999999',
+  '-0.0000000001',
+  '2',
+  '2.0000000000000004',
+  '-2',
+  '-2.0000000000000004',
+  '3',
+  '-3',
+  '0.5',
+  '12.5e-1',
+  '125e-1',
+  '1e200',
+  '-1e200',
+  '1e-300',
+  '1e400',
+  'NaN',
+  'inf',
+  '',
+  ' 1',
+  '1 ',
+  '0x1',
+  '١',
+  '123456789012345678901234567890',
+  '0.00000000000000000000001',
+  '30',
+  '30.5',
+  '3e1',
+  '0.3e2',
+  '45.0000000001',
 ];
 
 function randomTexts(n: number): string[] {
@@ -62,7 +106,8 @@ test('the trainer accepts exactly what the quality gate accepts, in every column
       const accepted = gate(j, text);
       for (const crlf of [false, true]) {
         const t = trainer(j, text, crlf);
-        if ('value' in t !== accepted) disagreements.push(`${f} ${JSON.stringify(text)}${crlf ? ' (CRLF)' : ''}: trainer ${JSON.stringify(t)}, gate ${accepted ? 'accepts' : 'refuses'}`);
+        if ('value' in t !== accepted)
+          disagreements.push(`${f} ${JSON.stringify(text)}${crlf ? ' (CRLF)' : ''}: trainer ${JSON.stringify(t)}, gate ${accepted ? 'accepts' : 'refuses'}`);
         else if ('value' in t && !Object.is(t.value, parseFeatureValue(text))) disagreements.push(`${f} ${JSON.stringify(text)}: read ${t.value}`);
       }
     });
@@ -75,7 +120,11 @@ test('a value out of range is named in the words of featureValueProblem and the 
     const [lo, hi] = FEATURE_RANGES[f];
     expect(trainer(j, String(hi + 1), false)).toEqual({ error: `${hi + 1} outside [${lo}, ${hi}]` });
     expect(trainer(j, String(lo - 0.5), false)).toEqual({ error: `${lo - 0.5} outside [${lo}, ${hi}]` });
-    const report = validateFeatures(`contact_id,as_of,${FEATURES.join(',')}\nc1,2026-05-04,${MIDDLE.map((m, k) => (k === j ? String(hi + 1) : m)).join(',')}\n`, '2026-05-04', 'p.csv');
+    const report = validateFeatures(
+      `contact_id,as_of,${FEATURES.join(',')}\nc1,2026-05-04,${MIDDLE.map((m, k) => (k === j ? String(hi + 1) : m)).join(',')}\n`,
+      '2026-05-04',
+      'p.csv',
+    );
     expect(report.checks.find((c) => c.name === 'ranges')?.examples).toEqual([`row 1, column ${f}: ${hi + 1} outside [${lo}, ${hi}]`]);
   });
   expect(trainer(0, '30.5', false)).toEqual({ error: '30.5 is not a whole number of days' });

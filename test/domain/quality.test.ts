@@ -1,5 +1,6 @@
 import { validateFeatures, validateLabels, type ValidationReport } from '../../shared/domain/quality';
-import { partitionPath, rejectedReportPath, reportPath, writePartition, readFeaturesPartition } from '../../shared/app/partitions';
+import { writePartition, readFeaturesPartition } from '../../shared/app/partitions';
+import { partitionPath, rejectedReportPath, reportPath } from '../../shared/domain/lakeLayout';
 import { DataQualityError } from '../../shared/domain/quality';
 import { tempLake } from '../app/ingest/helpers';
 
@@ -17,14 +18,24 @@ describe('data-quality gate', () => {
   });
 
   test('columns in any order are read by name, as every reader of a features file reads them', () => {
-    const swapped = 'contact_id,as_of,recency_days,sentiment_score,fatigue_score,engagement_rate_30d,reply_rate_90d,opt_out_risk,mms_affinity\nc1,2026-03-01,3,1.5,0.1,0.2,0.1,0.3,0.5\n';
+    const swapped =
+      'contact_id,as_of,recency_days,sentiment_score,fatigue_score,engagement_rate_30d,reply_rate_90d,opt_out_risk,mms_affinity\nc1,2026-03-01,3,1.5,0.1,0.2,0.1,0.3,0.5\n';
     expect(gate(swapped).ok).toBe(true);
     // 1.5 is read as sentiment (in range); as fatigue it would be out of [0, 1].
-    expect(gate(swapped.replace(',1.5,0.1,', ',0.1,1.5,')).checks.find((c) => c.name === 'ranges')!.examples.join()).toMatch(/fatigue_score: 1.5 outside/);
+    expect(
+      gate(swapped.replace(',1.5,0.1,', ',0.1,1.5,'))
+        .checks.find((c) => c.name === 'ranges')!
+        .examples.join(),
+    ).toMatch(/fatigue_score: 1.5 outside/);
   });
 
   test.each([
-    ['column twice', GOOD.replace('mms_affinity', 'mms_affinity,recency_days').replaceAll(',0.5\n', ',0.5,1\n'), 'schema', /header has column\(s\) recency_days more than once/],
+    [
+      'column twice',
+      GOOD.replace('mms_affinity', 'mms_affinity,recency_days').replaceAll(',0.5\n', ',0.5,1\n'),
+      'schema',
+      /header has column\(s\) recency_days more than once/,
+    ],
     ['column missing from the header', GOOD.replace(',mms_affinity', ''), 'schema', /header lacks column\(s\) mms_affinity/],
     ['hex or padded values', GOOD.replace(',3,0.1', ',0x3,0.1').replace(',60,0,', ', 60,0,'), 'types', /"0x3" is not a number[\s\S]*" 60" is not a number/],
     ['missing column', HEADER + 'c1,2026-03-01,3,0.1,0.5,0.2,0.1,0.3\n', 'schema', /row 1: 8 columns, expected 9/],

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runLocalPipeline, type LocalRunPlan } from '../../cli/localRun';
-import { openServices, type Services } from '../../shared/app/services';
+import { openContainer, type Container } from '../../shared/app/container';
+import { silentLog } from '../../shared/ports/log';
 
 /**
  * The end-to-end path of `npm start` on the embedded default (local lake folder, SQLite warehouse and
@@ -10,12 +11,12 @@ import { openServices, type Services } from '../../shared/app/services';
  */
 const PLAN: LocalRunPlan = { start: '2025-10-07', seed: 7, contacts: 1500, days: 135, warmupDays: 90, drift: null };
 let home: string;
-let s: Services;
+let s: Container;
 const progress: string[] = [];
 
 beforeAll(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-e2e-'));
-  s = await openServices({ env: { LEADSCORE_HOME: home } });
+  s = await openContainer({ env: { LEADSCORE_HOME: home }, log: silentLog });
 }, 60_000);
 afterAll(async () => {
   await s.close();

@@ -1,4 +1,4 @@
-import { ContactIdSet } from '../../shared/fast/featureRows';
+import { ContactIdSet } from '../../shared/fast/contactIdSet';
 
 /** The duplicate-id set agrees with a JavaScript Set of the id texts (its plain twin). */
 test('ContactIdSet says "already there" exactly when a Set of the texts does, sized small or right', () => {

@@ -1,10 +1,19 @@
-import { plainDecimal } from '../../shared/fast/featureRows';
+import { parseFeatureValue } from '../../shared/domain/features/values';
+import { exactDecimal, readDecimal } from '../../shared/fast/decimal';
 
-/** Whenever plainDecimal gives a number, it must be exactly Number(text) (the value the text path reads). */
-const read = (t: string): number => plainDecimal(Buffer.from(t, 'latin1'), 0, t.length);
+/**
+ * The one exact decimal reader against its plain twin, parseFeatureValue (the definition of a feature
+ * value): whenever exactDecimal gives a number it is exactly Number(text), which parseFeatureValue
+ * gives too, and readDecimal (exactDecimal, else the twin) always gives what the twin gives.
+ */
+const bytes = (t: string): Buffer => Buffer.from(t, 'latin1');
+const read = (t: string): number => exactDecimal(bytes(t), 0, t.length);
 const check = (t: string): void => {
   const v = read(t);
   if (!Number.isNaN(v) && !Object.is(v, Number(t))) expect([t, v]).toEqual([t, Number(t)]);
+  const twin = parseFeatureValue(t);
+  const both = readDecimal(bytes(t), 0, t.length);
+  if (!Object.is(both, twin) && !(Number.isNaN(both) && Number.isNaN(twin))) expect([t, both]).toEqual([t, twin]);
 };
 
 let s = 42;
@@ -13,9 +22,49 @@ const r = (): number => {
   return s / 4294967296;
 };
 
-test('plainDecimal equals Number(text) or declines', () => {
+test('exactDecimal equals Number(text) or declines; readDecimal equals the twin', () => {
   // Includes exact halfway points between two doubles, which round to even (4503599627370497.5 …).
-  for (const t of ['0', '-0', '+0', '1.', '.5', '-.5', '.', '-', '+', '', '1e5', '0x10', ' 1', '1 ', '00012.5000', '9007199254740992', '9007199254740993', '0.9007199254740993', '1.7976931348623157', '0.0000000000000000000001', '0.00000000000000000000001', '4503599627370497.5', '4503599627370496.5', '9007199254740995', '2251799813685248.25', '2251799813685249.75', '-4503599627370497.5']) check(t);
+  for (const t of [
+    '0',
+    '-0',
+    '+0',
+    '1.',
+    '.5',
+    '-.5',
+    '.',
+    '-',
+    '+',
+    '',
+    '1e5',
+    '1e',
+    '1e+',
+    '-2.5E-3',
+    '3e22',
+    '3e23',
+    '1e400',
+    '12345678901234567e-5',
+    '0x10',
+    ' 1',
+    '1 ',
+    'NaN',
+    'Infinity',
+    '1,5',
+    '--1',
+    '00012.5000',
+    '9007199254740992',
+    '9007199254740993',
+    '0.9007199254740993',
+    '1.7976931348623157',
+    '0.0000000000000000000001',
+    '0.00000000000000000000001',
+    '4503599627370497.5',
+    '4503599627370496.5',
+    '9007199254740995',
+    '2251799813685248.25',
+    '2251799813685249.75',
+    '-4503599627370497.5',
+  ])
+    check(t);
   for (let i = 0; i < 300_000; i++) {
     check(String(r() * 10 ** Math.floor(r() * 8 - 4)));
     check(String(-r()));

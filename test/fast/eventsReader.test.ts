@@ -77,18 +77,18 @@ describe('events parsed on a second thread', () => {
 
   test('the parsing thread reading the lake folder itself', async () => {
     const one = await accumulate(t.lake, files, { thread: false });
-    expect(await accumulate(t.lake, files, { thread: true, workerScript: WORKER })).toEqual(one);
+    expect(await accumulate(t.lake, files, { thread: true, script: WORKER })).toEqual(one);
     expect((one as { rejects: unknown[] }).rejects.length).toBeGreaterThan(0);
   });
 
   test.each([13, 151, 4096])('chunks of %i bytes sent by this thread', async (size) => {
     const one = await accumulate(t.lake, files, { thread: false });
-    expect(await accumulate(chunked(t.lake, size), files, { thread: true, workerScript: WORKER })).toEqual(one);
+    expect(await accumulate(chunked(t.lake, size), files, { thread: true, script: WORKER })).toEqual(one);
     expect(await accumulate(chunked(t.lake, size), files, { thread: false })).toEqual(one);
   });
 
   test('files read out of plan order are an error, not a misread', async () => {
-    const reader = openEventsReader(t.lake, files, { thread: true, workerScript: WORKER });
+    const reader = openEventsReader(t.lake, files, { thread: true, script: WORKER });
     try {
       await expect(reader.readInto(files[1]!, new FeatureAccumulator('2026-01-13'), new RejectLog())).rejects.toThrow(/out of plan order/);
     } finally {
@@ -98,7 +98,7 @@ describe('events parsed on a second thread', () => {
 
   test('a file that cannot be read fails the read of that file', async () => {
     const missing = [...files.slice(0, 1), { path: 'raw/2026/01/10/events-9999.jsonl', day: files[1]!.day }];
-    const reader = openEventsReader(t.lake, missing, { thread: true, workerScript: WORKER });
+    const reader = openEventsReader(t.lake, missing, { thread: true, script: WORKER });
     const acc = new FeatureAccumulator('2026-01-13');
     try {
       acc.beginDay(missing[0]!.day);

@@ -20,10 +20,24 @@ describe('byte-path sends and the pending-answer filter', () => {
     for (let k = 0; k < 120; k++) {
       const contact = `c${(k * 7 + di) % 53}`;
       const sendId = `s${n++}`;
-      byDay.get(day)!.push({ event_id: sendId, contact_id: contact, campaign_id: 'cmp', channel: k % 3 === 0 ? 'mms' : 'sms', type: 'send', ts: t0 + k * 1000, send_id: sendId });
-      if (k % 4 === 0) byDay.get(day)!.push({ event_id: `r${n}`, contact_id: contact, campaign_id: '', channel: 'sms', type: 'click', ts: t0 + k * 1000 + 500, send_id: sendId });
+      byDay.get(day)!.push({
+        event_id: sendId,
+        contact_id: contact,
+        campaign_id: 'cmp',
+        channel: k % 3 === 0 ? 'mms' : 'sms',
+        type: 'send',
+        ts: t0 + k * 1000,
+        send_id: sendId,
+      });
+      if (k % 4 === 0)
+        byDay
+          .get(day)!
+          .push({ event_id: `r${n}`, contact_id: contact, campaign_id: '', channel: 'sms', type: 'click', ts: t0 + k * 1000 + 500, send_id: sendId });
       const later = days[di - 2];
-      if (k % 5 === 1 && later) byDay.get(later)!.push({ event_id: `q${n}`, contact_id: contact, campaign_id: '', channel: 'sms', type: 'reply', ts: dayStartMs(later) + 10, send_id: sendId });
+      if (k % 5 === 1 && later)
+        byDay
+          .get(later)!
+          .push({ event_id: `q${n}`, contact_id: contact, campaign_id: '', channel: 'sms', type: 'reply', ts: dayStartMs(later) + 10, send_id: sendId });
     }
   }
   const bytes = (s: string) => Buffer.from(s, 'latin1');

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { FEATURES } from '../../shared/domain/features/schema';
-import { MANIFEST } from '../../shared/app/scoresExport';
+import { SUCCESS_MARKER as MANIFEST } from '../../shared/domain/lakeLayout';
 import { buildLake, LAST_DAY } from '../app/retrain/fixture';
 import { featureRows, FEATURES_HEADER } from '../support/fixtures';
 
@@ -58,7 +58,8 @@ function query<T>(sql: string): T[] {
 function files(dir: string): string[] {
   const root = path.join(home, 'lake', dir);
   if (!fs.existsSync(root)) return [];
-  return (fs.readdirSync(root, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+  return fs
+    .readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile())
     .map((d) => path.relative(root, path.join(d.parentPath, d.name)));
 }
@@ -73,14 +74,20 @@ function checkConsistent(settled: boolean): void {
   )) {
     expect([v.model_version, v.n, v.m]).toEqual([v.model_version, FEATURES.length, FEATURES.length]);
     // A complete version has all its artifacts.
-    if (v.complete) for (const f of ['model.json', 'weights.csv', 'metrics.json']) expect([v.model_version, fs.existsSync(path.join(home, 'lake/models', `v${v.model_version}`, f))]).toEqual([v.model_version, true]);
+    if (v.complete)
+      for (const f of ['model.json', 'weights.csv', 'metrics.json'])
+        expect([v.model_version, fs.existsSync(path.join(home, 'lake/models', `v${v.model_version}`, f))]).toEqual([v.model_version, true]);
   }
   const pop = query<{ contacts: number }>('SELECT contacts FROM served_population');
   const served = query<{ n: number }>('SELECT COUNT(*) AS n FROM served_contacts')[0]!.n;
   expect(served).toBe(pop[0]?.contacts ?? 0);
   if (active.length === 1) expect(query<{ n: number }>('SELECT COUNT(*) AS n FROM lead_scores')[0]!.n).toBe(served);
   // The lake export: whatever its manifest lists exists; published names are only the manifest's.
-  for (const date of fs.existsSync(path.join(home, 'lake/scores')) ? files('scores').filter((f) => f.endsWith(MANIFEST)).map(path.dirname) : []) {
+  for (const date of fs.existsSync(path.join(home, 'lake/scores'))
+    ? files('scores')
+        .filter((f) => f.endsWith(MANIFEST))
+        .map((f) => path.dirname(f))
+    : []) {
     const m = JSON.parse(fs.readFileSync(path.join(home, 'lake/scores', date, MANIFEST), 'utf8')) as { files: string[]; model_version: number };
     for (const f of m.files) expect(fs.existsSync(path.join(home, 'lake/scores', date, f))).toBe(true);
     const published = files(`scores/${date}`).filter((f) => !path.basename(f).startsWith('_') && !path.basename(f).startsWith('.'));
@@ -90,7 +97,9 @@ function checkConsistent(settled: boolean): void {
     expect(files('scores').filter((f) => path.basename(f).startsWith('_tmp'))).toEqual([]);
     const ledger = new DatabaseSync(path.join(home, 'ledger.db'), { readOnly: true });
     try {
-      const running = (ledger.prepare(`SELECT record FROM runs`).all() as { record: string }[]).map((r) => JSON.parse(r.record) as { status: string }).filter((r) => r.status === 'running');
+      const running = (ledger.prepare(`SELECT record FROM runs`).all() as { record: string }[])
+        .map((r) => JSON.parse(r.record) as { status: string })
+        .filter((r) => r.status === 'running');
       expect(running).toEqual([]);
     } finally {
       ledger.close();

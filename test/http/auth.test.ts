@@ -1,15 +1,12 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { SqliteLedger } from '../../shared/adapters/ledger/sqlite';
 import { ADMIN_ROLE, KEY_ACTOR, actor, requireAdmin, type AdminAuth } from '../../shared/http/auth';
-import { deployHandler, rollbackHandler, type AdminApiDeps } from '../../shared/http/handlers';
+import { deployHandler, rollbackHandler } from '../../shared/http/weights';
+import type { Container } from '../../shared/app/container';
 import { retrainRequestHandler, type RetrainMessage } from '../../shared/http/ops';
 import { ForbiddenError, UnauthorizedError } from '../../shared/http/problem';
 import { loadConfig } from '../../shared/app/config';
-import { ActiveModelCache } from '../../shared/app/activeModel';
-import { env, register, W1, W2, type Env } from '../support/fixtures';
+import { appOf, env, register, W1, W2, type Env } from '../support/fixtures';
 
 /**
  * Issue 12, item 10: ADMIN_AUTH decides who may run the admin operations and who is recorded.
@@ -55,7 +52,13 @@ const NOT_A_PRINCIPAL: [string, string][] = [
 ];
 
 function req(headers: Record<string, string>, init: { params?: Record<string, string>; body?: string } = {}): HttpRequest {
-  return new HttpRequest({ method: 'POST', url: 'http://localhost/api/x', headers, params: init.params ?? {}, ...(init.body !== undefined ? { body: { string: init.body } } : {}) });
+  return new HttpRequest({
+    method: 'POST',
+    url: 'http://localhost/api/x',
+    headers,
+    params: init.params ?? {},
+    ...(init.body !== undefined ? { body: { string: init.body } } : {}),
+  });
 }
 
 function problemOf(r: HttpResponseInit): { status: number; title: string; detail: string } {
@@ -72,7 +75,7 @@ describe('the setting', () => {
 });
 
 describe('requireAdmin / actor', () => {
-  describe("ADMIN_AUTH=key: the function key is the gate", () => {
+  describe('ADMIN_AUTH=key: the function key is the gate', () => {
     test.each<[string, Record<string, string>]>([
       ['no principal', {}],
       ['an admin principal', { 'x-ms-client-principal': entraPrincipal([ADMIN_ROLE]) }],
@@ -98,7 +101,16 @@ describe('requireAdmin / actor', () => {
     test.each([
       ['no claims at all', json64({ auth_typ: 'aad', claims: [] })],
       ['another role', entraPrincipal(['LeadScore.Reader'])],
-      ['the role name as some other claim', entraPrincipal([], [{ typ: 'name', val: ADMIN_ROLE }, { typ: 'groups', val: ADMIN_ROLE }])],
+      [
+        'the role name as some other claim',
+        entraPrincipal(
+          [],
+          [
+            { typ: 'name', val: ADMIN_ROLE },
+            { typ: 'groups', val: ADMIN_ROLE },
+          ],
+        ),
+      ],
       ['the role in another letter case', entraPrincipal(['leadscore.admin'])],
     ])('%s → 403', (_what, header) => {
       expect(() => requireAdmin(req({ 'x-ms-client-principal': header }), 'entra')).toThrow(ForbiddenError);
@@ -111,8 +123,22 @@ describe('requireAdmin / actor', () => {
     });
 
     test.each([
-      ['preferred_username first', [{ typ: 'name', val: 'Ops Team' }, { typ: 'preferred_username', val: 'ops@contoso.com' }], 'ops@contoso.com'],
-      ['then the claim name_typ names', [{ typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name', val: 'ops@contoso.com' }, { typ: 'name', val: 'Ops Team' }], 'ops@contoso.com'],
+      [
+        'preferred_username first',
+        [
+          { typ: 'name', val: 'Ops Team' },
+          { typ: 'preferred_username', val: 'ops@contoso.com' },
+        ],
+        'ops@contoso.com',
+      ],
+      [
+        'then the claim name_typ names',
+        [
+          { typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name', val: 'ops@contoso.com' },
+          { typ: 'name', val: 'Ops Team' },
+        ],
+        'ops@contoso.com',
+      ],
       ['then name', [{ typ: 'name', val: 'Ops Team' }], 'Ops Team'],
       ['an application (no name): its object id', [{ typ: 'appid', val: '461e8683-5575-4561-ac7f-899cc907d62a' }], OID],
       ['a name longer than the log holds: the object id', [{ typ: 'preferred_username', val: `${'x'.repeat(201)}@contoso.com` }], OID],
@@ -122,14 +148,30 @@ describe('requireAdmin / actor', () => {
     });
 
     test('the role may come as role_typ names it, or as role', () => {
-      const custom = json64({ role_typ: 'urn:roles', claims: [{ typ: 'preferred_username', val: 'a@contoso.com' }, { typ: 'urn:roles', val: ADMIN_ROLE }] });
+      const custom = json64({
+        role_typ: 'urn:roles',
+        claims: [
+          { typ: 'preferred_username', val: 'a@contoso.com' },
+          { typ: 'urn:roles', val: ADMIN_ROLE },
+        ],
+      });
       expect(actor(req({ 'x-ms-client-principal': custom }), 'entra')).toBe('a@contoso.com');
-      const role = json64({ claims: [{ typ: OID_CLAIM, val: OID }, { typ: ROLE_TYP, val: ADMIN_ROLE }] });
+      const role = json64({
+        claims: [
+          { typ: OID_CLAIM, val: OID },
+          { typ: ROLE_TYP, val: ADMIN_ROLE },
+        ],
+      });
       expect(actor(req({ 'x-ms-client-principal': role }), 'entra')).toBe(OID);
     });
 
     test('an admin principal naming nobody → 401 (there is no one to record)', () => {
-      const anonymous = json64({ claims: [{ typ: 'roles', val: ADMIN_ROLE }, { typ: 'appid', val: 'x' }] });
+      const anonymous = json64({
+        claims: [
+          { typ: 'roles', val: ADMIN_ROLE },
+          { typ: 'appid', val: 'x' },
+        ],
+      });
       expect(() => requireAdmin(req({ 'x-ms-client-principal': anonymous }), 'entra')).toThrow(UnauthorizedError);
     });
   });
@@ -137,32 +179,36 @@ describe('requireAdmin / actor', () => {
 
 describe('the admin routes answer problems, never 500, and change nothing', () => {
   let e: Env;
-  let deps: AdminApiDeps;
+  let app: Container;
+  let byMode: Partial<Record<AdminAuth, Container>>;
   const logs: string[] = [];
   const ctx = (): InvocationContext => new InvocationContext({ functionName: 'test', logHandler: (_level, ...args) => logs.push(args.join(' ')) });
-  const get = async (): Promise<AdminApiDeps> => deps;
-  const state = async (): Promise<unknown> => ({ versions: await e.warehouse.listVersions(), log: await e.warehouse.listDeployments(100), active: await e.warehouse.getActiveWeights() });
+  const get = async (): Promise<Container> => app;
+  const state = async (): Promise<unknown> => ({
+    versions: await e.warehouse.listVersions(),
+    log: await e.warehouse.listDeployments(100),
+    active: await e.warehouse.getActiveWeights(),
+  });
 
-  let dir: string;
   let ledger: SqliteLedger;
   let queued: RetrainMessage[];
-  const retrain = (mode: AdminAuth) => retrainRequestHandler(async () => ({ ledger, config: { ADMIN_AUTH: mode } }), (_c, m) => void queued.push(m));
+  const retrain = (mode: AdminAuth) =>
+    retrainRequestHandler(
+      async () => (byMode[mode] ??= await appOf(e, { ADMIN_AUTH: mode })),
+      (_c, m) => void queued.push(m),
+    );
 
   beforeEach(async () => {
     e = await env();
-    deps = { lake: e.lake, warehouse: e.warehouse, cache: new ActiveModelCache(e.warehouse), config: { ADMIN_AUTH: 'entra' } };
+    app = await appOf(e, { ADMIN_AUTH: 'entra' });
+    byMode = {};
     await register(e, W1, 0.1);
     await register(e, W2, 0.2);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-auth-'));
-    ledger = new SqliteLedger(path.join(dir, 'ledger.db'));
+    ledger = e.ledger;
     queued = [];
     logs.length = 0;
   });
-  afterEach(async () => {
-    await e.close();
-    await ledger.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(async () => e.close());
 
   const refused: [string, number, Record<string, string>][] = [
     ['no principal', 401, { 'x-ms-client-principal-name': 'ops@contoso.com' }],
@@ -211,7 +257,7 @@ describe('the admin routes answer problems, never 500, and change nothing', () =
     ['a principal without the role', { 'x-ms-client-principal': entraPrincipal(['LeadScore.Reader']) }],
     ['a name header', { 'x-ms-client-principal-name': 'mallory@example.com' }],
   ])('key, %s: the key is enough, and the function key is recorded', async (_what, headers: Record<string, string>) => {
-    deps.config = { ADMIN_AUTH: 'key' };
+    app = await appOf(e, { ADMIN_AUTH: 'key' });
     const d = await deployHandler(get)(req(headers, { params: { version: '1' } }), ctx());
     expect(d.status).toBe(200);
     expect((d.jsonBody as { deployment: unknown }).deployment).toMatchObject({ toVersion: 1, by: 'function key' });

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { HttpRequest, InvocationContext, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
 import { SqliteLedger } from '../../shared/adapters/ledger/sqlite';
 import { BODIES, readJson } from '../../shared/http/body';
-import { deployHandler, rollbackHandler, scoreContactHandler, type AdminApiDeps, type Handler } from '../../shared/http/handlers';
+import type { Handler } from '../../shared/http/handler';
+import { deployHandler, rollbackHandler, scoreContactHandler } from '../../shared/http/weights';
+import type { Container } from '../../shared/app/container';
 import { ALERT_FIELD_LIMITS, retrainRequestHandler, type RetrainMessage } from '../../shared/http/ops';
-import { ActiveModelCache } from '../../shared/app/activeModel';
-import { env, register, W1, W2, type Env } from '../support/fixtures';
+import { appOf, env, register, W1, W2, type Env } from '../support/fixtures';
 
 /**
  * Issue 12, item 5: every body has a limit of its own (BODIES), refused with a 413 problem before it
@@ -58,7 +58,7 @@ function source(chunks: () => Generator<Uint8Array>): Source {
 }
 
 function streamRequest(src: Source, headers: Record<string, string> = {}, params: Record<string, string> = {}): HttpRequest {
-  const nativeRequest = new Request(URL, { method: 'POST', body: src.stream, headers, duplex: 'half' } as RequestInit & { duplex: 'half' });
+  const nativeRequest = new Request(URL, { method: 'POST', body: src.stream, headers, duplex: 'half' });
   return new HttpRequest({ nativeRequest, params } as unknown as HttpRequestInit);
 }
 
@@ -105,7 +105,10 @@ describe('readJson', () => {
 
   test('a content-length over the limit is refused before a byte is read', async () => {
     const src = source(() => endless('{"a":"', 'x'));
-    await expect(readJson(streamRequest(src, { 'content-length': String(50 * 1024 * 1024) }), spec)).rejects.toMatchObject({ name: 'PayloadTooLargeError', limit: 100 });
+    await expect(readJson(streamRequest(src, { 'content-length': String(50 * 1024 * 1024) }), spec)).rejects.toMatchObject({
+      name: 'PayloadTooLargeError',
+      limit: 100,
+    });
     expect(src.pulled).toBe(0);
   });
 
@@ -154,12 +157,11 @@ describe('readJson', () => {
 
 describe('every endpoint refuses a body over its limit with 413, and changes nothing', () => {
   let e: Env;
-  let deps: AdminApiDeps;
-  let dir: string;
+  let app: Container;
   let ledger: SqliteLedger;
   let queued: RetrainMessage[];
   const ctx = (): InvocationContext => new InvocationContext({ functionName: 'test', logHandler: () => undefined });
-  const get = async (): Promise<AdminApiDeps> => deps;
+  const get = async (): Promise<Container> => app;
   const state = async (): Promise<unknown> => ({
     versions: await e.warehouse.listVersions(),
     log: await e.warehouse.listDeployments(100),
@@ -169,26 +171,29 @@ describe('every endpoint refuses a body over its limit with 413, and changes not
 
   beforeEach(async () => {
     e = await env();
-    deps = { lake: e.lake, warehouse: e.warehouse, cache: new ActiveModelCache(e.warehouse), config: { ADMIN_AUTH: 'key' } };
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-body-'));
-    ledger = new SqliteLedger(path.join(dir, 'ledger.db'));
+    app = await appOf(e, { ADMIN_AUTH: 'key' });
+    ledger = e.ledger;
     queued = [];
     await register(e, W1, 0.1);
     await register(e, W2, 0.2);
     await deployHandler(get)(stringRequest('', {}, { version: '1' }), ctx());
   });
-  afterEach(async () => {
-    await e.close();
-    await ledger.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(async () => e.close());
 
-  const x0 = { recency_days: 3, fatigue_score: 0.2, sentiment_score: 1.5, engagement_rate_30d: 0.5, reply_rate_90d: 0.25, opt_out_risk: 0.1, mms_affinity: 0.6 };
+  const x0 = {
+    recency_days: 3,
+    fatigue_score: 0.2,
+    sentiment_score: 1.5,
+    engagement_rate_30d: 0.5,
+    reply_rate_90d: 0.25,
+    opt_out_risk: 0.1,
+    mms_affinity: 0.6,
+  };
   const endpoints: [keyof typeof BODIES, () => Handler, string, Record<string, string>, number][] = [
     ['score', () => scoreContactHandler(get), JSON.stringify({ contact_id: 'c1', features: x0 }), {}, 200],
     ['deploy', () => deployHandler(get), '{"reason":"weekly"}', { version: '2' }, 200],
     ['rollback', () => rollbackHandler(get), '{"toVersion":1,"reason":"x"}', {}, 409],
-    ['retrain', () => retrainRequestHandler(async () => ({ ledger, config: { ADMIN_AUTH: 'key' } }), (_c, m) => void queued.push(m)), '{"reason":"new campaign"}', {}, 202],
+    ['retrain', () => retrainRequestHandler(get, (_c, m) => void queued.push(m)), '{"reason":"new campaign"}', {}, 202],
   ];
 
   test.each(endpoints)('%s: a body of exactly its limit is taken', async (name, handler, json, params, ok) => {
@@ -209,7 +214,7 @@ describe('every endpoint refuses a body over its limit with 413, and changes not
     expect(await state()).toEqual(before);
   });
 
-  test('a nested-array body without end (the issue\'s 50 MB one) is refused after reading at most the limit and a chunk', async () => {
+  test("a nested-array body without end (the issue's 50 MB one) is refused after reading at most the limit and a chunk", async () => {
     const src = source(() => endless('{"reason":"x","nested":', '['));
     const started = Date.now();
     const r = await endpoints[3]![1]()(streamRequest(src), ctx());
@@ -221,21 +226,22 @@ describe('every endpoint refuses a body over its limit with 413, and changes not
 });
 
 describe('the alert payload: every string is capped, and a run record stays small', () => {
-  let dir: string;
+  let e: Env;
   let ledger: SqliteLedger;
   let queued: RetrainMessage[];
   const ctx = (): InvocationContext => new InvocationContext({ functionName: 'test', logHandler: () => undefined });
-  const handler = () => retrainRequestHandler(async () => ({ ledger, config: { ADMIN_AUTH: 'key' } }), (_c, m) => void queued.push(m));
+  const handler = () =>
+    retrainRequestHandler(
+      () => appOf(e, { ADMIN_AUTH: 'key' }),
+      (_c, m) => void queued.push(m),
+    );
 
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-alert-'));
-    ledger = new SqliteLedger(path.join(dir, 'ledger.db'));
+  beforeEach(async () => {
+    e = await env();
+    ledger = e.ledger;
     queued = [];
   });
-  afterEach(async () => {
-    await ledger.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(async () => e.close());
 
   const alert = (essentials: Record<string, unknown>, alertContext: unknown = { condition: { allOf: [] } }) => ({
     schemaId: 'azureMonitorCommonAlertSchema',

@@ -6,7 +6,7 @@ import { endpoint, ENDPOINTS, openApiDocument, type Endpoint } from '../../share
 import { BODIES } from '../../shared/http/body';
 import { ADMIN_ROLE } from '../../shared/http/auth';
 import { FUNCTIONS } from '../support/functions';
-import type { Services } from '../../shared/app/services';
+import type { Container } from '../../shared/app/container';
 import { W1, W2, register } from '../support/fixtures';
 
 /**
@@ -17,7 +17,19 @@ import { W1, W2, register } from '../support/fixtures';
 const repo = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { name: string; version: string };
 
-type Doc = { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: JsonSchema }> }; responses: Record<string, { content?: Record<string, unknown> }>; 'x-body-limit-bytes'?: number }>> };
+type Doc = {
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        requestBody?: { content: Record<string, { schema: JsonSchema }> };
+        responses: Record<string, { content?: Record<string, unknown> }>;
+        'x-body-limit-bytes'?: number;
+      }
+    >
+  >;
+};
 type JsonSchema = { type?: string; properties?: Record<string, JsonSchema>; additionalProperties?: boolean; anyOf?: JsonSchema[] };
 
 test('openapi.json is the document the code generates (npm run openapi rewrites it)', () => {
@@ -53,7 +65,7 @@ test('the host-facing table of functions (checked against the loaded app in test
 /** The app as the host loads it: every functions/ file, each HTTP registration captured, over a fresh home. */
 interface LoadedApp {
   registered: Map<string, HttpFunctionOptions>;
-  services: Services;
+  services: Container;
   close(): Promise<void>;
 }
 
@@ -62,13 +74,13 @@ async function loadApp(): Promise<LoadedApp> {
   process.env.LEADSCORE_HOME = home;
   process.env.ADMIN_AUTH = 'entra';
   const registered = new Map<string, HttpFunctionOptions>();
-  let opened!: Promise<Services>;
+  let opened!: Promise<Container>;
   jest.isolateModules(() => {
     const functions = jest.requireActual<typeof import('@azure/functions')>('@azure/functions');
     jest.spyOn(functions.app, 'http').mockImplementation((name: string, options: HttpFunctionOptions) => void registered.set(name, options));
     for (const f of fs.readdirSync(path.join(repo, 'functions'))) if (f.endsWith('.ts')) jest.requireActual(path.join(repo, 'functions', f));
     // Opened inside: the adapters compose.ts requires on first use must come from this registry too.
-    opened = jest.requireActual<typeof import('../../shared/app/services')>('../../shared/app/services').sharedServices();
+    opened = jest.requireActual<typeof import('../../shared/app/container')>('../../shared/app/container').workerContainer();
   });
   const s = await opened;
   return {
@@ -96,10 +108,20 @@ describe('the registered handlers answer as the document says', () => {
   });
 
   const principal = (roles: string[]): string =>
-    Buffer.from(JSON.stringify({ auth_typ: 'aad', claims: [{ typ: 'name', val: 'ops@contoso.com' }, ...roles.map((val) => ({ typ: 'roles', val }))] })).toString('base64');
+    Buffer.from(
+      JSON.stringify({ auth_typ: 'aad', claims: [{ typ: 'name', val: 'ops@contoso.com' }, ...roles.map((val) => ({ typ: 'roles', val }))] }),
+    ).toString('base64');
   const admin = principal([ADMIN_ROLE]);
   const reader = principal([]);
-  const features = { recency_days: 3, fatigue_score: 0.2, sentiment_score: 1.5, engagement_rate_30d: 0.5, reply_rate_90d: 0.25, opt_out_risk: 0.1, mms_affinity: 0.6 };
+  const features = {
+    recency_days: 3,
+    fatigue_score: 0.2,
+    sentiment_score: 1.5,
+    engagement_rate_30d: 0.5,
+    reply_rate_90d: 0.25,
+    opt_out_risk: 0.1,
+    mms_affinity: 0.6,
+  };
   const resolved = { schemaId: 'azureMonitorCommonAlertSchema', data: { essentials: { alertRule: 'leadscore-psi-drift', monitorCondition: 'Resolved' } } };
 
   interface Call {
@@ -175,14 +197,15 @@ describe('the registered handlers answer as the document says', () => {
     try {
       const { lake, warehouse } = a.services;
       for (let i = 0; i < (c.versions ?? 0); i++) await register({ lake, warehouse }, i % 2 ? W2 : W1, 0.1 * i);
-      for (let v = 1; v <= (c.deployed ?? 0); v++) await warehouse.activate({ action: 'deploy', toVersion: v, expectedActive: v > 1 ? v - 1 : null, by: 'test', reason: null });
+      for (let v = 1; v <= (c.deployed ?? 0); v++)
+        await warehouse.activate({ action: 'deploy', toVersion: v, expectedActive: v > 1 ? v - 1 : null, by: 'test', reason: null });
       const handler = (n: string): HttpHandler => a.registered.get(n)!.handler;
       let params = c.params ?? {};
       if (c.run) {
         const queued = await handler('retrain')(request(endpoint('retrain'), {}, { reason: 'for the runs case' }, admin), ctx());
         params = { id: ((queued as HttpResponseInit).jsonBody as { runId: string }).runId };
       }
-      return (await handler(name)(request(endpoint(name), params, c.body, c.principal === undefined ? admin : c.principal), ctx())) as HttpResponseInit;
+      return await handler(name)(request(endpoint(name), params, c.body, c.principal === undefined ? admin : c.principal), ctx());
     } finally {
       await a.close();
     }

@@ -3,26 +3,34 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HttpRequest, InvocationContext, output } from '@azure/functions';
 import { SqliteLedger } from '../../shared/adapters/ledger/sqlite';
-import { LedgerMonitor } from '../../shared/adapters/monitor/ledger';
 import { SqliteWarehouse } from '../../shared/adapters/warehouse/sqlite';
-import { LocalLake } from '../../shared/adapters/lake/local';
 import { parseRetrainBody, retrainRequestHandler, runStatusHandler, statusHandler, type RetrainMessage } from '../../shared/http/ops';
+import { openContainer, type Container } from '../../shared/app/container';
+import { silentLog } from '../../shared/ports/log';
 
 let dir: string;
 let ledger: SqliteLedger;
 let warehouse: SqliteWarehouse;
-let lake: LocalLake;
 let queued: RetrainMessage[];
+let apps: Container[];
+
+/** The app over this test's folder (its ledger.db, warehouse.db and lake), as a worker has it. */
+async function app(adminAuth: 'key' | 'entra' = 'key'): Promise<Container> {
+  const c = await openContainer({ env: { LEADSCORE_HOME: dir, ADMIN_AUTH: adminAuth }, log: silentLog });
+  apps.push(c);
+  return c;
+}
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-ops-'));
   ledger = new SqliteLedger(path.join(dir, 'ledger.db'));
   warehouse = new SqliteWarehouse(path.join(dir, 'warehouse.db'));
   await warehouse.migrate();
-  lake = new LocalLake(path.join(dir, 'lake'));
   queued = [];
+  apps = [];
 });
 afterEach(async () => {
+  for (const c of apps) await c.close();
   await ledger.close();
   await warehouse.close();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -33,10 +41,13 @@ const post = (body: unknown, headers: Record<string, string> = {}): HttpRequest 
   new HttpRequest({ method: 'POST', url: 'http://localhost/api/retrain', body: { string: typeof body === 'string' ? body : JSON.stringify(body) }, headers });
 const queue = output.storageQueue({ queueName: 'retrain-requests', connection: 'AzureWebJobsStorage' });
 const handler = (adminAuth: 'key' | 'entra' = 'key') =>
-  retrainRequestHandler(async () => ({ ledger, config: { ADMIN_AUTH: adminAuth } }), (context, message) => {
-    context.extraOutputs.set(queue, message);
-    queued.push(message);
-  });
+  retrainRequestHandler(
+    () => app(adminAuth),
+    (context, message) => {
+      context.extraOutputs.set(queue, message);
+      queued.push(message);
+    },
+  );
 
 /** The common alert schema as Azure Monitor posts it (trimmed to the documented essentials). */
 const alert = (condition: 'Fired' | 'Resolved') => ({
@@ -83,7 +94,11 @@ describe('POST /api/retrain', () => {
     ['an empty body', '', 'body'],
     ['a manual body without a reason', { because: 'x' }, 'body'],
     ['an alert without essentials', { schemaId: 'azureMonitorCommonAlertSchema', data: {} }, 'body.data.essentials'],
-    ['an alert with an unknown condition', { ...alert('Fired'), data: { essentials: { ...alert('Fired').data.essentials, monitorCondition: 'Maybe' } } }, 'body.data.essentials.monitorCondition'],
+    [
+      'an alert with an unknown condition',
+      { ...alert('Fired'), data: { essentials: { ...alert('Fired').data.essentials, monitorCondition: 'Maybe' } } },
+      'body.data.essentials.monitorCondition',
+    ],
   ])('%s answers 400 with a problem naming the field, and nothing is recorded', async (_what, body, field) => {
     const res = await handler()(post(body), ctx());
     expect(res.status).toBe(400);
@@ -113,7 +128,7 @@ describe('GET /api/runs/{id} and /api/status', () => {
   test('a run is found by id; an unknown id is 404; a malformed id is 400', async () => {
     const id = '7d0c6a52-8d4e-4a53-9a44-2b1f0f3a9e11';
     await ledger.putRun({ id, trigger: 'manual', status: 'succeeded', startedAt: '2026-11-23T00:00:00.000Z' });
-    const get = runStatusHandler(async () => ({ ledger }));
+    const get = runStatusHandler(() => app());
     const req = (runId: string) => new HttpRequest({ method: 'GET', url: `http://localhost/api/runs/${runId}`, params: { id: runId } });
     expect((await get(req(id), ctx())).jsonBody).toMatchObject({ id, status: 'succeeded' });
     expect((await get(req('9d0c6a52-8d4e-4a53-9a44-2b1f0f3a9e11'), ctx())).status).toBe(404);
@@ -125,7 +140,7 @@ describe('GET /api/runs/{id} and /api/status', () => {
   test('status summarises the active version, the last runs and the latest drift from the ledger', async () => {
     await ledger.putRun({ id: 'r1', trigger: 'schedule', status: 'suppressed', reason: 'single flight', startedAt: '2026-11-22T02:00:00.000Z' });
     await ledger.putDrift({ date: '2026-11-23', psi: { recency_days: 0.01, score: 0.3 }, aucRecent: 0.77, drifted: ['score'], action: 'retrain' });
-    const res = await statusHandler(async () => ({ lake, ledger, warehouse, monitor: new LedgerMonitor(ledger) }))(new HttpRequest({ method: 'GET', url: 'http://localhost/api/status' }), ctx());
+    const res = await statusHandler(() => app())(new HttpRequest({ method: 'GET', url: 'http://localhost/api/status' }), ctx());
     expect(res.status).toBe(200);
     expect(res.jsonBody).toMatchObject({
       active: null,

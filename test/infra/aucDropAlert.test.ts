@@ -6,6 +6,7 @@ import { checkDrift, type DriftDeps } from '../../shared/app/drift';
 import { retrain } from '../../shared/app/retrain';
 import { analyze } from '../../tools/kql-check/kusto';
 import { buildLake, LAST_DAY, openEnv, type Env } from '../app/retrain/fixture';
+import { silentLog } from '../../shared/ports/log';
 
 /**
  * The performance trigger in Azure (DRIFT_RETRAIN=alert): the drift check only emits telemetry, and
@@ -44,7 +45,16 @@ describe('AUC-drop alert', () => {
     const { deps, telemetryFile } = env;
     const run = await retrain(deps, { trigger: 'manual', reason: 'first model', asOf: LAST_DAY });
     expect(run.details.outcome).toBe('deployed');
-    const drift: DriftDeps = { lake: deps.lake, warehouse: deps.warehouse, ledger: deps.ledger, telemetry: deps.telemetry, psiThreshold: 0.2, aucDropThreshold: 0.05, recentDays: 7 };
+    const drift: DriftDeps = {
+      lake: deps.lake,
+      warehouse: deps.warehouse,
+      ledger: deps.ledger,
+      telemetry: deps.telemetry,
+      log: silentLog,
+      psiThreshold: 0.2,
+      aucDropThreshold: 0.05,
+      recentDays: 7,
+    };
 
     const report = await checkDrift(drift, LAST_DAY);
 

@@ -14,7 +14,9 @@ import { MSSQL_STATEMENTS } from '../../shared/adapters/warehouse/mssql-statemen
  */
 
 const repo = path.resolve(__dirname, '..', '..');
-const REAL_MIGRATIONS = readdirSync(path.join(repo, 'infra', 'sql')).filter((f) => /^\d{3}_\w+\.sql$/.test(f)).sort();
+const REAL_MIGRATIONS = readdirSync(path.join(repo, 'infra', 'sql'))
+  .filter((f) => /^\d{3}_\w+\.sql$/.test(f))
+  .sort();
 const checker = path.join(repo, '.tools', 'infra-check', 'InfraCheck.dll');
 
 /** The checker itself (built by the script's first run above) on migrations and statements. */
@@ -182,12 +184,16 @@ describe('tools/infra-check: T-SQL compiled against the migrations with DacFx', 
     return at;
   }
 
-  test("the real migrations build into a model and every MSSQL_STATEMENTS statement compiles with MSSQL_PARAMETER_TYPES", () => {
+  test('the real migrations build into a model and every MSSQL_STATEMENTS statement compiles with MSSQL_PARAMETER_TYPES', () => {
     const json = statements('real.json', MSSQL_STATEMENTS);
     const run = infraCheck('infra/sql', '--statements', json, 'mssql-statements.ts', '--parameters', types, 'mssql-parameters.ts');
     for (const name of Object.keys(MSSQL_STATEMENTS)) expect(run.stdout).toContain(`ok   mssql-statements.ts#${name} (compiled against the schema`);
     expect(run.stdout).toContain('ok   mssql-statements.ts#activateVersion (compiled against the schema, @version INT, @by NVARCHAR(200))');
-    expect(run.stdout).toMatch(new RegExp(`DacFx summary: ${REAL_MIGRATIONS.length} migration\\(s\\) -> \\d+ table\\(s\\), \\d+ view\\(s\\), \\d+ index\\(es\\).*TSqlModel \\(SqlAzure\\): 0 error\\(s\\), 0 warning\\(s\\)`));
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `DacFx summary: ${REAL_MIGRATIONS.length} migration\\(s\\) -> \\d+ table\\(s\\), \\d+ view\\(s\\), \\d+ index\\(es\\).*TSqlModel \\(SqlAzure\\): 0 error\\(s\\), 0 warning\\(s\\)`,
+      ),
+    );
     expect(run.status).toBe(0);
   }, 60_000);
 
@@ -212,7 +218,9 @@ describe('tools/infra-check: T-SQL compiled against the migrations with DacFx', 
       untyped: 'UPDATE dbo.model_versions SET activated_by = @who WHERE model_version = @version;',
     });
     const run = infraCheck('infra/sql', '--statements', json, 'mssql-statements.ts', '--parameters', types, 'mssql-parameters.ts');
-    expect(run.stdout).toMatch(/mssql-statements\.ts#wrongTable:1:25: warning SQL71502: Procedure: \[dbo\]\.\[check_wrongTable\] has an unresolved reference to object \[dbo\]\.\[scoring_weight\]\./);
+    expect(run.stdout).toMatch(
+      /mssql-statements\.ts#wrongTable:1:25: warning SQL71502: Procedure: \[dbo\]\.\[check_wrongTable\] has an unresolved reference to object \[dbo\]\.\[scoring_weight\]\./,
+    );
     // Its columns are unresolved too; the table alone is reported.
     expect(run.stdout).not.toContain('[dbo].[scoring_weight].[feature]');
     expect(run.stdout).toContain('mssql-statements.ts#untyped: error INFRA: uses @who, which has no type in mssql-parameters.ts (MSSQL_PARAMETER_TYPES)');
@@ -250,7 +258,9 @@ describe('tools/infra-check: T-SQL compiled against the migrations with DacFx', 
     const run = infraCheck(folder, '--statements', json, 'mssql-statements.ts', '--parameters', types, 'mssql-parameters.ts');
     expect(run.stdout).toContain('ok   mssql-statements.ts#getNotes (compiled against the schema, @version INT)');
     expect(run.stdout).toContain('ok   mssql-statements.ts#contactsUpdated (compiled against the schema, no parameters)');
-    expect(run.stdout).toMatch(new RegExp(`DacFx summary: ${REAL_MIGRATIONS.length + 1} migration\\(s\\) -> .*TSqlModel \\(SqlAzure\\): 0 error\\(s\\), 0 warning\\(s\\)`));
+    expect(run.stdout).toMatch(
+      new RegExp(`DacFx summary: ${REAL_MIGRATIONS.length + 1} migration\\(s\\) -> .*TSqlModel \\(SqlAzure\\): 0 error\\(s\\), 0 warning\\(s\\)`),
+    );
     expect(run.status).toBe(0);
   }, 60_000);
 

@@ -71,8 +71,24 @@ echo "$*" >> "$FAKE_AZD_LOG"
 interface Graph {
   tenantId: string;
   known: string[];
-  applications: { id: string; appId: string; displayName: string; identifierUris: string[]; appRoles: { id: string; value: string; allowedMemberTypes: string[] }[]; api: { requestedAccessTokenVersion: number | null; oauth2PermissionScopes: { id: string; value: string }[]; preAuthorizedApplications: { appId: string; delegatedPermissionIds: string[] }[] } }[];
-  servicePrincipals: { id: string; appId: string; appRoleAssignmentRequired: boolean; assignedTo: { principalId: string; resourceId: string; appRoleId: string }[] }[];
+  applications: {
+    id: string;
+    appId: string;
+    displayName: string;
+    identifierUris: string[];
+    appRoles: { id: string; value: string; allowedMemberTypes: string[] }[];
+    api: {
+      requestedAccessTokenVersion: number | null;
+      oauth2PermissionScopes: { id: string; value: string }[];
+      preAuthorizedApplications: { appId: string; delegatedPermissionIds: string[] }[];
+    };
+  }[];
+  servicePrincipals: {
+    id: string;
+    appId: string;
+    appRoleAssignmentRequired: boolean;
+    assignedTo: { principalId: string; resourceId: string; appRoleId: string }[];
+  }[];
   calls: { method: string; path: string; body: unknown }[];
 }
 
@@ -112,7 +128,11 @@ describe('infra/scripts/entra-postprovision.js', () => {
   });
 
   const runScript = (extra: NodeJS.ProcessEnv = {}): { status: number | null; output: string } => {
-    const run = spawnSync(node22, [path.join(repo, 'infra', 'scripts', 'entra-postprovision.js')], { env: { ...env, ...extra }, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(node22, [path.join(repo, 'infra', 'scripts', 'entra-postprovision.js')], {
+      env: { ...env, ...extra },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
   };
   const graph = (): Graph => JSON.parse(readFileSync(graphFile, 'utf8')) as Graph;
@@ -136,10 +156,12 @@ describe('infra/scripts/entra-postprovision.js', () => {
     const sp = g.servicePrincipals.find((s) => s.appId === app.appId)!;
     expect(sp.appRoleAssignmentRequired).toBe(true);
     const monitor = g.servicePrincipals.find((s) => s.appId === ACTION_GROUPS_APP_ID)!;
-    expect(sp.assignedTo.map((a) => [a.principalId, a.appRoleId, a.resourceId]).sort()).toEqual([
-      [DEPLOYER, role.id, sp.id],
-      [monitor.id, role.id, sp.id],
-    ].sort());
+    expect(sp.assignedTo.map((a) => [a.principalId, a.appRoleId, a.resourceId]).sort()).toEqual(
+      [
+        [DEPLOYER, role.id, sp.id],
+        [monitor.id, role.id, sp.id],
+      ].sort(),
+    );
 
     expect(readFileSync(azdLog, 'utf8').trim().split('\n')).toEqual([
       `env set ADMIN_APP_CLIENT_ID ${app.appId}`,

@@ -22,7 +22,21 @@ describe('host.json', () => {
 
   test('is a version 2.0 host file with only known top-level settings', () => {
     expect(host.version).toBe('2.0');
-    const known = ['version', 'logging', 'extensionBundle', 'extensions', 'functionTimeout', 'concurrency', 'healthMonitor', 'retry', 'singleton', 'watchDirectories', 'watchFiles', 'aggregator', 'telemetryMode'];
+    const known = [
+      'version',
+      'logging',
+      'extensionBundle',
+      'extensions',
+      'functionTimeout',
+      'concurrency',
+      'healthMonitor',
+      'retry',
+      'singleton',
+      'watchDirectories',
+      'watchFiles',
+      'aggregator',
+      'telemetryMode',
+    ];
     expect(Object.keys(host).filter((k) => !known.includes(k))).toEqual([]);
   });
 
@@ -47,7 +61,7 @@ describe('local.settings.sample.json', () => {
     expect(sample.Values.AzureWebJobsStorage).toBe('UseDevelopmentStorage=true');
   });
 
-  test("is a valid app configuration on the embedded adapters", () => {
+  test('is a valid app configuration on the embedded adapters', () => {
     const config = loadConfig(sample.Values as NodeJS.ProcessEnv);
     expect([config.LAKE_KIND, config.WAREHOUSE_KIND, config.LEDGER_KIND, config.TELEMETRY_KIND]).toEqual(['local', 'sqlite', 'sqlite', 'jsonl']);
   });
@@ -72,7 +86,15 @@ describe('what the host indexes (dist/functions/*.js, package.json "main")', () 
     expect(t.type).toBe(want.trigger);
     const pick = (keys: string[]): Record<string, unknown> => Object.fromEntries(keys.filter((k) => t[k] !== undefined).map((k) => [k, t[k]]));
     const expected = Object.fromEntries(
-      Object.entries({ schedule: want.schedule, route: want.route, methods: want.methods, authLevel: want.authLevel, queueName: want.queueName, path: want.path, source: want.source }).filter(([, v]) => v !== undefined),
+      Object.entries({
+        schedule: want.schedule,
+        route: want.route,
+        methods: want.methods,
+        authLevel: want.authLevel,
+        queueName: want.queueName,
+        path: want.path,
+        source: want.source,
+      }).filter(([, v]) => v !== undefined),
     );
     expect(pick(['schedule', 'route', 'methods', 'authLevel', 'queueName', 'path', 'source'])).toEqual(expected);
     const connections = Object.values(r!.bindings)
@@ -82,7 +104,9 @@ describe('what the host indexes (dist/functions/*.js, package.json "main")', () 
   });
 
   test('every connection name is defined locally (local.settings.sample.json) and in Azure (identity-based app settings)', () => {
-    const names = new Set(loaded.registrations.flatMap((r) => Object.values(r.bindings).map((b) => b.connection)).filter((c): c is string => typeof c === 'string'));
+    const names = new Set(
+      loaded.registrations.flatMap((r) => Object.values(r.bindings).map((b) => b.connection)).filter((c): c is string => typeof c === 'string'),
+    );
     expect([...names].sort()).toEqual(['AzureWebJobsStorage', 'LAKE']);
     const local = (read('local.settings.sample.json') as { Values: Record<string, string> }).Values;
     const bicep = readFileSync(path.join(repo, 'infra', 'modules', 'functionapp.bicep'), 'utf8');
@@ -173,7 +197,10 @@ describe('scripts/start-host.sh (npm run start:host)', () => {
     copyFileSync(path.join(repo, 'local.settings.sample.json'), path.join(root, 'local.settings.sample.json'));
     symlinkSync(path.join(repo, 'node_modules'), path.join(root, 'node_modules'), 'dir');
     // `npm run build` here leaves a marker instead of compiling.
-    writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'host-test', version: '0.0.0', private: true, scripts: { build: "node -e \"require('fs').writeFileSync('built.marker', '')\"" } }));
+    writeFileSync(
+      path.join(root, 'package.json'),
+      JSON.stringify({ name: 'host-test', version: '0.0.0', private: true, scripts: { build: "node -e \"require('fs').writeFileSync('built.marker', '')\"" } }),
+    );
     bin = path.join(root, 'fake-bin');
     mkdirSync(bin);
     writeFileSync(path.join(bin, 'func'), FAKE_FUNC);
@@ -187,14 +214,26 @@ describe('scripts/start-host.sh (npm run start:host)', () => {
   test('creates local.settings.json from the sample, builds, starts Azurite on loopback and runs func start on Node 22; stops Azurite after', async () => {
     const ports = { AZURITE_BLOB_PORT: await freePort(), AZURITE_QUEUE_PORT: await freePort(), AZURITE_TABLE_PORT: await freePort() };
     const record = path.join(root, 'func-record.json');
-    const env = { ...system, PATH: `${bin}:${system.PATH}`, FAKE_FUNC_RECORD: record, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+    const env = {
+      ...system,
+      PATH: `${bin}:${system.PATH}`,
+      FAKE_FUNC_RECORD: record,
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    };
     const { status, output } = await run('bash', [path.join(root, 'scripts', 'start-host.sh'), '--port', '7072'], { cwd: root, env });
     expect(status).toBe(0);
     expect(output).toContain('created local.settings.json from local.settings.sample.json');
     expect(output).toMatch(/Azurite on 127\.0\.0\.1/);
     expect(output).toContain('stopped Azurite');
 
-    const seen = JSON.parse(readFileSync(record, 'utf8')) as { args: string[]; node: string; cwd: string; settings: unknown; built: boolean; listening: boolean[] };
+    const seen = JSON.parse(readFileSync(record, 'utf8')) as {
+      args: string[];
+      node: string;
+      cwd: string;
+      settings: unknown;
+      built: boolean;
+      listening: boolean[];
+    };
     expect(seen.args).toEqual(['start', '--port', '7072']);
     expect(seen.node).toMatch(/^v22\./);
     expect(seen.cwd).toBe(root);

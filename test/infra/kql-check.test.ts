@@ -87,11 +87,18 @@ describe('KQL check', () => {
 
   test('the real workbook, alert rules and app queries pass', () => {
     const modules = queriesJson(KQL_QUERIES);
-    const { status, output } = kqlCheck('infra/monitoring/workbook.json', 'infra/modules/alerts.bicep', '--queries', modules, 'shared/adapters/monitor/queries.ts');
+    const { status, output } = kqlCheck(
+      'infra/monitoring/workbook.json',
+      'infra/modules/alerts.bicep',
+      '--queries',
+      modules,
+      'shared/adapters/monitor/queries.ts',
+    );
     const items = (JSON.parse(workbookText) as Workbook).items.filter((i) => typeof i.content.query === 'string');
     expect(items.length).toBeGreaterThanOrEqual(8);
     for (const i of items) expect(output).toContain(`ok   infra/monitoring/workbook.json#${i.name} (appInsights)`);
-    for (const rule of ['psiAlert', 'aucDropAlert', 'gateAlert', 'scoringAlert']) expect(output).toContain(`ok   infra/modules/alerts.bicep#${rule} (appInsights)`);
+    for (const rule of ['psiAlert', 'aucDropAlert', 'gateAlert', 'scoringAlert'])
+      expect(output).toContain(`ok   infra/modules/alerts.bicep#${rule} (appInsights)`);
     expect(output).toContain('ok   shared/adapters/monitor/queries.ts#latestDrift (workspace)');
     expect(output).not.toMatch(/^FAIL|: (error|warning|info) /m);
     expect(output).toMatch(/KQL summary: \d+ query\(ies\) .*, 0 error\(s\) or warning\(s\)/);
@@ -201,11 +208,16 @@ resource rule 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
     );
     const inline = write(
       'rules/inline-interpolated.bicep',
-      RULE(COMPONENT, 'customEvents').replace('query: ruleQuery', "query: 'customEvents | where name == \"${eventName}\"'").replace('param location', 'param eventName string\nparam location'),
+      RULE(COMPONENT, 'customEvents')
+        .replace('query: ruleQuery', 'query: \'customEvents | where name == "${eventName}"\'')
+        .replace('param location', 'param eventName string\nparam location'),
     );
     const dynamicQuery = write(
       'rules/dynamic.bicep',
-      RULE(COMPONENT, 'customEvents').replace("var ruleQuery = '''\ncustomEvents\n'''", "param eventName string\nvar ruleQuery = 'customEvents | where name == \"${eventName}\"'"),
+      RULE(COMPONENT, 'customEvents').replace(
+        "var ruleQuery = '''\ncustomEvents\n'''",
+        'param eventName string\nvar ruleQuery = \'customEvents | where name == "${eventName}"\'',
+      ),
     );
     const noResourceType = workbookWith('no-resource-type/workbook.json', (wb) => {
       delete item(wb, 'rows').content.resourceType;
@@ -218,14 +230,17 @@ resource rule 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
     expect(output).toMatch(new RegExp(`${escape(byParam)}:\\d+:\\d+: error KQL: rule rule: cannot determine its scope: an entry is not symbol\\.id`));
     expect(output).toMatch(new RegExp(`${escape(inline)}:\\d+:\\d+: error KQL: rule rule: the query is not a plain string literal or a variable holding one`));
     expect(output).toMatch(new RegExp(`${escape(dynamicQuery)}:\\d+:\\d+: error KQL: rule rule: variable ruleQuery is not a plain string`));
-    expect(output).toMatch(new RegExp(`${escape(noResourceType)}:\\d+:\\d+: error KQL: rows: cannot determine the query's scope from resourceType \\(missing\\)`));
+    expect(output).toMatch(
+      new RegExp(`${escape(noResourceType)}:\\d+:\\d+: error KQL: rows: cannot determine the query's scope from resourceType \\(missing\\)`),
+    );
     expect(output).not.toContain(`${noResourceType}#rows`);
     expect(status).toBe(1);
   });
 
   test('workbook parameters are substituted as the portal does; an undeclared one or a bad format fails', () => {
     const file = workbookWith('parameters/workbook.json', (wb) => {
-      item(wb, 'rows').content.query = 'customMetrics\n| where timestamp {TimeRange}\n| summarize rows = sum(valueSum) by name, bin(timestamp, {TimeRange:grain})';
+      item(wb, 'rows').content.query =
+        'customMetrics\n| where timestamp {TimeRange}\n| summarize rows = sum(valueSum) by name, bin(timestamp, {TimeRange:grain})';
       item(wb, 'auc').content.query =
         'customMetrics\n| where timestamp between ({TimeRange:start} .. {TimeRange:end})\n| extend range = "{TimeRange:label}"\n| summarize count() by range';
       item(wb, 'psi-latest').content.query = 'customMetrics\n| where timestamp {TimeRang}';
@@ -239,8 +254,12 @@ resource rule 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
     // Not a parameter of this workbook: left as is, and the language service rejects it where it stands.
     expect(output).toContain(`FAIL ${file}#psi-latest (appInsights)`);
     expect(output).toContain(`${file}:${position(text, '{TimeRang}')}: error KS`);
-    expect(output).toContain(`${file}:${position(text, '{TimeRange:bogus}')}: error KQL: psi-over-time: unknown format ":bogus" of time range parameter TimeRange`);
-    expect(output).toMatch(new RegExp(`${escape(file)}:\\d+:\\d+: error KQL: timeContextFromParameter "Window" names no time range parameter of this workbook`));
+    expect(output).toContain(
+      `${file}:${position(text, '{TimeRange:bogus}')}: error KQL: psi-over-time: unknown format ":bogus" of time range parameter TimeRange`,
+    );
+    expect(output).toMatch(
+      new RegExp(`${escape(file)}:\\d+:\\d+: error KQL: timeContextFromParameter "Window" names no time range parameter of this workbook`),
+    );
     expect(status).toBe(1);
   });
 

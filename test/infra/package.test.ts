@@ -112,7 +112,11 @@ describe('npm run package (.package/)', () => {
     const loaded = JSON.parse(run.stdout) as Loaded & { adapters: NonNullable<Loaded['adapters']> };
 
     expect(loaded.node).toMatch(/^v22\./);
-    expect(loaded.files.map((f) => f.file)).toEqual(readdirSync(path.join(app, 'dist', 'functions')).sort().map((f) => `dist/functions/${f}`));
+    expect(loaded.files.map((f) => f.file)).toEqual(
+      readdirSync(path.join(app, 'dist', 'functions'))
+        .sort()
+        .map((f) => `dist/functions/${f}`),
+    );
     // app.js only calls app.setup(); every other file registers exactly one function.
     for (const f of loaded.files) expect(f.registered).toHaveLength(f.file === 'dist/functions/app.js' ? 0 : 1);
     expect(loaded.registrations.map((r) => r.name).sort()).toEqual(Object.keys(FUNCTIONS).sort());

@@ -60,7 +60,10 @@ describe('infra/scripts/postprovision.sh', () => {
     chmodSync(path.join(bin, 'npm'), 0o755);
     // Every Node.js process records which script it runs, on which version.
     const probe = path.join(dir, 'probe.js');
-    writeFileSync(probe, `require('fs').appendFileSync(${JSON.stringify(path.join(dir, 'nodes'))}, process.version + ' ' + (process.argv[1] || '') + '\\n');\n`);
+    writeFileSync(
+      probe,
+      `require('fs').appendFileSync(${JSON.stringify(path.join(dir, 'nodes'))}, process.version + ' ' + (process.argv[1] || '') + '\\n');\n`,
+    );
 
     const run = spawnSync('sh', [path.join(repo, 'infra', 'scripts', 'postprovision.sh')], {
       cwd: dir,

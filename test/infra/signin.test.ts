@@ -28,7 +28,10 @@ function bicep(): string {
   const recorded = path.join(repo, '.tools', 'infra-check', 'bicep-path.txt');
   if (existsSync(recorded) && existsSync(readFileSync(recorded, 'utf8').trim())) return (cli = readFileSync(recorded, 'utf8').trim());
   // A fresh clone: scripts/check-infra.sh restores the Bicep CLI into .tools/ (linting the module on the way).
-  const check = spawnSync('bash', [path.join(repo, 'scripts', 'check-infra.sh'), path.join(repo, 'infra', 'modules', 'functionapp.bicep')], { encoding: 'utf8', timeout: 300_000 });
+  const check = spawnSync('bash', [path.join(repo, 'scripts', 'check-infra.sh'), path.join(repo, 'infra', 'modules', 'functionapp.bicep')], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   if (check.status !== 0) throw new Error(`check-infra failed:\n${check.stdout}${check.stderr}`);
   cli = readFileSync(path.join(repo, '.tools', 'infra-check', 'bicep-path.txt'), 'utf8').trim();
   return cli;
@@ -52,7 +55,11 @@ function excluded(paths: string[], requestPath: string): boolean {
 }
 
 /** A request path for a route template: /api/<route> with sample values for its parameters. */
-const requestPath = (route: string): string => `/api/${route.replace(/\{version\}/g, '7').replace(/\{id\}/g, '0f8fad5b-d9cb-469f-a165-70867728950e').replace(/\{[^}]+\}/g, 'x')}`;
+const requestPath = (route: string): string =>
+  `/api/${route
+    .replace(/\{version\}/g, '7')
+    .replace(/\{id\}/g, '0f8fad5b-d9cb-469f-a165-70867728950e')
+    .replace(/\{[^}]+\}/g, 'x')}`;
 
 describe('sign-in on the admin routes (infra/modules/functionapp.bicep, authsettingsV2)', () => {
   let app: ReturnType<typeof compile>;
@@ -91,7 +98,12 @@ describe('sign-in on the admin routes (infra/modules/functionapp.bicep, authsett
 
   test('every HTTP function is in the table, admin or not', () => {
     const http = loaded.registrations.filter((r) => triggerOf(r).type === 'httpTrigger').map((r) => r.name);
-    expect(http.sort()).toEqual(Object.entries(FUNCTIONS).filter(([, f]) => f.trigger === 'httpTrigger').map(([n]) => n).sort());
+    expect(http.sort()).toEqual(
+      Object.entries(FUNCTIONS)
+        .filter(([, f]) => f.trigger === 'httpTrigger')
+        .map(([n]) => n)
+        .sort(),
+    );
     for (const name of http) expect(typeof FUNCTIONS[name]!.admin).toBe('boolean');
   });
 
@@ -133,11 +145,14 @@ describe('sign-in on the admin routes (infra/modules/functionapp.bicep, authsett
     const group = alerts.resources.find((r) => r.type === 'Microsoft.Insights/actionGroups' && r.name.includes('-retrain'))!;
     const receivers = group.properties.webhookReceivers as string[];
     expect(receivers).toHaveLength(1);
-    expect(receivers[0]).toMatch(/^\[union\(createObject\('name', 'retrain', 'serviceUri', .*'useCommonAlertSchema', true\(\)\), variables\('entraAuth'\)\)\]$/);
+    expect(receivers[0]).toMatch(
+      /^\[union\(createObject\('name', 'retrain', 'serviceUri', .*'useCommonAlertSchema', true\(\)\), variables\('entraAuth'\)\)\]$/,
+    );
   }, 120_000);
 
   test('main.bicep passes the registration from the azd environment to both modules', () => {
-    const params = (JSON.parse(readFileSync(path.join(repo, 'infra', 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: string }> }).parameters;
+    const params = (JSON.parse(readFileSync(path.join(repo, 'infra', 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: string }> })
+      .parameters;
     expect(params.adminAppClientId).toEqual({ value: '${ADMIN_APP_CLIENT_ID=}' });
     expect(params.adminAppObjectId).toEqual({ value: '${ADMIN_APP_OBJECT_ID=}' });
     expect(params.adminAppTenantId).toEqual({ value: '${ADMIN_APP_TENANT_ID=}' });

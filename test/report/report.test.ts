@@ -16,7 +16,13 @@ describe('renderReport', () => {
   it('draws one SVG per chart: ROC, PR, calibration, score histogram, weights, and a PSI baseline per feature and score', () => {
     const svgs = html.match(/<svg\b/g) ?? [];
     expect(svgs).toHaveLength(5 + 8);
-    for (const title of ['ROC curve', 'Precision–recall curve', 'Calibration (10 bins)', 'Score distribution on validation rows', 'Effect of one standard deviation']) {
+    for (const title of [
+      'ROC curve',
+      'Precision–recall curve',
+      'Calibration (10 bins)',
+      'Score distribution on validation rows',
+      'Effect of one standard deviation',
+    ]) {
       expect(html).toContain(title);
     }
   });

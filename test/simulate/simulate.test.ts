@@ -1,7 +1,7 @@
 import { parseDrift, simulate } from '../../shared/simulate/simulate';
 import { ingestRange } from '../../shared/app/ingest';
 import { collectLabelsRange } from '../../shared/app/labels';
-import { indexRaw } from '../../shared/domain/raw';
+import { indexRaw } from '../../shared/app/rawFiles';
 import { tempLake } from '../app/ingest/helpers';
 import * as fs from 'node:fs';
 import { buildTrainingSet } from '../../shared/app/trainingSet';
@@ -10,6 +10,7 @@ import { psi } from '../../shared/domain/model/psi';
 import { addDays } from '../../shared/domain/calendar';
 import { readFeaturesPartition } from '../../shared/app/partitions';
 import { FEATURES } from '../../shared/domain/features/schema';
+import { silentLog } from '../../shared/ports/log';
 
 async function snapshot(lake: ReturnType<typeof tempLake>['lake']): Promise<string> {
   const parts: string[] = [];
@@ -32,7 +33,7 @@ describe('campaign simulator', () => {
     }
   });
 
-  test('writes the schemas of section 3, every record valid, PII only in CRM, every day complete', async () => {
+  test('writes the raw schemas of the lake layout, every record valid, PII only in CRM, every day complete', async () => {
     const t = tempLake();
     try {
       const sum = await simulate(t.lake, { contacts: 300, days: 14, start: '2026-01-01', seed: 1 });
@@ -41,7 +42,15 @@ describe('campaign simulator', () => {
       expect(index.newestComplete).toBe('2026-01-14');
       const events: Record<string, string>[] = [];
       for (const e of await t.lake.list('raw')) {
-        if (e.path.includes('/events-')) events.push(...(await t.lake.read(e.path)).toString().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+        if (e.path.includes('/events-'))
+          events.push(
+            ...(await t.lake.read(e.path))
+              .toString()
+              .trim()
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l)),
+          );
       }
       expect(Object.keys(events[0]!).sort()).toEqual(['campaign_id', 'channel', 'contact_id', 'event_id', 'send_id', 'ts', 'type']);
       expect(new Set(events.map((e) => e.type))).toEqual(new Set(['send', 'click', 'reply', 'opt_out']));
@@ -93,16 +102,16 @@ describe('simulated history, 1,500 contacts × 45 days from 2026-01-05 (seed 7)'
   const START = '2026-01-05';
   const LAST = addDays(START, 44);
   let t: ReturnType<typeof tempLake>;
-  let result: ReturnType<typeof trainModel>;
+  let result: Awaited<ReturnType<typeof trainModel>>;
 
   beforeAll(async () => {
     t = tempLake();
     await simulate(t.lake, { contacts: 1500, days: 45, start: START, seed: 7 });
     await ingestRange(t.lake, START, LAST);
-    await collectLabelsRange(t.lake, START, LAST, { windowDays: 7 });
+    await collectLabelsRange(t.lake, START, LAST, { windowDays: 7, log: silentLog });
     const set = await buildTrainingSet(t.lake, { asOf: LAST, trainDays: 120, validDays: 14 });
     expect(set.valid.n).toBeGreaterThan(2000);
-    result = trainModel(set.train, set.valid);
+    result = await trainModel(set.train, set.valid);
   }, 120_000);
   afterAll(() => t?.cleanup());
 
@@ -116,20 +125,27 @@ describe('simulated history, 1,500 contacts × 45 days from 2026-01-05 (seed 7)'
   test.each([
     ['sentiment_score', -1],
     ['opt_out_risk', 0.3],
-  ] as const)('--drift %s:%d moves that feature: after 10 days its PSI against the training baseline is well above 0.2 (> 0.4)', async (feature, shift) => {
-    const copy = tempLake();
-    try {
-      fs.cpSync(t.lake.root, copy.lake.root, { recursive: true });
-      const from = addDays(LAST, 1);
-      await simulate(copy.lake, { contacts: 1500, days: 59, start: START, seed: 7, drift: { feature, shift, from }, writeFrom: from });
-      const date = addDays(from, 10);
-      await ingestRange(copy.lake, date, date);
-      const p = (await readFeaturesPartition(copy.lake, date))!;
-      const j = FEATURES.indexOf(feature);
-      const value = psi(result.artifact.psi_baseline[feature], p.contactIds.map((_, i) => p.x[i * FEATURES.length + j]!));
-      expect(value).toBeGreaterThan(0.4);
-    } finally {
-      copy.cleanup();
-    }
-  }, 120_000);
+  ] as const)(
+    '--drift %s:%d moves that feature: after 10 days its PSI against the training baseline is well above 0.2 (> 0.4)',
+    async (feature, shift) => {
+      const copy = tempLake();
+      try {
+        fs.cpSync(t.lake.root, copy.lake.root, { recursive: true });
+        const from = addDays(LAST, 1);
+        await simulate(copy.lake, { contacts: 1500, days: 59, start: START, seed: 7, drift: { feature, shift, from }, writeFrom: from });
+        const date = addDays(from, 10);
+        await ingestRange(copy.lake, date, date);
+        const p = (await readFeaturesPartition(copy.lake, date))!;
+        const j = FEATURES.indexOf(feature);
+        const value = psi(
+          result.artifact.psi_baseline[feature],
+          p.contactIds.map((_, i) => p.x[i * FEATURES.length + j]!),
+        );
+        expect(value).toBeGreaterThan(0.4);
+      } finally {
+        copy.cleanup();
+      }
+    },
+    120_000,
+  );
 });

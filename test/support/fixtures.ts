@@ -7,6 +7,8 @@ import { LocalLake } from '../../shared/adapters/lake/local';
 import { SqliteWarehouse, type SqliteWarehouseOptions } from '../../shared/adapters/warehouse/sqlite';
 import { SqliteLedger } from '../../shared/adapters/ledger/sqlite';
 import type { Lake } from '../../shared/ports/lake';
+import { silentLog, type Log } from '../../shared/ports/log';
+import { openContainer, type Container } from '../../shared/app/container';
 import type { Warehouse } from '../../shared/ports/warehouse';
 import { registerVersion } from '../../shared/app/versions';
 
@@ -43,7 +45,22 @@ export interface Env {
   lake: LocalLake;
   warehouse: SqliteWarehouse;
   ledger: SqliteLedger;
+  /** The use cases' log: silent in tests. */
+  log: Log;
+  /** Containers opened over this home (appOf), closed with it. */
+  opened: Container[];
   close(): Promise<void>;
+}
+
+/**
+ * The app over the same files as `e` (its home: lake, warehouse.db, ledger.db), as a Functions worker
+ * or a command has it: the real container of the local mode, with `settings` over the defaults.
+ * Closed with `e`.
+ */
+export async function appOf(e: Env, settings: Record<string, string> = {}): Promise<Container> {
+  const c = await openContainer({ env: { LEADSCORE_HOME: e.home, ...settings }, log: silentLog });
+  e.opened.push(c);
+  return c;
 }
 
 export async function env(options: SqliteWarehouseOptions = {}): Promise<Env> {
@@ -52,12 +69,16 @@ export async function env(options: SqliteWarehouseOptions = {}): Promise<Env> {
   const warehouse = new SqliteWarehouse(path.join(home, 'warehouse.db'), options);
   await warehouse.migrate();
   const ledger = new SqliteLedger(path.join(home, 'ledger.db'));
+  const opened: Container[] = [];
   return {
     home,
     lake,
     warehouse,
     ledger,
+    log: silentLog,
+    opened,
     close: async () => {
+      for (const c of opened.splice(0)) await c.close();
       await warehouse.close();
       await ledger.close?.();
     },
@@ -66,7 +87,7 @@ export async function env(options: SqliteWarehouseOptions = {}): Promise<Env> {
 
 export async function register(e: { lake: Lake; warehouse: Warehouse }, w: number[], offset: number, auc = 0.7): Promise<number> {
   const v = await registerVersion(
-    { lake: e.lake, warehouse: e.warehouse },
+    { lake: e.lake, warehouse: e.warehouse, log: silentLog },
     {
       artifact: artifact(w, offset),
       metrics: { auc_roc: auc, pr_auc: 0.3, brier: 0.15, n_train: 1000 },

@@ -197,7 +197,10 @@ function extract(text) {
     let scope = null;
     const scopeProps = props('scopes');
     const scopeProblem = (offset, why) =>
-      problems.push({ offset, message: `rule ${r.symbol}: cannot determine its scope: ${why} (scopes must list symbol.id of a Microsoft.Insights/components or Microsoft.OperationalInsights/workspaces resource declared in this file)` });
+      problems.push({
+        offset,
+        message: `rule ${r.symbol}: cannot determine its scope: ${why} (scopes must list symbol.id of a Microsoft.Insights/components or Microsoft.OperationalInsights/workspaces resource declared in this file)`,
+      });
     if (scopeProps.length !== 1 || tokens[scopeProps[0] + 2].value !== '[') {
       scopeProblem(r.declStart, scopeProps.length === 0 ? 'no scopes property' : 'scopes is not an array literal');
     } else {
@@ -216,7 +219,10 @@ function extract(text) {
         const target = isRef ? resources.get(sym.value) : undefined;
         const mapped = target && SCOPE_OF_TYPE.find(([re]) => re.test(target.type));
         if (!mapped) {
-          scopeProblem(sym.start, isRef ? `${sym.value} is ${target ? `a ${target.type.split('@')[0]}` : 'not a resource of this file'}` : 'an entry is not symbol.id');
+          scopeProblem(
+            sym.start,
+            isRef ? `${sym.value} is ${target ? `a ${target.type.split('@')[0]}` : 'not a resource of this file'}` : 'an entry is not symbol.id',
+          );
           ok = false;
           break;
         }
@@ -237,12 +243,18 @@ function extract(text) {
       else if (v && v.type === 'ident' && endsExpression(k + 2) && variables.has(v.value)) {
         literal = variables.get(v.value);
         if (!literal) {
-          problems.push({ offset: v.start, message: `rule ${name}: variable ${v.value} is not a plain string (no interpolation), so its query cannot be checked` });
+          problems.push({
+            offset: v.start,
+            message: `rule ${name}: variable ${v.value} is not a plain string (no interpolation), so its query cannot be checked`,
+          });
           return;
         }
       }
       if (!literal) {
-        problems.push({ offset: v ? v.start : tokens[k].start, message: `rule ${name}: the query is not a plain string literal or a variable holding one, so it cannot be checked` });
+        problems.push({
+          offset: v ? v.start : tokens[k].start,
+          message: `rule ${name}: the query is not a plain string literal or a variable holding one, so it cannot be checked`,
+        });
         return;
       }
       if (scope) queries.push({ name, scope, text: literal.value, offsets: literal.offsets });

@@ -111,7 +111,10 @@ for (const file of files) {
   for (const p of found.problems) problem(file, text, p.offset, p.message);
   if (found.queries.length === 0 && found.problems.length === 0 && file.endsWith('.json')) problem(file, text, 0, 'no KQL query in this workbook');
   for (const q of found.queries) {
-    check(file.endsWith('.json') ? 'workbook' : 'bicep', `${file}#${q.name}`, q.scope, q.text, (offset) => ({ file, ...lineCol(text, q.toFileOffset(offset)) }));
+    check(file.endsWith('.json') ? 'workbook' : 'bicep', `${file}#${q.name}`, q.scope, q.text, (offset) => ({
+      file,
+      ...lineCol(text, q.toFileOffset(offset)),
+    }));
   }
 }
 
@@ -139,15 +142,16 @@ for (const m of modules) {
       continue;
     }
     if (!kusto.SCOPES.includes(q.scope)) {
-      console.log(`${where}:1:1: error KQL: cannot determine the query's scope (scope ${JSON.stringify(q.scope)}; expected ${kusto.SCOPES.map((s) => `'${s}'`).join(' or ')})`);
+      console.log(
+        `${where}:1:1: error KQL: cannot determine the query's scope (scope ${JSON.stringify(q.scope)}; expected ${kusto.SCOPES.map((s) => `'${s}'`).join(' or ')})`,
+      );
       failures++;
       continue;
     }
     // Report in the module when its text is there verbatim (a template literal without escapes),
     // else relative to the query.
     const at = source.indexOf(q.text);
-    const location =
-      at >= 0 ? (offset) => ({ file: m.source, ...lineCol(source, at + offset) }) : (offset) => ({ file: where, ...lineCol(q.text, offset) });
+    const location = at >= 0 ? (offset) => ({ file: m.source, ...lineCol(source, at + offset) }) : (offset) => ({ file: where, ...lineCol(q.text, offset) });
     check('module', where, q.scope, q.text, location);
   }
 }

@@ -194,7 +194,10 @@ function extract(fileText) {
       const resourceType = nearest('resourceType');
       const scope = resourceType && resourceType.kind === 'string' ? SCOPE_OF_RESOURCE_TYPE[resourceType.value.toLowerCase()] : undefined;
       if (!queryType || queryType.value !== LOGS_QUERY_TYPE) {
-        problems.push({ offset: query.start, message: `${name}: not a Logs query (queryType ${queryType ? JSON.stringify(queryType.value) : 'missing'}; only 0 = Logs is checked), so its scope cannot be determined` });
+        problems.push({
+          offset: query.start,
+          message: `${name}: not a Logs query (queryType ${queryType ? JSON.stringify(queryType.value) : 'missing'}; only 0 = Logs is checked), so its scope cannot be determined`,
+        });
       } else if (!scope) {
         problems.push({
           offset: query.start,
@@ -209,7 +212,8 @@ function extract(fileText) {
     const timeParam = json.get(node, 'timeContextFromParameter');
     if (timeParam && timeParam.kind === 'string') {
       const p = params.get(timeParam.value);
-      if (!p || p.type !== TIME_RANGE) problems.push({ offset: timeParam.start, message: `timeContextFromParameter "${timeParam.value}" names no time range parameter of this workbook` });
+      if (!p || p.type !== TIME_RANGE)
+        problems.push({ offset: timeParam.start, message: `timeContextFromParameter "${timeParam.value}" names no time range parameter of this workbook` });
     }
     node.entries.forEach((e) => walk(e.value, chain));
   })(root, []);

@@ -58,7 +58,7 @@ export class AdlsLake implements Lake {
       throw err;
     }
     if (!body) return;
-    for await (const chunk of body) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    for await (const chunk of body) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
   }
 
   /** The service's response chunks are fresh buffers: a scan is the stream itself. */

@@ -23,8 +23,10 @@ export class LocalLake implements Lake {
     return this.root;
   }
 
-  get localRoot(): string {
-    return this.root;
+  async localFile(p: string, purpose: 'read' | 'write'): Promise<string> {
+    const full = await this.safe(p);
+    if (purpose === 'write') await fs.mkdir(path.dirname(full), { recursive: true });
+    return full;
   }
 
   private resolve(p: string): string {

@@ -52,7 +52,9 @@ export class SqliteLedger implements Ledger {
         break;
       } catch (e) {
         if (/not a database|malformed/i.test(String(e))) {
-          throw new Error(`the ledger ${file} cannot be opened: ${e instanceof Error ? e.message : String(e)} (a damaged or foreign file: move it aside; the ledger holds run records, locks and cooldowns, and starts empty)`);
+          throw new Error(
+            `the ledger ${file} cannot be opened: ${e instanceof Error ? e.message : String(e)} (a damaged or foreign file: move it aside; the ledger holds run records, locks and cooldowns, and starts empty)`,
+          );
         }
         if (!/database is locked|SQLITE_BUSY/i.test(String(e)) || Date.now() > deadline) throw e;
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
@@ -70,9 +72,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async putRun(run: RunRecord): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO runs (id, started_at, record) VALUES (?, ?, ?)')
-      .run(run.id, run.startedAt, JSON.stringify(run));
+    this.db.prepare('INSERT OR REPLACE INTO runs (id, started_at, record) VALUES (?, ?, ?)').run(run.id, run.startedAt, JSON.stringify(run));
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -81,9 +81,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async listRuns(limit: number): Promise<RunRecord[]> {
-    const rows = this.db
-      .prepare('SELECT record FROM runs ORDER BY started_at DESC, id DESC LIMIT ?')
-      .all(checkLimit(limit)) as { record: string }[];
+    const rows = this.db.prepare('SELECT record FROM runs ORDER BY started_at DESC, id DESC LIMIT ?').all(checkLimit(limit)) as { record: string }[];
     return rows.map((r) => JSON.parse(r.record) as RunRecord);
   }
 
@@ -92,15 +90,12 @@ export class SqliteLedger implements Ledger {
     const now = this.now();
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      const held = this.db.prepare('SELECT owner, expires_at_ms FROM locks WHERE name = ?').get(name) as
-        | { owner: string; expires_at_ms: number }
-        | undefined;
+      const held = this.db.prepare('SELECT owner, expires_at_ms FROM locks WHERE name = ?').get(name) as { owner: string; expires_at_ms: number } | undefined;
       // The holder may renew its own lease; anyone may take an expired one, or one whose holder is gone.
-      const free = held === undefined || held.owner === owner || held.expires_at_ms <= now || (options.takeOverFrom !== undefined && held.owner === options.takeOverFrom);
+      const free =
+        held === undefined || held.owner === owner || held.expires_at_ms <= now || (options.takeOverFrom !== undefined && held.owner === options.takeOverFrom);
       if (free) {
-        this.db
-          .prepare('INSERT OR REPLACE INTO locks (name, owner, expires_at_ms) VALUES (?, ?, ?)')
-          .run(name, owner, now + ttlMs);
+        this.db.prepare('INSERT OR REPLACE INTO locks (name, owner, expires_at_ms) VALUES (?, ?, ?)').run(name, owner, now + ttlMs);
       }
       this.db.exec('COMMIT');
       return free;

@@ -56,9 +56,7 @@ export class TableLedger implements Ledger {
 
   /** Azurite or a storage account key; plain http is allowed only because Azurite speaks it. */
   static fromConnectionString(connectionString: string, table: string, options?: TableLedgerOptions): TableLedger {
-    const allowInsecureConnection = /(^|;)\s*(UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|TableEndpoint=http:)/i.test(
-      connectionString,
-    );
+    const allowInsecureConnection = /(^|;)\s*(UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|TableEndpoint=http:)/i.test(connectionString);
     return new TableLedger(TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection }), options);
   }
 

@@ -28,16 +28,23 @@ export class LogAnalyticsMonitor implements MonitorQueries {
     const names = ['TimeGenerated', 'Name', 'feature', 'value'];
     const [ts, nm, ft, val] = names.map((name) => table.columnDescriptors.findIndex((c) => c.name === name)) as [number, number, number, number];
     const missing = names.filter((_, i) => [ts, nm, ft, val][i]! < 0);
-    if (missing.length) throw new Error(`Log Analytics result has no column ${missing.join(', ')} (columns: ${table.columnDescriptors.map((c) => c.name).join(', ')})`);
+    if (missing.length)
+      throw new Error(`Log Analytics result has no column ${missing.join(', ')} (columns: ${table.columnDescriptors.map((c) => c.name).join(', ')})`);
     const psi: Record<string, number> = {};
     let aucRecent: number | null = null;
     let at = '';
     for (const row of table.rows) {
-      const when = String(row[ts] instanceof Date ? (row[ts] as Date).toISOString() : row[ts]);
+      const t: unknown = row[ts];
+      const when = t instanceof Date ? t.toISOString() : asText(t);
       if (when > at) at = when;
-      if (row[nm] === 'psi') psi[String(row[ft])] = Number(row[val]);
+      if (row[nm] === 'psi') psi[asText(row[ft])] = Number(row[val]);
       else aucRecent = Number(row[val]);
     }
     return { at, psi, aucRecent, drifted: Object.keys(psi).filter((k) => psi[k]! > this.psiThreshold), source: 'log-analytics' };
   }
+}
+
+/** A cell of a query result as text (the columns read here are strings, numbers or dates). */
+function asText(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
 }

@@ -97,7 +97,7 @@ function deferModule(file: string): { loaded: () => boolean; undo: () => void } 
   stub.exports = new Proxy(
     {},
     {
-      get: (_t, key) => Reflect.get(load(), key),
+      get: (_t, key) => Reflect.get(load(), key) as unknown,
       has: (_t, key) => Reflect.has(load(), key),
       ownKeys: () => Reflect.ownKeys(load()),
       getOwnPropertyDescriptor: (_t, key) => {

@@ -1,33 +1,19 @@
+import { SCORING_SQL } from '../../domain/scoringSql';
+
 /**
  * Every T-SQL text the mssql adapter sends, by name. `npm run check:infra` parses each value with
  * Microsoft's ScriptDom (TSql160Parser) and compiles it against the schema with DacFx, so keep them
  * static: values come in as parameters, never by string concatenation. The schema itself is in infra/sql/*.sql (sent batch by batch by `migrate`).
  */
-/** The seed's weighted sum and its FROM, written once for both forms of its SELECT below. */
-const SEED_WEIGHTED_SUM = `    (recency_days    * w_recency)
-  + (fatigue_score   * w_fatigue)
-  + (sentiment_score * w_sentiment)
-  + (engagement_rate_30d * w_engagement)
-  + (reply_rate_90d  * w_reply)
-  + (opt_out_risk    * w_optout)
-  + (mms_affinity    * w_mms)
-  + offset
-  AS lead_score
-FROM contacts c
-JOIN active_scoring_weights w ON w.is_active = 1;`;
-
 export const MSSQL_STATEMENTS: Record<string, string> = {
   /**
    * The seed's production SELECT (seed 000, section 3) as written, with its weights source named by the
    * view that pivots the active scoring_weights rows into one row (the long table cannot have w_* columns).
    */
-  seedScoringSelect: `SELECT
-${SEED_WEIGHTED_SUM}`,
+  seedScoringSelect: SCORING_SQL.asWritten,
 
   /** The same weighted sum keyed by contact, as served by GET /api/weights/active. */
-  seedScoringSelectByContact: `SELECT
-    c.contact_id,
-${SEED_WEIGHTED_SUM}`,
+  seedScoringSelectByContact: SCORING_SQL.byContact,
 
   schemaMigrationsExists: `SELECT CASE WHEN OBJECT_ID(N'dbo.schema_migrations', N'U') IS NULL THEN 0 ELSE 1 END AS present;`,
   listAppliedMigrations: `SELECT id, checksum FROM dbo.schema_migrations ORDER BY id;`,

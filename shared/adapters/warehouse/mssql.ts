@@ -24,7 +24,17 @@ import { MSSQL_PARAMETER_TYPES } from './mssql-parameters';
 import { contactIdOf, RowBuffer } from '../../fast/featureRows';
 import { DEFAULT_RETRY, type RetryOptions, sqlErrorNumber, withTransientRetry } from './retry';
 import { loadTsqlMigrations } from './tsql-batches';
-import { activeWeightsFromRow, checkActivation, deploymentFromRow, iso, leadScoreFromRow, populationFromRow, type Row, servingModelFromRow, versionFromRow } from './rows';
+import {
+  activeWeightsFromRow,
+  checkActivation,
+  deploymentFromRow,
+  iso,
+  leadScoreFromRow,
+  populationFromRow,
+  type Row,
+  servingModelFromRow,
+  versionFromRow,
+} from './rows';
 
 export interface MssqlWarehouseOptions {
   /** Host name, e.g. myserver.database.windows.net. */
@@ -85,7 +95,6 @@ function bind(req: sql.Request, params: Record<string, unknown>): sql.Request {
   }
   return req;
 }
-
 
 /** A duplicate key on the one-active filtered indexes means someone else activated meanwhile. */
 function isUniqueViolation(err: unknown): boolean {
@@ -232,7 +241,8 @@ export class MssqlWarehouse implements Warehouse {
     await this.inTransaction(async (run) => {
       const r = (await run('getVersionStatus', { version }))[0];
       if (!r) return;
-      if (r.status !== 'staged' && r.status !== 'rejected') throw new WarehouseConflictError(`model version ${version} is ${String(r.status)}; only staged or rejected versions can be removed`);
+      if (r.status !== 'staged' && r.status !== 'rejected')
+        throw new WarehouseConflictError(`model version ${version} is ${String(r.status)}; only staged or rejected versions can be removed`);
       await run('deleteWeights', { version });
       await run('deleteMeans', { version });
       await run('deleteVersion', { version });
@@ -280,7 +290,15 @@ export class MssqlWarehouse implements Warehouse {
         await run('activateVersion', { version: req.toVersion, by: req.by });
         await run('activateWeights', { version: req.toVersion });
         const log = (await run('insertDeployment', { action: req.action, fromVersion: current, toVersion: req.toVersion, by: req.by, reason: req.reason }))[0]!;
-        return { id: Number(log.id), action: req.action, fromVersion: current, toVersion: req.toVersion, by: req.by, reason: req.reason, at: iso(log.changed_at) ?? '' };
+        return {
+          id: Number(log.id),
+          action: req.action,
+          fromVersion: current,
+          toVersion: req.toVersion,
+          by: req.by,
+          reason: req.reason,
+          at: iso(log.changed_at) ?? '',
+        };
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new WarehouseConflictError(`another deploy or rollback activated a version meanwhile; nothing was changed, retry`);

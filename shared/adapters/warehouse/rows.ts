@@ -22,7 +22,14 @@ export type Row = Record<string, unknown>;
 
 export function iso(v: unknown): string | null {
   if (v === null || v === undefined) return null;
-  return v instanceof Date ? v.toISOString() : String(v);
+  return v instanceof Date ? v.toISOString() : text(v);
+}
+
+/** A column value as text: strings as they are, numbers in their shortest form, anything else as JSON. */
+export function text(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v) ?? String(v);
 }
 
 export function day(v: unknown): string | null {
@@ -56,7 +63,9 @@ export function servingModelFromRow(r: Row): ServingModel {
   const version = Number(r.model_version);
   const trainingMean = FEATURES.map((f) => r[WEIGHT_COLUMNS[f].replace(/^w_/, 'm_')]);
   if (trainingMean.some((m) => m === null || m === undefined)) {
-    throw new Error(`active version ${version} has no training means in version_feature_means: run \`leadscore migrate\` to copy them from models/v${version}/model.json`);
+    throw new Error(
+      `active version ${version} has no training means in version_feature_means: run \`leadscore migrate\` to copy them from models/v${version}/model.json`,
+    );
   }
   return { version, weights: FEATURES.map((f) => Number(r[WEIGHT_COLUMNS[f]])), offset: Number(r.offset), trainingMean: trainingMean.map(Number) };
 }
@@ -101,7 +110,13 @@ export function leadScoreFromRow(r: Row): LeadScoreRow {
  * What a deploy or rollback checks inside its transaction, in either engine: the active version is
  * still the one the caller saw, and the target exists and may be activated.
  */
-export function checkActivation(req: ActivateRequest, current: number | null, targetStatus: string | undefined, targetMeans: number, targetComplete = true): void {
+export function checkActivation(
+  req: ActivateRequest,
+  current: number | null,
+  targetStatus: string | undefined,
+  targetMeans: number,
+  targetComplete = true,
+): void {
   if (current !== req.expectedActive) {
     throw new WarehouseConflictError(
       `the active version changed while this ${req.action} ran (expected ${req.expectedActive ?? 'none'}, found ${current ?? 'none'}); nothing was changed, retry`,
@@ -116,6 +131,8 @@ export function checkActivation(req: ActivateRequest, current: number | null, ta
     );
   }
   if (targetMeans !== FEATURES.length) {
-    throw new WarehouseConflictError(`model version ${req.toVersion} has no training means in SQL (registered before migration 002): run \`leadscore migrate\` first`);
+    throw new WarehouseConflictError(
+      `model version ${req.toVersion} has no training means in SQL (registered before migration 002): run \`leadscore migrate\` first`,
+    );
   }
 }

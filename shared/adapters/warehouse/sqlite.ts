@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
-import { Worker } from 'node:worker_threads';
 import { FEATURES, N_FEATURES } from '../../domain/features/schema';
 import {
   type ActivateRequest,
@@ -34,9 +33,9 @@ import {
   servingModelFromRow,
   versionFromRow,
 } from './rows';
-import { type LoadCommit, type LoadOpened, type LoaderRequest, PopulationLoaderCore, type RowsMessage, runLoaderRequest } from './sqlitePopulation';
+import { type LoadCommit, type LoadOpened, type LoaderRequest, loaderHandler, type RowsMessage } from './sqlitePopulation';
+import { Channel, WORKER_LIMITS } from '../../fast/channel';
 import { isShared, RowBuffer } from '../../fast/featureRows';
-import { WORKER_LIMITS } from '../../fast/channel';
 
 export interface SqliteWarehouseOptions {
   /** Test seam: called after each step of a deploy/rollback transaction; a throw aborts it. */
@@ -46,7 +45,6 @@ export interface SqliteWarehouseOptions {
   /** Run population loads on a thread of their own (default: when running from dist/). */
   loaderThread?: boolean;
 }
-
 
 function nowIso(): string {
   return new Date().toISOString();
@@ -88,7 +86,9 @@ export class SqliteWarehouse implements Warehouse {
       db.exec(this.setupSql());
       return db;
     } catch (err) {
-      throw new Error(`the warehouse ${this.file} cannot be opened: ${err instanceof Error ? err.message : String(err)} (a damaged or foreign file: restore it from a backup; see README, Recovering a lost warehouse)`);
+      throw new Error(
+        `the warehouse ${this.file} cannot be opened: ${err instanceof Error ? err.message : String(err)} (a damaged or foreign file: restore it from a backup; see README, Recovering a lost warehouse)`,
+      );
     }
   }
 
@@ -136,9 +136,7 @@ export class SqliteWarehouse implements Warehouse {
     this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       id TEXT NOT NULL PRIMARY KEY, checksum TEXT NOT NULL,
       applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`);
-    const applied = new Map(
-      (this.db.prepare('SELECT id, checksum FROM schema_migrations').all() as Row[]).map((r) => [String(r.id), String(r.checksum)]),
-    );
+    const applied = new Map((this.db.prepare('SELECT id, checksum FROM schema_migrations').all() as Row[]).map((r) => [String(r.id), String(r.checksum)]));
     const now: string[] = [];
     for (const m of SQLITE_MIGRATIONS) {
       const checksum = createHash('sha256').update(m.sql).digest('hex');
@@ -170,7 +168,19 @@ export class SqliteWarehouse implements Warehouse {
             `INSERT INTO model_versions (model_version, status, is_active, "trigger", artifact_path, metrics, auc, pr_auc, brier, window_start, window_end, complete)
              VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(v.version, v.status, v.trigger, v.artifactPath, JSON.stringify(v.metrics), v.metrics.auc, v.metrics.pr_auc, v.metrics.brier, v.windowStart, v.windowEnd, v.complete === false ? 0 : 1);
+          .run(
+            v.version,
+            v.status,
+            v.trigger,
+            v.artifactPath,
+            JSON.stringify(v.metrics),
+            v.metrics.auc,
+            v.metrics.pr_auc,
+            v.metrics.brier,
+            v.windowStart,
+            v.windowEnd,
+            v.complete === false ? 0 : 1,
+          );
         const ins = this.db.prepare(`INSERT INTO scoring_weights (model_version, feature, weight, "offset", is_active) VALUES (?, ?, ?, ?, 0)`);
         FEATURES.forEach((f, i) => ins.run(v.version, f, v.weights[i]!, v.offset));
         this.insertMeans(v.version, v.trainingMean);
@@ -195,7 +205,8 @@ export class SqliteWarehouse implements Warehouse {
     this.transaction(() => {
       const r = this.db.prepare('SELECT status FROM model_versions WHERE model_version = ?').get(version) as Row | undefined;
       if (!r) return;
-      if (r.status !== 'staged' && r.status !== 'rejected') throw new WarehouseConflictError(`model version ${version} is ${String(r.status)}; only staged or rejected versions can be removed`);
+      if (r.status !== 'staged' && r.status !== 'rejected')
+        throw new WarehouseConflictError(`model version ${version} is ${String(r.status)}; only staged or rejected versions can be removed`);
       this.db.prepare('DELETE FROM scoring_weights WHERE model_version = ?').run(version);
       this.db.prepare('DELETE FROM version_feature_means WHERE model_version = ?').run(version);
       this.db.prepare('DELETE FROM model_versions WHERE model_version = ?').run(version);
@@ -232,9 +243,17 @@ export class SqliteWarehouse implements Warehouse {
       const current = cur ? Number(cur.model_version) : null;
       this.failpoint('read-active');
       const target = this.db
-        .prepare('SELECT status, complete, (SELECT COUNT(*) FROM version_feature_means m WHERE m.model_version = v.model_version) AS means FROM model_versions v WHERE model_version = ?')
+        .prepare(
+          'SELECT status, complete, (SELECT COUNT(*) FROM version_feature_means m WHERE m.model_version = v.model_version) AS means FROM model_versions v WHERE model_version = ?',
+        )
         .get(req.toVersion) as Row | undefined;
-      checkActivation(req, current, target ? String(target.status) : undefined, target ? Number(target.means) : 0, target ? Boolean(Number(target.complete)) : true);
+      checkActivation(
+        req,
+        current,
+        target ? String(target.status) : undefined,
+        target ? Number(target.means) : 0,
+        target ? Boolean(Number(target.complete)) : true,
+      );
       if (current !== null) {
         this.db.prepare(`UPDATE model_versions SET status = 'retired', is_active = 0 WHERE model_version = ?`).run(current);
         this.failpoint('retire-version');
@@ -278,7 +297,9 @@ export class SqliteWarehouse implements Warehouse {
 
   async versionsWithoutMeans(): Promise<number[]> {
     const rows = this.db
-      .prepare('SELECT model_version FROM model_versions v WHERE NOT EXISTS (SELECT 1 FROM version_feature_means m WHERE m.model_version = v.model_version) ORDER BY model_version')
+      .prepare(
+        'SELECT model_version FROM model_versions v WHERE NOT EXISTS (SELECT 1 FROM version_feature_means m WHERE m.model_version = v.model_version) ORDER BY model_version',
+      )
       .all() as Row[];
     return rows.map((r) => Number(r.model_version));
   }
@@ -298,7 +319,12 @@ export class SqliteWarehouse implements Warehouse {
     // A population is one big transaction; an 8 MiB page cache holds the B-tree's right edge, where
     // ids in order are appended (more measured no faster, and memory is bounded by it). No checkpoint
     // inside COMMIT: the loader runs it once the load's follow-up is done (release, settled).
-    const load = await SqlitePopulationLoad.open(path.resolve(this.file), `${this.setupSql()} PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 0;`, target, this.loaderThread);
+    const load = await SqlitePopulationLoad.open(
+      path.resolve(this.file),
+      `${this.setupSql()} PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 0;`,
+      target,
+      this.loaderThread,
+    );
     const done = load.finished.then((ms) => {
       this.checkpoints.delete(done);
       this.loads.delete(load);
@@ -390,66 +416,44 @@ export class SqliteWarehouse implements Warehouse {
 const MESSAGE_ROWS = 8192;
 const MAX_IN_FLIGHT = 8;
 
-type Reply = { seq: number; result?: unknown; error?: string } | { checkpointMs: number };
-
 /**
  * A population load driven from this thread: SQLite binds and steps on the loader's thread while
  * this one reads the next chunk (from dist/, where the thread file is compiled); under ts-jest the
- * same core runs here. write() returns once the rows are handed over; a failed step surfaces at the
- * next write or at commit, which waits for every message; rollback() undoes everything in any state.
+ * same handler runs here. write() returns once the rows are written; a failed step fails the write
+ * and every later request; rollback() undoes everything in any state.
  */
 class SqlitePopulationLoad implements PopulationLoad {
-  private seq = 0;
   private done = false;
-  private dead: Error | undefined;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (err: Error) => void }>();
-  private readonly inFlight: Promise<unknown>[] = [];
-  private readonly core: PopulationLoaderCore | undefined;
+  private committed = false;
   private readonly loadedAt = nowIso();
   private contacts = 0;
+  private queue: Promise<void> = Promise.resolve();
   before: ServedState = { population: null, activeVersion: null };
   model: ServingModel | null = null;
-  /** Resolves when the thread has ended: after the commit's checkpoint (its ms), or 0 when there was none. */
+  /** Resolves when the loader has ended: after the commit's checkpoint (its ms), or 0 when there was none. */
   readonly finished: Promise<number>;
+  private end!: (ms: number) => void;
 
   private constructor(
     private readonly target: PopulationTarget,
-    private readonly worker: Worker | undefined,
+    private readonly channel: Channel<LoaderRequest, unknown>,
   ) {
-    if (!worker) {
-      this.core = new PopulationLoaderCore();
-      this.finished = Promise.resolve(0);
-      return;
-    }
-    let checkpointMs = 0;
-    this.finished = new Promise((resolve) => worker.once('exit', () => resolve(checkpointMs)));
-    worker.on('message', (m: Reply) => {
-      if ('checkpointMs' in m) {
-        checkpointMs = m.checkpointMs;
-        return;
-      }
-      const p = this.pending.get(m.seq);
-      this.pending.delete(m.seq);
-      if (m.error !== undefined) p?.reject(new Error(m.error));
-      else p?.resolve(m.result);
-    });
-    const fail = (err: Error): void => {
-      this.dead ??= err;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`population loader thread exited (code ${code})`)));
+    this.finished = new Promise((resolve) => (this.end = resolve));
   }
 
   static async open(file: string, setup: string, target: PopulationTarget, threaded: boolean): Promise<SqlitePopulationLoad> {
-    const script = path.join(__dirname, 'sqlitePopulationThread.js');
-    const load = new SqlitePopulationLoad(target, threaded && __filename.endsWith('.js') ? new Worker(script, { resourceLimits: WORKER_LIMITS }) : undefined);
+    const channel = Channel.open<LoaderRequest, unknown>(path.join(__dirname, 'sqlitePopulationThread.js'), loaderHandler, {
+      maxInFlight: MAX_IN_FLIGHT,
+      threaded,
+      resourceLimits: WORKER_LIMITS,
+      failFast: false,
+    });
+    const load = new SqlitePopulationLoad(target, channel);
     try {
-      const opened = (await load.request({ op: 'open', file, setup })) as LoadOpened;
+      const opened = (await channel.call({ op: 'open', file, setup })) as LoadOpened;
       load.model = opened.model ? servingModelFromRow(opened.model) : null;
       load.before = { population: opened.population ? populationFromRow(opened.population) : null, activeVersion: load.model?.version ?? null };
-      await load.request({ op: 'begin' });
+      await channel.call({ op: 'begin' });
     } catch (err) {
       await load.rollback();
       throw err;
@@ -457,22 +461,7 @@ class SqlitePopulationLoad implements PopulationLoad {
     return load;
   }
 
-  private request(m: LoaderRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
-    if (this.dead) return Promise.reject(this.dead);
-    if (this.core) {
-      try {
-        return Promise.resolve(runLoaderRequest(this.core, m));
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    }
-    const seq = ++this.seq;
-    const p = new Promise<unknown>((resolve, reject) => this.pending.set(seq, { resolve, reject }));
-    this.worker!.postMessage({ ...m, seq }, transfer as never);
-    return p;
-  }
-
-  /** Resolves once the thread has inserted the rows (the caller may then reuse their memory). */
+  /** Resolves once the rows are inserted (the caller may then reuse their memory). */
   write(rows: FeatureRows): Promise<void> {
     // One at a time, in order (the caller does not wait for one chunk before handing the next).
     const done = this.queue.then(() => this.writeNow(rows));
@@ -480,16 +469,12 @@ class SqlitePopulationLoad implements PopulationLoad {
     return done;
   }
 
-  private queue: Promise<void> = Promise.resolve();
-
   private async writeNow(rows: FeatureRows): Promise<void> {
     if (this.done) throw new Error('population load already finished');
-    if (this.dead) throw this.dead;
     const shared = isShared(rows);
     const sent: Promise<unknown>[] = [];
     for (let from = 0; from < rows.n; from += MESSAGE_ROWS) {
       const to = Math.min(rows.n, from + MESSAGE_ROWS);
-      while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift()!.catch(() => undefined);
       const n = to - from;
       const base = from === 0 ? 0 : rows.idEnds[from - 1]!;
       const end = rows.idEnds[to - 1]!;
@@ -499,16 +484,13 @@ class SqlitePopulationLoad implements PopulationLoad {
         // Shared memory: the thread reads these rows in place.
         msg = { n, ids: rows.ids, idEnds: rows.idEnds, x: rows.x };
       } else {
-        // Copies handed over by transfer: the caller may reuse its buffers once the rows are written.
+        // Copies handed over by transfer (or, on this thread, kept): the caller may reuse its buffers.
         const idEnds = new Uint32Array(n);
         for (let i = 0; i < n; i++) idEnds[i] = rows.idEnds[from + i]! - base;
         msg = { n, ids: new Uint8Array(rows.ids.subarray(base, end)), idEnds, x: rows.x.slice(from * N_FEATURES, to * N_FEATURES) };
-        transfer = [msg.x.buffer, msg.idEnds.buffer, msg.ids.buffer] as ArrayBuffer[];
+        if (this.channel.threaded) transfer = [msg.x.buffer, msg.idEnds.buffer, msg.ids.buffer] as ArrayBuffer[];
       }
-      const p = this.request({ op: 'write', ...msg }, transfer);
-      p.catch(() => undefined); // observed through inFlight / commit
-      this.inFlight.push(p);
-      sent.push(p);
+      sent.push((await this.channel.send({ op: 'write', ...msg }, transfer)).answer);
       this.contacts += n;
     }
     await Promise.all(sent);
@@ -516,18 +498,15 @@ class SqlitePopulationLoad implements PopulationLoad {
 
   async commit(contentHash: string): Promise<ServedPopulation> {
     if (this.done) throw new Error('population load already finished');
-    // A failure here leaves the transaction open: the caller rolls back, which ends the thread.
+    // A failure here leaves the transaction open: the caller rolls back, which ends the loader.
     await this.queue;
-    while (this.inFlight.length > 0) await this.inFlight.shift();
-    if (this.dead) throw this.dead;
+    await this.channel.drain();
     const c: LoadCommit = { asOf: this.target.asOf, contentHash, path: this.target.path, contacts: this.contacts, loadedAt: this.loadedAt };
-    await this.request({ op: 'commit', ...c });
+    await this.channel.call({ op: 'commit', ...c });
     this.done = true;
     this.committed = true;
     return { asOf: c.asOf, contentHash: c.contentHash, path: c.path, contacts: c.contacts, loadedAt: c.loadedAt };
   }
-
-  private committed = false;
 
   /**
    * The WAL checkpoint of the commit: it copies about as many bytes again into the database file and
@@ -538,19 +517,27 @@ class SqlitePopulationLoad implements PopulationLoad {
   release(): void {
     if (!this.committed) return;
     this.committed = false;
-    if (this.core) this.core.checkpointAndClose();
-    else this.worker!.postMessage({ op: 'checkpoint', seq: 0 });
+    void this.channel
+      .call({ op: 'checkpoint' })
+      .then(
+        (ms) => ms as number,
+        () => 0,
+      )
+      .then(async (ms) => {
+        await this.channel.close();
+        this.end(ms);
+      });
   }
 
   async rollback(): Promise<void> {
     if (this.done) return;
     this.done = true;
     try {
-      await Promise.allSettled(this.inFlight);
-      this.inFlight.length = 0;
-      if (!this.dead) await this.request({ op: 'rollback' }).catch(() => undefined);
+      await this.queue;
+      await this.channel.call({ op: 'rollback' }).catch(() => undefined);
     } finally {
-      await this.worker?.terminate();
+      await this.channel.terminate();
+      this.end(0);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { FEATURES, N_FEATURES } from '../../domain/features/schema';
+import type { RequestHandler } from '../../fast/channel';
 import type { Row } from './rows';
 
 /**
@@ -7,7 +8,7 @@ import type { Row } from './rows';
  * write lock — SQLite's serving lock — is held from the first read to the commit), served_contacts
  * emptied and refilled, served_population recorded. It runs on the loader's own thread
  * (sqlitePopulationThread.ts), or in the calling thread where no compiled thread file exists (under
- * ts-jest); the messages are the same either way.
+ * ts-jest); the requests, through fast/channel.ts, are the same either way.
  */
 
 /** What the load reads when its transaction begins. */
@@ -36,7 +37,7 @@ export interface LoadCommit {
 export const INSERT_BATCH = 256;
 const BOUND = 1 + N_FEATURES;
 
-/** An INSERT of `rows` rows (binding is the per-value cost across the JS/C boundary, ~70 ns a value). */
+/** An INSERT of `rows` rows (binding is the per-value cost across the JS/C boundary). */
 function insertSql(rows: number): string {
   const row = `(?, ${FEATURES.map(() => '?').join(', ')})`;
   return `INSERT INTO served_contacts (contact_id, ${FEATURES.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`;
@@ -164,4 +165,26 @@ export function runLoaderRequest(core: PopulationLoaderCore, m: LoaderRequest): 
     case 'rollback':
       return core.rollback();
   }
+}
+
+/**
+ * The loader's work, on its thread or this one: a failed step fails every later request, until the
+ * rollback (which always runs), so nothing of a broken load is ever committed.
+ */
+export function loaderHandler(): RequestHandler<LoaderRequest, unknown> {
+  const core = new PopulationLoaderCore();
+  let failed: string | undefined;
+  return (m) => {
+    if (m.op === 'rollback') {
+      failed = undefined;
+      return { value: core.rollback() };
+    }
+    if (failed !== undefined) throw new Error(failed);
+    try {
+      return { value: runLoaderRequest(core, m) };
+    } catch (err) {
+      failed = err instanceof Error ? err.message : String(err);
+      throw err;
+    }
+  };
 }

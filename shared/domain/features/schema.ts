@@ -1,21 +1,13 @@
 /**
- * The seven features in canonical order (ARCHITECTURE.md section 4). Every file, table and vector
+ * The seven features in canonical order (docs/architecture.md, "Features and labels"). Every file, table and vector
  * uses this order. The formulas that compute them from raw events live in shared/features/compute.ts.
  */
-export const FEATURES = [
-  'recency_days',
-  'fatigue_score',
-  'sentiment_score',
-  'engagement_rate_30d',
-  'reply_rate_90d',
-  'opt_out_risk',
-  'mms_affinity',
-] as const;
+export const FEATURES = ['recency_days', 'fatigue_score', 'sentiment_score', 'engagement_rate_30d', 'reply_rate_90d', 'opt_out_risk', 'mms_affinity'] as const;
 
 export type FeatureName = (typeof FEATURES)[number];
 export const N_FEATURES = FEATURES.length;
 
-/** Closed ranges the quality gate enforces (open ends are checked as closed; see section 4). */
+/** Closed ranges the quality gate enforces (open ends are checked as closed; docs/architecture.md, "Features and labels"). */
 export const FEATURE_RANGES: Readonly<Record<FeatureName, readonly [number, number]>> = {
   recency_days: [0, 60],
   fatigue_score: [0, 1],

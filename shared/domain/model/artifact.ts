@@ -1,6 +1,6 @@
 import type { FeatureName } from '../features/schema';
 
-/** Training-data distribution of one variable, for PSI (ARCHITECTURE.md section 8). */
+/** Training-data distribution of one variable, for PSI (docs/architecture.md, "Drift"). */
 export interface PsiBaseline {
   /** Decile edges e1..ek (numpy linear quantiles, duplicates removed). Bins: (-inf,e1], (e1,e2], ..., (ek,+inf). */
   edges: number[];

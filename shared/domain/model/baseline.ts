@@ -1,7 +1,7 @@
 import { FEATURE_RANGES, FEATURES, N_FEATURES } from '../features/schema';
 
 /**
- * The equal-weights baseline the learned weights must beat (ARCHITECTURE.md 5.4, gate "learns
+ * The equal-weights baseline the learned weights must beat (docs/architecture.md, "Training recipe" and "Gates", gate "learns
  * something"): every feature rescaled to [0, 1] by its documented range, turned so that larger
  * means better by the sign of its training correlation with the label, and averaged. The average is
  * itself the predicted probability. This is the seed notebook's "Equal Weights" approach, and it

@@ -3,7 +3,7 @@ import type { FeatureName } from '../features/schema';
 import { psi, PSI_DRIFT_THRESHOLD } from './psi';
 
 /**
- * The daily drift verdict (ARCHITECTURE.md section 8): PSI of every feature and of the score against
+ * The daily drift verdict (docs/architecture.md, "Drift"): PSI of every feature and of the score against
  * the active version's training baseline, and the active version's AUC on recently matured labels
  * against its validation AUC. Pure: the drift check step gathers the inputs and writes the result.
  */

@@ -141,8 +141,7 @@ function wolfeLineSearch(
   // there the approximate Wolfe condition of Hager & Zhang (2005) judges by the slope instead,
   // which lets the gradient reach a tolerance far below what f alone can resolve.
   const fTolerance = 1e-13 * Math.abs(f0);
-  const sufficientDecrease = (t: number, p: Point): boolean =>
-    p.f <= f0 + c1 * t * slope0 || (p.f <= f0 + fTolerance && p.slope <= (1 - 2 * c1) * slope0);
+  const sufficientDecrease = (t: number, p: Point): boolean => p.f <= f0 + c1 * t * slope0 || (p.f <= f0 + fTolerance && p.slope <= (1 - 2 * c1) * slope0);
 
   let tPrev = 0;
   let fPrev = f0;

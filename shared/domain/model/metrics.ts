@@ -40,7 +40,7 @@ export function rankingMetrics(scores: ArrayLike<number>, y: ArrayLike<number>, 
   // The curves are for pictures: keep about 1,000 points whatever the number of rows.
   const every = Math.max(1, Math.floor(order.length / 1000));
   let nextPoint = every;
-  for (let k = 0; k < order.length; ) {
+  for (let k = 0; k < order.length;) {
     const s = scores[order[k]!]!;
     // Consume one group of tied scores: one threshold.
     while (k < order.length && scores[order[k]!] === s) {
@@ -107,8 +107,8 @@ export function calibrationCurve(p: ArrayLike<number>, y: ArrayLike<number>, bin
   }
   return Array.from({ length: bins }, (_, b) => ({
     bin: b,
-    mean_predicted: count[b] ? sumP[b]! / count[b]! : null,
-    fraction_positive: count[b] ? sumY[b]! / count[b]! : null,
+    mean_predicted: count[b] ? sumP[b]! / count[b] : null,
+    fraction_positive: count[b] ? sumY[b]! / count[b] : null,
     count: count[b]!,
   }));
 }

@@ -51,8 +51,7 @@ export function formatMetricsTable(result: TrainResult): string {
     '',
     `${'feature'.padEnd(20)}  ${'raw weight'.padStart(14)}  ${'± 1.96·se'.padStart(12)}`,
     ...FEATURES.map(
-      (f, j) =>
-        `${f.padEnd(20)}  ${a.raw_weights[j]!.toFixed(8).padStart(14)}  ${(1.96 * a.standard_errors.raw_weights[j]!).toFixed(8).padStart(12)}`,
+      (f, j) => `${f.padEnd(20)}  ${a.raw_weights[j]!.toFixed(8).padStart(14)}  ${(1.96 * a.standard_errors.raw_weights[j]!).toFixed(8).padStart(12)}`,
     ),
     `${'offset'.padEnd(20)}  ${a.offset.toFixed(8).padStart(14)}  ${(1.96 * a.standard_errors.offset).toFixed(8).padStart(12)}`,
     '',

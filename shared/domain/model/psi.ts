@@ -1,7 +1,7 @@
 import type { PsiBaseline } from './artifact';
 
 /**
- * Population stability index (ARCHITECTURE.md section 8). Pure functions, no I/O.
+ * Population stability index (docs/architecture.md, "Drift"). Pure functions, no I/O.
  *
  * Baseline: the training data's decile edges, computed exactly like numpy's default
  * `np.quantile(x, q)` ("linear": h = (n-1)·q, interpolate between the order statistics at floor(h) and
@@ -16,7 +16,7 @@ export const DECILES: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((k) =>
 /** Proportions below this are raised to it before the logarithm, so an empty bin does not give infinity. */
 export const PSI_FLOOR = 1e-4;
 
-/** Drift threshold of section 8: any PSI above it counts as drift. */
+/** Drift threshold (docs/architecture.md, "Drift"): any PSI above it counts as drift. */
 export const PSI_DRIFT_THRESHOLD = 0.2;
 
 type Values = Float64Array | readonly number[];
@@ -134,10 +134,7 @@ const SAMPLED_MIN = 50_000;
  * On 1,000,000 values this is about 4x faster than the multi-select, and the same pass also yields
  * exact counts at any edge inside a bracket, which saves psiBaseline its separate binning pass.
  */
-function selectBySample(
-  values: Values,
-  ranks: readonly number[],
-): { valueAt: (rank: number) => number; countAtMost: (e: number) => number | null } | null {
+function selectBySample(values: Values, ranks: readonly number[]): { valueAt: (rank: number) => number; countAtMost: (e: number) => number | null } | null {
   const n = values.length;
   const s = Math.max(1024, Math.floor(n / 16));
   const sample = new Float64Array(s);

@@ -1,4 +1,5 @@
 import { FEATURES, N_FEATURES, type FeatureName } from '../features/schema';
+import { fnv1a } from '../hash';
 import type { ModelArtifact, PsiBaseline } from './artifact';
 import type { Dataset } from './dataset';
 import { fitLogistic, type LogisticFit } from './logistic';
@@ -10,20 +11,20 @@ import { leadScore, sigmoid } from './score';
 import { covarianceOfRaw, equalWeightsBaseline, featurePsiBaselines, type BaselineEvaluation } from './trainJobs';
 
 /**
- * The training recipe of ARCHITECTURE.md section 5, as one pure function: scale on training rows,
+ * The training recipe (docs/architecture.md, "Training recipe"), as one pure function: scale on training rows,
  * fit L2 logistic regression, evaluate on validation rows beside the equal-weights baseline,
  * calibrate with Platt scaling when Brier is too high, and express everything as raw-space weights
  * so SQL needs one weighted sum.
  */
 export interface TrainOptions {
   C?: number;
-  /** Platt scaling is fitted when validation Brier exceeds this (section 5.5). */
+  /** Platt scaling is fitted when validation Brier exceeds this (docs/architecture.md, "Training recipe"). */
   brierThreshold?: number;
   folds?: number;
   /** L-BFGS iteration bound of each fit (scikit-learn's max_iter); default 1000. */
   maxIterations?: number;
   /**
-   * The rows the PSI baseline describes (section 8); default the training rows. The retrain passes
+   * The rows the PSI baseline describes (docs/architecture.md, "Drift"); default the training rows. The retrain passes
    * the population the drift check watches (every eligible contact of the training window).
    */
   psiRows?: Dataset;
@@ -56,21 +57,21 @@ export interface TrainResult {
 }
 
 /**
- * Work that need not wait for (or hold up) the fit: each method starts a job and returns a function
- * that blocks until its result is there. A worker thread can run them beside the fit; the results
- * are the same functions of the same inputs either way.
+ * Work that need not wait for (or hold up) the fit: each method starts a job and returns its result
+ * to come. Another thread can run them beside the fit (fast/trainHelper.ts); the results are the same
+ * functions of the same inputs either way.
  */
 export interface TrainOffload {
-  featurePsi(train: Dataset): () => PsiBaseline[];
-  baseline(train: Dataset, valid: Dataset): () => BaselineEvaluation;
-  covariance(x: Float64Array, n: number, scaler: Scaler, fit: LogisticFit, C: number): () => number[][];
+  featurePsi(train: Dataset): Promise<PsiBaseline[]>;
+  baseline(train: Dataset, valid: Dataset): Promise<BaselineEvaluation>;
+  covariance(x: Float64Array, n: number, scaler: Scaler, fit: LogisticFit, C: number): Promise<number[][]>;
 }
 
-/** Runs each job on this thread when its result is asked for. */
+/** Runs each job on this thread, at once: the plain twin of the helper thread. */
 export const inlineOffload: TrainOffload = {
-  featurePsi: (train) => () => featurePsiBaselines(train),
-  baseline: (train, valid) => () => equalWeightsBaseline(train, valid),
-  covariance: (x, n, scaler, fit, C) => () => covarianceOfRaw(x, n, scaler, fit, C),
+  featurePsi: async (train) => featurePsiBaselines(train),
+  baseline: async (train, valid) => equalWeightsBaseline(train, valid),
+  covariance: async (x, n, scaler, fit, C) => covarianceOfRaw(x, n, scaler, fit, C),
 };
 
 export class TrainingDataError extends Error {
@@ -122,7 +123,7 @@ export function checkTwoClasses(data: Dataset, what: string): void {
   }
 }
 
-/** W_raw_i = β_i/σ_i, offset = β_0 − Σ β_i·μ_i/σ_i (section 5.6). */
+/** W_raw_i = β_i/σ_i, offset = β_0 − Σ β_i·μ_i/σ_i (docs/architecture.md, "Training recipe"). */
 export function toRawSpace(coef: readonly number[], intercept: number, scaler: Scaler): { weights: number[]; offset: number } {
   const weights = coef.map((b, j) => b / scaler.std[j]!);
   let offset = intercept;
@@ -144,9 +145,8 @@ export function stratifiedFolds(data: Dataset, folds: number): Uint8Array {
   const hash = new Uint32Array(data.n);
   const bytes = new Uint8Array(data.x.buffer, data.x.byteOffset, data.x.byteLength);
   for (let i = 0; i < data.n; i++) {
-    let h = 2166136261; // FNV-1a over the row's 56 bytes
-    for (let b = i * 8 * N_FEATURES, e = b + 8 * N_FEATURES; b < e; b++) h = Math.imul(h ^ bytes[b]!, 16777619);
-    hash[i] = h >>> 0;
+    const at = i * 8 * N_FEATURES;
+    hash[i] = fnv1a(bytes, at, at + 8 * N_FEATURES) >>> 0;
   }
   const fold = new Uint8Array(data.n);
   for (const cls of [0, 1]) {
@@ -173,7 +173,10 @@ function outOfFoldLogits(train: Dataset, C: number, folds: number, maxIterations
     }
     checkTwoClasses(part, `calibration fold ${k + 1}`);
     const scaler = fitScaler(part.x, part.n);
-    const fit = requireConverged(fitLogistic(standardize(part.x, part.n, scaler), part.y, part.n, { C, maxIterations }), `the logistic regression of calibration fold ${k + 1}`);
+    const fit = requireConverged(
+      fitLogistic(standardize(part.x, part.n, scaler), part.y, part.n, { C, maxIterations }),
+      `the logistic regression of calibration fold ${k + 1}`,
+    );
     const raw = toRawSpace(fit.coef, fit.intercept, scaler);
     for (let i = 0; i < train.n; i++) {
       if (fold[i] === k) logits[i] = leadScore(raw.weights, raw.offset, train.x, i * N_FEATURES);
@@ -193,7 +196,7 @@ function summary(e: EvaluationDetail): Evaluation {
   };
 }
 
-export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions = {}, offload: TrainOffload = inlineOffload): TrainResult {
+export async function trainModel(train: Dataset, valid: Dataset, options: TrainOptions = {}, offload: TrainOffload = inlineOffload): Promise<TrainResult> {
   const C = options.C ?? 1.0;
   const brierThreshold = options.brierThreshold ?? 0.2;
   const folds = options.folds ?? 5;
@@ -207,12 +210,16 @@ export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions
   const psiRows = options.psiRows ?? train;
   const featurePsi = offload.featurePsi(psiRows);
   const baselineJob = offload.baseline(train, valid);
+  // Observed below; a failure must not surface as an unhandled rejection while the fit runs.
+  featurePsi.catch(() => undefined);
+  baselineJob.catch(() => undefined);
 
   const scaler = fitScaler(train.x, train.n);
   // Standardized as the fit reads the rows: bit-identical to fitting standardize(x), without the copy.
   const fit: LogisticFit = requireConverged(fitLogistic(train.x, train.y, train.n, { C, scaler, maxIterations }), 'the logistic regression');
   // Standard errors: covariance of (β, β_0) on the scaled fit, carried to raw space linearly.
   const covariance = offload.covariance(train.x, train.n, scaler, fit, C);
+  covariance.catch(() => undefined);
   const raw = toRawSpace(fit.coef, fit.intercept, scaler);
 
   const logitsValid = scoresOf(valid, raw.weights, raw.offset);
@@ -240,9 +247,9 @@ export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions
   const scorePsi = psiBaseline(scoresOf(psiRows, weights, offset));
 
   // Equal-weights baseline on the same validation rows.
-  const { signs, detail: baseline } = baselineJob();
+  const { signs, detail: baseline } = await baselineJob;
 
-  const cov = covariance();
+  const cov = await covariance;
   const d = N_FEATURES;
   const scale = calibration ? Math.abs(calibration.a) : 1;
   const seCoef = FEATURES.map((_, j) => Math.sqrt(cov[j]![j]!));
@@ -253,7 +260,7 @@ export function trainModel(train: Dataset, valid: Dataset, options: TrainOptions
   for (let a = 0; a <= d; a++) for (let b = 0; b <= d; b++) varOffset += grad[a]! * cov[a]![b]! * grad[b]!;
 
   const psi = {} as Record<FeatureName | 'score', PsiBaseline>;
-  const featureBaselines = featurePsi();
+  const featureBaselines = await featurePsi;
   FEATURES.forEach((f, j) => (psi[f] = featureBaselines[j]!));
   psi.score = scorePsi;
 

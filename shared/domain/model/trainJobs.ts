@@ -28,7 +28,7 @@ export interface BaselineEvaluation {
   detail: EvaluationDetail;
 }
 
-/** The equal-weights baseline (section 5.4): signs from training rows, evaluated on validation rows. */
+/** The equal-weights baseline (docs/architecture.md, "Training recipe"): signs from training rows, evaluated on validation rows. */
 export function equalWeightsBaseline(train: Dataset, valid: Dataset): BaselineEvaluation {
   const signs = baselineSigns(train.x, train.y, train.n);
   return { signs, detail: evaluate(baselineProbabilities(valid.x, valid.n, signs), valid.y) };

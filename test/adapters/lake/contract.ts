@@ -42,9 +42,11 @@ export function lakeContract(name: string, make: () => Promise<{ lake: Lake; cle
       const parts: Buffer[] = [];
       for await (const c of lake.scan('big.bin')) parts.push(Buffer.from(c));
       expect(Buffer.concat(parts).equals(big)).toBe(true);
-      await expect((async () => {
-        for await (const c of lake.scan('none.bin')) void c;
-      })()).rejects.toBeInstanceOf(LakeNotFoundError);
+      await expect(
+        (async () => {
+          for await (const c of lake.scan('none.bin')) void c;
+        })(),
+      ).rejects.toBeInstanceOf(LakeNotFoundError);
     });
 
     test('an empty file is a file', async () => {
@@ -63,9 +65,11 @@ export function lakeContract(name: string, make: () => Promise<{ lake: Lake; cle
 
     test('reading an absent file throws LakeNotFoundError; exists says false', async () => {
       await expect(lake.read('nope/x.csv')).rejects.toBeInstanceOf(LakeNotFoundError);
-      await expect((async () => {
-        for await (const _ of lake.readStream('nope/x.csv')) void _;
-      })()).rejects.toBeInstanceOf(LakeNotFoundError);
+      await expect(
+        (async () => {
+          for await (const _ of lake.readStream('nope/x.csv')) void _;
+        })(),
+      ).rejects.toBeInstanceOf(LakeNotFoundError);
       expect(await lake.exists('nope/x.csv')).toBe(false);
     });
 

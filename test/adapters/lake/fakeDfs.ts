@@ -109,14 +109,27 @@ export class FakeDfs {
     if ((req.method === 'GET' || req.method === 'HEAD') && path !== '') {
       const f = this.files.get(path);
       if (!f) return this.respond(req, 404, { 'x-ms-error-code': endpoint === 'blob' ? 'BlobNotFound' : 'PathNotFound' });
-      const headers = { 'content-length': String(f.committed.length), etag: '"0x1"', 'last-modified': last, 'x-ms-blob-type': 'BlockBlob', 'content-type': 'application/octet-stream', 'x-ms-resource-type': 'file' };
+      const headers = {
+        'content-length': String(f.committed.length),
+        etag: '"0x1"',
+        'last-modified': last,
+        'x-ms-blob-type': 'BlockBlob',
+        'content-type': 'application/octet-stream',
+        'x-ms-resource-type': 'file',
+      };
       return req.method === 'HEAD' ? this.respond(req, 200, headers) : this.respond(req, 200, headers, f.committed, true);
     }
     if (req.method === 'GET' && query.resource === 'filesystem') {
       const dir = (query.directory ?? '').replace(/\/+$/, '');
       const names = [...this.files.keys()].filter((p) => dir === '' || p.startsWith(`${dir}/`));
       if (dir !== '' && names.length === 0) return this.respond(req, 404);
-      const paths = names.map((name) => ({ name, contentLength: String(this.files.get(name)!.committed.length), isDirectory: 'false', etag: '0x1', lastModified: last }));
+      const paths = names.map((name) => ({
+        name,
+        contentLength: String(this.files.get(name)!.committed.length),
+        isDirectory: 'false',
+        etag: '0x1',
+        lastModified: last,
+      }));
       return this.respond(req, 200, { 'content-type': 'application/json' }, JSON.stringify({ paths }));
     }
     if (req.method === 'DELETE') {

@@ -103,9 +103,7 @@ export function ledgerContract(adapter: string, createStore: LedgerStoreFactory)
         expect(await l.getRun('r1')).toBeUndefined();
         await l.putRun(run('r1', '2025-06-01T02:00:00.000Z'));
         await l.putRun(run('r1', '2025-06-01T02:00:00.000Z', { status: 'succeeded', finishedAt: '2025-06-01T02:01:00.000Z' }));
-        expect(await open().getRun('r1')).toEqual(
-          run('r1', '2025-06-01T02:00:00.000Z', { status: 'succeeded', finishedAt: '2025-06-01T02:01:00.000Z' }),
-        );
+        expect(await open().getRun('r1')).toEqual(run('r1', '2025-06-01T02:00:00.000Z', { status: 'succeeded', finishedAt: '2025-06-01T02:01:00.000Z' }));
       });
 
       it('lists the newest runs first, up to the limit', async () => {

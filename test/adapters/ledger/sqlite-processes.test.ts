@@ -12,7 +12,7 @@ import * as ts from 'typescript';
 const WORKERS = 8;
 
 function buildAdapter(into: string): string {
-  const src = path.resolve(__dirname, '../../shared/adapters/ledger');
+  const src = path.resolve(__dirname, '../../../shared/adapters/ledger');
   for (const name of ['sqlite', 'checks']) {
     const out = ts.transpileModule(fs.readFileSync(path.join(src, `${name}.ts`), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
@@ -48,9 +48,9 @@ async function race(module: string, file: string, now: number): Promise<{ won?: 
   });
   // A worker that fails before it reaches the gate must fail the test, not leave it waiting.
   let failed: unknown;
-  results.forEach((r) => r.catch((e: unknown) => (failed = e)));
+  for (const r of results) r.catch((e: unknown) => (failed = e));
   while (Atomics.load(gate, 1) < WORKERS && failed === undefined) await new Promise((r) => setTimeout(r, 5));
-  if (failed !== undefined) throw failed;
+  if (failed !== undefined) throw failed instanceof Error ? failed : new Error(String(failed));
   Atomics.store(gate, 0, 1);
   Atomics.notify(gate, 0);
   return Promise.all(results);

@@ -54,7 +54,7 @@ function fakeClient(result: LogsQueryResult): Pick<LogsQueryClient, 'queryWorksp
       calls.push(args);
       return result;
     },
-  } as Pick<LogsQueryClient, 'queryWorkspace'> & { calls: unknown[][] };
+  };
 }
 
 const credential = { getToken: async () => null };
@@ -140,7 +140,10 @@ describe('LogAnalyticsMonitor', () => {
 
   test('a result without a column it reads is an error, not a snapshot of undefined values', async () => {
     const table = queryResult(rows);
-    const wrong: LogsTable = { ...table, columnDescriptors: table.columnDescriptors.map((c) => (c.name === 'TimeGenerated' ? { ...c, name: 'timestamp' } : c)) };
+    const wrong: LogsTable = {
+      ...table,
+      columnDescriptors: table.columnDescriptors.map((c) => (c.name === 'TimeGenerated' ? { ...c, name: 'timestamp' } : c)),
+    };
     const client = fakeClient({ status: LogsQueryResultStatus.Success, tables: [wrong] });
     await expect(new LogAnalyticsMonitor('ws-0000', credential, 0.2, client).latestDrift()).rejects.toThrow(/no column TimeGenerated/);
   });

@@ -14,7 +14,7 @@ import { stopSettingsPoll } from './envelopes';
 const hooks: (() => unknown)[] = [];
 jest.mock('@azure/functions', () => ({ app: { setup: jest.fn(), hook: { appStart: (h: () => unknown) => void hooks.push(h) } } }));
 
-const repo = path.resolve(__dirname, '..', '..');
+const repo = path.resolve(__dirname, '..', '..', '..');
 const node22 = path.join(repo, 'node_modules', 'node', 'bin', 'node');
 const CONNECTION_STRING = 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/';
 const sdkClients = (): number => (loadSdk().TelemetryClient as unknown as { _instanceCount: number })._instanceCount;
@@ -83,12 +83,11 @@ for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort()) req
   const beforeAppStart = Object.keys(require.cache).some((k) => k.includes('node_modules/applicationinsights/')) ? count() : 0;
   for (const h of hooks) await h({ hookData: {}, appHookData: {}, functionAppDirectory: repo });
   const afterAppStart = count();
-  const { sharedServices } = require(path.join(repo, 'dist/shared/app/services.js'));
-  const { runtimeDeps } = require(path.join(repo, 'dist/shared/app/runtime.js'));
+  const { workerContainer } = require(path.join(repo, 'dist/shared/app/container.js'));
   const { AppInsightsTelemetry } = require(path.join(repo, 'dist/shared/adapters/telemetry/appinsights.js'));
-  const [a, b, api] = await Promise.all([sharedServices(), sharedServices(), runtimeDeps()]);
+  const [a, b] = await Promise.all([workerContainer(), workerContainer()]);
   const processClient = AppInsightsTelemetry.forProcess(${JSON.stringify(CONNECTION_STRING)});
-  const shared = [a.telemetry, b.telemetry, a.scoring.telemetry, a.retrain.telemetry, a.drift.telemetry, a.versions.telemetry, api.telemetry].every((t) => t === processClient);
+  const shared = [a.telemetry, b.telemetry, a.withLog({ info() {}, warn() {}, error() {} }).telemetry].every((t) => t === processClient);
   process.stdout.write(JSON.stringify({ hooks: hooks.length, beforeAppStart, afterAppStart, afterInvocations: count(), shared, stillDeferred: loadSdk().stillDeferred() }));
   process.exit(0);
 })().catch((err) => { console.error(err); process.exit(1); });
@@ -96,7 +95,14 @@ for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort()) req
     const run = spawnSync(node22, ['-e', script], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
     if (run.status !== 0) throw new Error(`worker exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
     const out = JSON.parse(run.stdout);
-    expect(out).toEqual({ hooks: 1, beforeAppStart: 0, afterAppStart: 1, afterInvocations: 1, shared: true, stillDeferred: expect.arrayContaining(['../main']) });
+    expect(out).toEqual({
+      hooks: 1,
+      beforeAppStart: 0,
+      afterAppStart: 1,
+      afterInvocations: 1,
+      shared: true,
+      stillDeferred: expect.arrayContaining(['../main']),
+    });
     expect(out.stillDeferred).toHaveLength(4);
   });
 });

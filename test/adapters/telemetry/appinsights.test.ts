@@ -1,4 +1,10 @@
-import { AppInsightsTelemetry, AUTO_COLLECTION_OFF, appInsightsOptions, createAppInsightsClient, type AppInsightsClient } from '../../../shared/adapters/telemetry/appinsights';
+import {
+  AppInsightsTelemetry,
+  AUTO_COLLECTION_OFF,
+  appInsightsOptions,
+  createAppInsightsClient,
+  type AppInsightsClient,
+} from '../../../shared/adapters/telemetry/appinsights';
 import { stopSettingsPoll } from './envelopes';
 
 const UNREACHABLE = 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/';
@@ -71,7 +77,18 @@ describe('AppInsightsTelemetry', () => {
         enableAutoCollectPerformance: false,
         enableAutoCollectRequests: false,
         enableAutoCollectDependencies: false,
-        instrumentationOptions: { http: off, azureSdk: off, mongoDb: off, mySql: off, postgreSql: off, redis: off, redis4: off, winston: off, bunyan: off, console: off },
+        instrumentationOptions: {
+          http: off,
+          azureSdk: off,
+          mongoDb: off,
+          mySql: off,
+          postgreSql: off,
+          redis: off,
+          redis4: off,
+          winston: off,
+          bunyan: off,
+          console: off,
+        },
       });
     });
 
@@ -81,7 +98,18 @@ describe('AppInsightsTelemetry', () => {
       expect(client.config).toMatchObject(AUTO_COLLECTION_OFF);
       // parseConfig is what the client hands its providers and exporters when it starts.
       const parsed = client.config.parseConfig();
-      expect(parsed.instrumentationOptions).toEqual({ http: off, azureSdk: off, mongoDb: off, mySql: off, postgreSql: off, redis: off, redis4: off, winston: off, bunyan: off, console: off });
+      expect(parsed.instrumentationOptions).toEqual({
+        http: off,
+        azureSdk: off,
+        mongoDb: off,
+        mySql: off,
+        postgreSql: off,
+        redis: off,
+        redis4: off,
+        winston: off,
+        bunyan: off,
+        console: off,
+      });
       expect(parsed).toMatchObject({
         enableLiveMetrics: false,
         enablePerformanceCounters: false,

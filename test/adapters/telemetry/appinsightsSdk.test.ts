@@ -15,7 +15,7 @@ import { COVERS_EVERY_NAME, EMISSIONS, EXPECTED_ENVELOPES, emitScript, normalise
  * dist/ (`npm test` builds it first), the way the Functions worker loads it.
  */
 
-const repo = path.resolve(__dirname, '..', '..');
+const repo = path.resolve(__dirname, '..', '..', '..');
 const node22 = path.join(repo, 'node_modules', 'node', 'bin', 'node');
 const exporterDir = path.join(repo, 'node_modules', '@azure', 'monitor-opentelemetry-exporter');
 const { createHttpHeaders } = createRequire(path.join(exporterDir, 'package.json'))('@azure/core-rest-pipeline') as typeof import('@azure/core-rest-pipeline');
@@ -24,7 +24,11 @@ const sortedExpected = [...EXPECTED_ENVELOPES].sort((a, b) => JSON.stringify(a).
 
 function distroVersion(): string {
   let dir = path.dirname(require.resolve('@azure/monitor-opentelemetry', { paths: [path.join(repo, 'node_modules', 'applicationinsights')] }));
-  while (!fs.existsSync(path.join(dir, 'package.json')) || JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name !== '@azure/monitor-opentelemetry') dir = path.dirname(dir);
+  while (
+    !fs.existsSync(path.join(dir, 'package.json')) ||
+    JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name !== '@azure/monitor-opentelemetry'
+  )
+    dir = path.dirname(dir);
   return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
 }
 
@@ -65,7 +69,13 @@ describe('what App Insights receives from the adapter', () => {
     const got = normalise(sent);
     expect(got.map((g) => g.envelope)).toEqual(sortedExpected);
     for (const g of got) {
-      expect(g).toMatchObject({ url: '/v2.1/track', authorization: 'Bearer test-token', iKey: '00000000-0000-0000-0000-000000000000', sampleRate: 100, ver: 1 });
+      expect(g).toMatchObject({
+        url: '/v2.1/track',
+        authorization: 'Bearer test-token',
+        iKey: '00000000-0000-0000-0000-000000000000',
+        sampleRate: 100,
+        ver: 1,
+      });
       expect(g.tags).toEqual(['ai.cloud.role', 'ai.cloud.roleInstance', 'ai.internal.sdkVersion']);
     }
   });

@@ -1,6 +1,6 @@
 /**
  * What the product sends App Insights, as the ingestion endpoint receives it: one call of every event
- * and metric with the dimensions the pipeline steps give them (shared/pipeline/*), and the envelopes
+ * and metric with the dimensions the pipeline steps give them (shared/app/*), and the envelopes
  * the applicationinsights adapter turned them into before issue 13.6 (recorded through a local
  * ingestion endpoint from the adapter as it was then). customEvents and customMetrics are built from
  * exactly these fields: name, customDimensions (properties), value/valueCount/valueMin/valueMax.
@@ -13,12 +13,20 @@ export type Emission =
   | { kind: 'metric'; name: TelemetryMetric; value: number; dimensions: Record<string, string> };
 
 export const EMISSIONS: Emission[] = [
-  { kind: 'event', name: 'RetrainRun', properties: { runId: 'r1', trigger: 'timer', outcome: 'deployed', version: 3, reason: 'gates passed', deployed: true, skipped: undefined } },
+  {
+    kind: 'event',
+    name: 'RetrainRun',
+    properties: { runId: 'r1', trigger: 'timer', outcome: 'deployed', version: 3, reason: 'gates passed', deployed: true, skipped: undefined },
+  },
   { kind: 'event', name: 'GateFailed', properties: { runId: 'r1', gate: 'auc', detail: 'AUC dropped 0.03', trigger: 'alert' } },
   { kind: 'event', name: 'Deploy', properties: { toVersion: 3, fromVersion: 2, by: 'cli', reason: 'retrain' } },
   { kind: 'event', name: 'Rollback', properties: { toVersion: 2, fromVersion: 3, by: 'api', reason: 'bad scores' } },
   { kind: 'event', name: 'PartitionScored', properties: { partition: 'processed/features/2025/06/01', modelVersion: 3, rowsScored: 4999, rowsRejected: 1 } },
-  { kind: 'event', name: 'ScoringFailed', properties: { partition: 'processed/features/2025/06/02', reason: '90 of 100 rows invalid', quarantineFile: 'quarantine/x.csv' } },
+  {
+    kind: 'event',
+    name: 'ScoringFailed',
+    properties: { partition: 'processed/features/2025/06/02', reason: '90 of 100 rows invalid', quarantineFile: 'quarantine/x.csv' },
+  },
   { kind: 'event', name: 'DriftChecked', properties: { date: '2025-06-03', modelVersion: 3, drifted: 'score', action: 'retrain', reason: null } },
   { kind: 'metric', name: 'psi', value: 0.25, dimensions: { feature: 'recency_days', modelVersion: '3' } },
   { kind: 'metric', name: 'auc_recent', value: 0.71, dimensions: { modelVersion: '3', baseline: '0.75', threshold: '0.05' } },
@@ -60,7 +68,9 @@ export interface SentRequest {
 }
 
 /** The fields compared: the envelope's kind and data, and the request that carried it. */
-export function normalise(sent: SentRequest[]): { url: string; authorization: string | undefined; iKey: string; sampleRate: number; ver: number; tags: string[]; envelope: unknown }[] {
+export function normalise(
+  sent: SentRequest[],
+): { url: string; authorization: string | undefined; iKey: string; sampleRate: number; ver: number; tags: string[]; envelope: unknown }[] {
   return sent
     .flatMap((r) =>
       r.items.map((it) => ({
@@ -117,6 +127,8 @@ for (const e of ${JSON.stringify(EMISSIONS)}) {
 export function stopSettingsPoll(): void {
   const exporter = path.dirname(require.resolve('@azure/monitor-opentelemetry-exporter', { paths: [path.dirname(require.resolve('applicationinsights'))] }));
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module, by its file
-  const { ConfigurationManager } = require(path.join(exporter, '_configuration', 'configurationManager.js')) as { ConfigurationManager: { getInstance(): { shutdown(): void } } };
+  const { ConfigurationManager } = require(path.join(exporter, '_configuration', 'configurationManager.js')) as {
+    ConfigurationManager: { getInstance(): { shutdown(): void } };
+  };
   ConfigurationManager.getInstance().shutdown();
 }

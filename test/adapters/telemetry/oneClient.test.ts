@@ -5,7 +5,8 @@ import { AppInsightsTelemetry } from '../../../shared/adapters/telemetry/appinsi
 import { loadSdk } from '../../../shared/adapters/telemetry/appinsightsSdk';
 import { createTelemetry } from '../../../shared/app/container';
 import { loadConfig } from '../../../shared/app/config';
-import { openServices } from '../../../shared/app/services';
+import { openContainer } from '../../../shared/app/container';
+import { silentLog } from '../../../shared/ports/log';
 import { stopSettingsPoll } from './envelopes';
 
 /** One App Insights client per process (issue 13.6): whoever asks, until it is closed. */
@@ -57,19 +58,20 @@ describe('one App Insights client per process', () => {
     await a.close?.();
   });
 
-  it('services opened twice in a process (a retried sharedServices start) share the client; closing them ends it', async () => {
+  it('containers opened twice in a process (a retried workerContainer start) share the client; closing them ends it', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'one-client-'));
     const env = { LEADSCORE_HOME: home, TELEMETRY_KIND: 'appinsights', APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION_STRING };
     try {
       const before = sdkClients();
-      const first = await openServices({ env });
-      const second = await openServices({ env });
+      const first = await openContainer({ env, log: silentLog });
+      const second = await openContainer({ env, log: silentLog });
       expect(second.telemetry).toBe(first.telemetry);
-      for (const deps of [first.scoring, first.versions, first.retrain, first.drift, second.scoring, second.drift]) expect(deps.telemetry).toBe(first.telemetry);
+      // An invocation's view of the container (its log) has the same client.
+      for (const c of [first.withLog(silentLog), second.withLog(silentLog)]) expect(c.telemetry).toBe(first.telemetry);
       expect(sdkClients()).toBe(before + 1);
       await second.close();
       await first.close();
-      const third = await openServices({ env });
+      const third = await openContainer({ env, log: silentLog });
       expect(third.telemetry).not.toBe(first.telemetry);
       await third.close();
     } finally {

@@ -36,17 +36,27 @@ describe('transient Azure SQL errors', () => {
   test('gives up after the last attempt and never retries a non-transient error', async () => {
     let calls = 0;
     const opts = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => undefined };
-    await expect(withTransientRetry(async () => { calls++; throw sqlError(40613); }, opts)).rejects.toThrow('error 40613');
+    await expect(
+      withTransientRetry(async () => {
+        calls++;
+        throw sqlError(40613);
+      }, opts),
+    ).rejects.toThrow('error 40613');
     expect(calls).toBe(3);
     calls = 0;
-    await expect(withTransientRetry(async () => { calls++; throw sqlError(547); }, opts)).rejects.toThrow('error 547');
+    await expect(
+      withTransientRetry(async () => {
+        calls++;
+        throw sqlError(547);
+      }, opts),
+    ).rejects.toThrow('error 547');
     expect(calls).toBe(1);
   });
 });
 
 describe('T-SQL text', () => {
   test('every statement the mssql adapter names exists in MSSQL_STATEMENTS', () => {
-    const src = readFileSync(path.join(__dirname, '../../shared/adapters/warehouse/mssql.ts'), 'utf8');
+    const src = readFileSync(path.join(__dirname, '../../../shared/adapters/warehouse/mssql.ts'), 'utf8');
     const names = [...src.matchAll(/(?:run|query|statement)\('(\w+)'/g)].map((m) => m[1]!);
     expect(names.length).toBeGreaterThan(15);
     for (const n of names) expect(Object.keys(MSSQL_STATEMENTS)).toContain(n);

@@ -21,16 +21,27 @@ describe('SQLite warehouse schema', () => {
     e = await env();
     expect(await e.warehouse.migrate()).toEqual([]);
     const db = raw(e);
-    expect(db.prepare('SELECT id FROM schema_migrations').all().map((r) => r.id)).toEqual(['001_schema', '002_served_by_sql', '003_version_complete']);
+    expect(
+      db
+        .prepare('SELECT id FROM schema_migrations')
+        .all()
+        .map((r) => r.id),
+    ).toEqual(['001_schema', '002_served_by_sql', '003_version_complete']);
     db.close();
   });
 
   test('scoring_weights has the seed columns, in order', async () => {
     e = await env();
     const db = raw(e);
-    const cols = db.prepare('PRAGMA table_info(scoring_weights)').all().map((r) => r.name);
+    const cols = db
+      .prepare('PRAGMA table_info(scoring_weights)')
+      .all()
+      .map((r) => r.name);
     expect(cols).toEqual(['model_version', 'feature', 'weight', 'offset', 'is_active', 'created_at']);
-    const ls = db.prepare('PRAGMA table_info(lead_scores)').all().map((r) => r.name);
+    const ls = db
+      .prepare('PRAGMA table_info(lead_scores)')
+      .all()
+      .map((r) => r.name);
     expect(ls).toEqual(['contact_id', 'model_version', 'lead_score', 'probability', 'score_100', 'band', 'top_factors', 'as_of', 'scored_at']);
     db.close();
   });
@@ -55,7 +66,15 @@ describe('version lifecycle', () => {
     for (const f of ['model.json', 'weights.csv', 'metrics.json']) expect(await e.lake.exists(`models/v1/${f}`)).toBe(true);
     expect(JSON.parse((await e.lake.read('models/v1/model.json')).toString()).model_version).toBe(1);
     const [mv] = await listVersions(e);
-    expect(mv).toMatchObject({ version: 1, status: 'staged', trigger: 'manual', artifactPath: 'models/v1/', windowStart: '2026-01-01', windowEnd: '2026-04-30', activatedAt: null });
+    expect(mv).toMatchObject({
+      version: 1,
+      status: 'staged',
+      trigger: 'manual',
+      artifactPath: 'models/v1/',
+      windowStart: '2026-01-01',
+      windowEnd: '2026-04-30',
+      activatedAt: null,
+    });
     expect(mv!.metrics).toMatchObject({ auc: 0.7, pr_auc: 0.3, brier: 0.15 });
     expect(await e.warehouse.getWeights(1)).toEqual({ version: 1, weights: W1, offset: -0.7 });
     expect(await e.warehouse.getActiveWeights()).toBeUndefined();
@@ -87,7 +106,12 @@ describe('version lifecycle', () => {
     await deployVersion(e, 1, { by: 't' });
     await deployVersion(e, 2, { by: 't' });
     await deployVersion(e, 3, { by: 't' });
-    expect((await rollback(e, { by: 't', reason: 'AUC dropped' })).deployment).toMatchObject({ action: 'rollback', fromVersion: 3, toVersion: 2, reason: 'AUC dropped' });
+    expect((await rollback(e, { by: 't', reason: 'AUC dropped' })).deployment).toMatchObject({
+      action: 'rollback',
+      fromVersion: 3,
+      toVersion: 2,
+      reason: 'AUC dropped',
+    });
     expect((await rollback(e, { by: 't' })).deployment).toMatchObject({ fromVersion: 2, toVersion: 1 });
     await expect(rollback(e, { by: 't' })).rejects.toThrow(/no previous version/);
     expect((await rollback(e, { by: 't', toVersion: 3 })).deployment).toMatchObject({ fromVersion: 1, toVersion: 3 });
@@ -150,7 +174,9 @@ describe('version lifecycle', () => {
     const other = new SqliteWarehouse(path.join(e.home, 'warehouse.db'));
     // Both saw "nothing active"; the first commits, the second must not clobber it.
     await other.activate({ action: 'deploy', toVersion: 1, expectedActive: null, by: 'a', reason: null });
-    await expect(e.warehouse.activate({ action: 'deploy', toVersion: 2, expectedActive: null, by: 'b', reason: null })).rejects.toBeInstanceOf(WarehouseConflictError);
+    await expect(e.warehouse.activate({ action: 'deploy', toVersion: 2, expectedActive: null, by: 'b', reason: null })).rejects.toBeInstanceOf(
+      WarehouseConflictError,
+    );
     await other.close();
     expect((await e.warehouse.getActiveWeights())!.version).toBe(1);
   });
@@ -203,11 +229,26 @@ describe('a registered artifact is never overwritten', () => {
     writeFileSync(path.join(e.home, 'warehouse.db'), '');
     e.warehouse = new SqliteWarehouse(path.join(e.home, 'warehouse.db'));
     await e.warehouse.migrate();
-    await expect(register(e, W2, 0.2)).rejects.toThrow(new RegExp(`the warehouse ${path.join(e.home, 'warehouse.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds no model versions, but the lake holds models/v1..v1`));
+    await expect(register(e, W2, 0.2)).rejects.toThrow(
+      new RegExp(
+        `the warehouse ${path.join(e.home, 'warehouse.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds no model versions, but the lake holds models/v1..v1`,
+      ),
+    );
     await expect(deployVersion(e, 1, { by: 't' })).rejects.toThrow(/holds no model versions, but the lake holds/);
     expect((await e.lake.read('models/v1/model.json')).toString()).toBe(before);
     // A warehouse that knows fewer versions than the lake numbers above the lake's highest.
-    await e.warehouse.insertVersion({ version: 1, status: 'staged', trigger: 'manual', artifactPath: 'models/v1/', metrics: { auc: 0.7, pr_auc: 0.3, brier: 0.1 }, windowStart: null, windowEnd: null, weights: W1, offset: 0.1, trainingMean: [0, 0, 0, 0, 0, 0, 0] });
+    await e.warehouse.insertVersion({
+      version: 1,
+      status: 'staged',
+      trigger: 'manual',
+      artifactPath: 'models/v1/',
+      metrics: { auc: 0.7, pr_auc: 0.3, brier: 0.1 },
+      windowStart: null,
+      windowEnd: null,
+      weights: W1,
+      offset: 0.1,
+      trainingMean: [0, 0, 0, 0, 0, 0, 0],
+    });
     await e.lake.write('models/v2/model.json', '{}\n');
     expect(await register(e, W2, 0.2)).toBe(3);
     expect((await e.lake.read('models/v2/model.json')).toString()).toBe('{}\n');
@@ -216,7 +257,9 @@ describe('a registered artifact is never overwritten', () => {
   test('a damaged warehouse file is an error naming it', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'wh-bad-')), 'warehouse.db');
     writeFileSync(file, 'this is not a database, but it is long enough to be read as one: '.repeat(200));
-    expect(() => new SqliteWarehouse(file)).toThrow(new RegExp(`the warehouse ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be opened: .*not a database`));
+    expect(() => new SqliteWarehouse(file)).toThrow(
+      new RegExp(`the warehouse ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be opened: .*not a database`),
+    );
   });
 });
 

@@ -9,7 +9,15 @@ export function tempLake(): { lake: LocalLake; cleanup: () => void } {
 }
 
 export const ev = (o: { id: string; c: string; type: string; ts: string; send?: string; ch?: string; cmp?: string }): string =>
-  JSON.stringify({ event_id: o.id, contact_id: o.c, campaign_id: o.cmp ?? 'cmp-1', channel: o.ch ?? 'sms', type: o.type, ts: o.ts, send_id: o.send ?? (o.type === 'send' ? o.id : undefined) });
+  JSON.stringify({
+    event_id: o.id,
+    contact_id: o.c,
+    campaign_id: o.cmp ?? 'cmp-1',
+    channel: o.ch ?? 'sms',
+    type: o.type,
+    ts: o.ts,
+    send_id: o.send ?? (o.type === 'send' ? o.id : undefined),
+  });
 
 /** Writes one raw day: lines per kind, and the completion marker unless told otherwise. */
 export async function rawDay(lake: LocalLake, day: string, files: { events?: string[]; sentiment?: string[]; crm?: string[] }, complete = true): Promise<void> {

@@ -1,9 +1,10 @@
 import { ingestDate, ingestRange } from '../../../shared/app/ingest';
-import { partitionPath, reportPath } from '../../../shared/app/partitions';
+import { partitionPath, reportPath } from '../../../shared/domain/lakeLayout';
 import type { ValidationReport } from '../../../shared/domain/quality';
 import { ev, rawDay, tempLake } from './helpers';
 
-const crm = (c: string, risk: number, at: string) => JSON.stringify({ contact_id: c, opt_out_risk: risk, updated_at: at, phone: '+15550001111', name: 'Ana Silva' });
+const crm = (c: string, risk: number, at: string) =>
+  JSON.stringify({ contact_id: c, opt_out_risk: risk, updated_at: at, phone: '+15550001111', name: 'Ana Silva' });
 
 async function history(lake: ReturnType<typeof tempLake>['lake']): Promise<void> {
   await rawDay(lake, '2026-02-27', {
@@ -30,7 +31,7 @@ describe('ingest', () => {
   beforeEach(() => (t = tempLake()));
   afterEach(() => t.cleanup());
 
-  test('writes the partition of section 4 byte for byte: header, canonical order, sorted contacts, no PII', async () => {
+  test('writes the features partition byte for byte: header, canonical order, sorted contacts, no PII', async () => {
     await history(t.lake);
     const r = await ingestDate(t.lake, '2026-03-01');
     expect(r.status).toBe('written');
@@ -74,7 +75,11 @@ describe('ingest', () => {
     await ingestDate(t.lake, '2026-03-01');
     expect((await t.lake.read(partitionPath('features', '2026-03-01'))).equals(a)).toBe(true);
     expect((await t.lake.read(reportPath('features', '2026-03-01'))).equals(ra)).toBe(true);
-    expect((await t.lake.list('processed')).map((e) => e.path)).toEqual(['processed/features/2026/03/01/_SUCCESS', reportPath('features', '2026-03-01'), partitionPath('features', '2026-03-01')]);
+    expect((await t.lake.list('processed')).map((e) => e.path)).toEqual([
+      'processed/features/2026/03/01/_SUCCESS',
+      reportPath('features', '2026-03-01'),
+      partitionPath('features', '2026-03-01'),
+    ]);
   });
 
   test('skips (writes nothing) while the day before T is incomplete', async () => {
@@ -102,7 +107,11 @@ describe('ingest', () => {
     expect(r.status).toBe('written');
     expect(r.rows).toBe(1);
     expect(r.rawRejected).toBe(7);
-    const q = (await t.lake.read('quarantine/raw/2026/02/28/events-0000.rejected.jsonl')).toString().trim().split('\n').map((l) => JSON.parse(l));
+    const q = (await t.lake.read('quarantine/raw/2026/02/28/events-0000.rejected.jsonl'))
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(q.map((x: { line: number; reason: string }) => [x.line, x.reason])).toEqual([
       [2, 'unparseable_json'],
       [3, 'unknown_event_type'],
@@ -121,15 +130,30 @@ describe('ingest', () => {
     await rawDay(t.lake, '2026-02-28', {
       events: [ev({ id: 's1', c: 'c1', type: 'send', ts: '2026-02-28T10:00:00Z' })],
       crm: [
-        JSON.stringify({ contact_id: 'c1', opt_out_risk: 1.7, updated_at: '2026-02-28T01:00:00Z', phone: '+15550001111', name: 'Ana Silva', email: 'ana@example.com' }),
+        JSON.stringify({
+          contact_id: 'c1',
+          opt_out_risk: 1.7,
+          updated_at: '2026-02-28T01:00:00Z',
+          phone: '+15550001111',
+          name: 'Ana Silva',
+          email: 'ana@example.com',
+        }),
         '{"contact_id":"c2","phone":"+15550002222","name":"Bo', // truncated, so not JSON
       ],
     });
     expect((await ingestDate(t.lake, '2026-03-01')).rawRejected).toBe(2);
     const text = (await t.lake.read('quarantine/raw/2026/02/28/crm-0000.rejected.jsonl')).toString();
     expect(text).not.toMatch(/555|Ana|Silva|example\.com|Bo/);
-    const [bad, unparseable] = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(bad).toMatchObject({ source: 'raw/2026/02/28/crm-0000.jsonl', line: 1, reason: 'bad_value', record: { contact_id: 'c1', opt_out_risk: 1.7, phone: '[masked]', name: '[masked]', email: '[masked]' } });
+    const [bad, unparseable] = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(bad).toMatchObject({
+      source: 'raw/2026/02/28/crm-0000.jsonl',
+      line: 1,
+      reason: 'bad_value',
+      record: { contact_id: 'c1', opt_out_risk: 1.7, phone: '[masked]', name: '[masked]', email: '[masked]' },
+    });
     expect(unparseable).toMatchObject({ line: 2, reason: 'unparseable_json', record: null, record_bytes: 52 });
   });
 

@@ -1,10 +1,11 @@
 import { collectLabelsForDate, collectLabelsRange, collectPendingLabels } from '../../../shared/app/labels';
 import { ingestRange } from '../../../shared/app/ingest';
-import { partitionPath } from '../../../shared/app/partitions';
+import { partitionPath } from '../../../shared/domain/lakeLayout';
 import { buildTrainingSet } from '../../../shared/app/trainingSet';
 import { ev, rawDay, tempLake } from './helpers';
+import { logTo, silentLog } from '../../../shared/ports/log';
 
-const W = { windowDays: 7 };
+const W = { windowDays: 7, log: silentLog };
 
 describe('label collection', () => {
   let t: ReturnType<typeof tempLake>;
@@ -42,7 +43,7 @@ describe('label collection', () => {
     }
   }
 
-  test('labels a matured day by the rules of section 4, sorted by send time', async () => {
+  test('labels a matured day by the label rules, sorted by send time', async () => {
     await scenario();
     const r = await collectLabelsForDate(t.lake, '2026-03-01', W);
     expect(r.status).toBe('written');
@@ -62,7 +63,7 @@ describe('label collection', () => {
   test('an immature day is skipped with a message and nothing is written', async () => {
     await scenario();
     const messages: string[] = [];
-    const rs = await collectLabelsRange(t.lake, '2026-03-01', '2026-03-02', { ...W, log: (m) => messages.push(m) });
+    const rs = await collectLabelsRange(t.lake, '2026-03-01', '2026-03-02', { ...W, log: logTo((m) => void messages.push(m)) });
     expect(rs.map((r) => r.status)).toEqual(['written', 'skipped']);
     expect(messages[1]).toMatch(/labels 2026-03-02: skipped, not mature: .* through 2026-03-09, complete only up to 2026-03-08/);
     expect(await t.lake.exists(partitionPath('labels', '2026-03-02'))).toBe(false);

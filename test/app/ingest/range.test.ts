@@ -3,6 +3,7 @@ import { collectLabelsForDate, collectLabelsRange } from '../../../shared/app/la
 import { addDays } from '../../../shared/domain/calendar';
 import { simulate } from '../../../shared/simulate/simulate';
 import { tempLake } from './helpers';
+import { silentLog } from '../../../shared/ports/log';
 
 type TempLake = ReturnType<typeof tempLake>;
 
@@ -34,13 +35,18 @@ describe('ingest over a range', () => {
       const range = await ingestRange(a.lake, from, to);
       const single = [];
       for (let d = from; d <= to; d = addDays(d, 1)) single.push(await ingestDate(b.lake, d));
-      expect(range.map((r) => [r.date, r.status, r.rows, r.eventsRead, r.rawRejected])).toEqual(single.map((r) => [r.date, r.status, r.rows, r.eventsRead, r.rawRejected]));
+      expect(range.map((r) => [r.date, r.status, r.rows, r.eventsRead, r.rawRejected])).toEqual(
+        single.map((r) => [r.date, r.status, r.rows, r.eventsRead, r.rawRejected]),
+      );
       expect(range.some((r) => r.rawRejected > 0)).toBe(true);
       // Labels too: one range (each raw day parsed once) against one date at a time.
-      const labelsRange = await collectLabelsRange(a.lake, '2026-03-30', '2026-04-12', { windowDays: 7 });
+      const labelsRange = await collectLabelsRange(a.lake, '2026-03-30', '2026-04-12', { windowDays: 7, log: silentLog });
       const labelsSingle = [];
-      for (let d = '2026-03-30'; d <= '2026-04-12'; d = addDays(d, 1)) labelsSingle.push(await collectLabelsForDate(b.lake, d, { windowDays: 7 }));
-      expect(labelsRange.map((r) => [r.date, r.status, r.rows, r.positives, r.rawRejected])).toEqual(labelsSingle.map((r) => [r.date, r.status, r.rows, r.positives, r.rawRejected]));
+      for (let d = '2026-03-30'; d <= '2026-04-12'; d = addDays(d, 1))
+        labelsSingle.push(await collectLabelsForDate(b.lake, d, { windowDays: 7, log: silentLog }));
+      expect(labelsRange.map((r) => [r.date, r.status, r.rows, r.positives, r.rawRejected])).toEqual(
+        labelsSingle.map((r) => [r.date, r.status, r.rows, r.positives, r.rawRejected]),
+      );
       expect(labelsRange.some((r) => r.rawRejected > 0)).toBe(true);
       for (const prefix of ['processed', 'labels', 'quarantine']) {
         const [fa, fb] = [await files(a, prefix), await files(b, prefix)];

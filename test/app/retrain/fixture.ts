@@ -11,6 +11,7 @@ import { collectLabelsRange } from '../../../shared/app/labels';
 import type { RetrainDeps, RetrainSettings } from '../../../shared/app/retrain';
 import { simulate } from '../../../shared/simulate/simulate';
 import { addDays } from '../../../shared/domain/calendar';
+import { silentLog } from '../../../shared/ports/log';
 
 export const START = '2026-01-05';
 export const DAYS = 45;
@@ -21,7 +22,7 @@ export async function buildLake(dir: string, contacts = 1500, days = DAYS): Prom
   const lake = new LocalLake(dir);
   await simulate(lake, { contacts, days, start: START, seed: 7 });
   await ingestRange(lake, START, addDays(START, days - 1));
-  await collectLabelsRange(lake, START, addDays(START, days - 1), { windowDays: 7 });
+  await collectLabelsRange(lake, START, addDays(START, days - 1), { windowDays: 7, log: silentLog });
 }
 
 export const SETTINGS: RetrainSettings = {
@@ -55,7 +56,7 @@ export async function openEnv(lakeTemplate: string, settings: Partial<RetrainSet
   return {
     home,
     telemetryFile,
-    deps: { lake, warehouse, ledger, telemetry, settings: { ...SETTINGS, ...settings } },
+    deps: { lake, warehouse, ledger, telemetry, log: silentLog, settings: { ...SETTINGS, ...settings } },
     close: async () => {
       await warehouse.close();
       await ledger.close?.();

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { trainModel } from '../../../shared/domain/model/train';
+import { trainModel, type TrainResult } from '../../../shared/domain/model/train';
 import { weightsCsv } from '../../../shared/domain/model/outputs';
 import { deployVersion, registerVersion, type RegisterInput } from '../../../shared/app/versions';
 import { loadSeed } from '../../support/seed';
@@ -14,9 +14,10 @@ import { openEnv, type Env } from './fixture';
 let empty: string;
 let e: Env;
 const { train, valid } = loadSeed();
-const trained = trainModel(train, valid, { C: 1 });
+let trained: TrainResult;
 
-beforeAll(() => {
+beforeAll(async () => {
+  trained = await trainModel(train, valid, { C: 1 });
   empty = fs.mkdtempSync(path.join(os.tmpdir(), 'leadscore-empty-lake-'));
 });
 afterAll(() => fs.rmSync(empty, { recursive: true, force: true }));

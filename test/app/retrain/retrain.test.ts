@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_GATES } from '../../../shared/domain/gates';
-import { partitionPath } from '../../../shared/app/partitions';
+import { partitionPath } from '../../../shared/domain/lakeLayout';
 import { featurePopulation } from '../../../shared/app/population';
 import { psiBaseline } from '../../../shared/domain/model/psi';
 import { retrain } from '../../../shared/app/retrain';
@@ -97,7 +97,11 @@ describe('retrain', () => {
     expect(run.details.outcome).toBe('blocked');
     expect(run.reason).toMatch(/gate data_sufficiency failed: \d+ training rows < 10000000/);
     expect(await deps.warehouse.listVersions()).toEqual([]);
-    expect(telemetryLines(telemetryFile).filter((l) => l.name === 'GateFailed').map((l) => l.properties?.gate)).toEqual(['data_sufficiency']);
+    expect(
+      telemetryLines(telemetryFile)
+        .filter((l) => l.name === 'GateFailed')
+        .map((l) => l.properties?.gate),
+    ).toEqual(['data_sufficiency']);
   });
 
   test('data quality: a corrupted features partition blocks the run', async () => {
@@ -150,11 +154,23 @@ describe('retrain', () => {
     const { deps } = await env({ autoDeploy: false });
     // A retrain killed after registering v1: its run is still "running", its lock still held by a
     // process of this machine that no longer exists, v1 incomplete.
-    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid;
     const first = await retrain(deps, { trigger: 'manual', reason: 'first', asOf: LAST_DAY });
     expect(first.details.outcome).toBe('staged');
     await deps.ledger.putRun({ ...first, id: 'killed-run', status: 'running', finishedAt: undefined, details: { ...first.details, version: 1 } });
-    await deps.warehouse.insertVersion({ version: 2, status: 'staged', trigger: 'manual', artifactPath: 'models/v2/', metrics: { auc: 0.7, pr_auc: 0.3, brier: 0.1 }, windowStart: null, windowEnd: null, weights: [0, 0, 0, 0, 0, 0, 0], offset: 0, trainingMean: [0, 0, 0, 0, 0, 0, 0], complete: false });
+    await deps.warehouse.insertVersion({
+      version: 2,
+      status: 'staged',
+      trigger: 'manual',
+      artifactPath: 'models/v2/',
+      metrics: { auc: 0.7, pr_auc: 0.3, brier: 0.1 },
+      windowStart: null,
+      windowEnd: null,
+      weights: [0, 0, 0, 0, 0, 0, 0],
+      offset: 0,
+      trainingMean: [0, 0, 0, 0, 0, 0, 0],
+      complete: false,
+    });
     expect(await deps.ledger.acquireLock('retrain', `${hostname()}/${dead}/killed-run`, 3_600_000)).toBe(true);
     const next = await retrain(deps, { trigger: 'manual', reason: 'after the crash', asOf: LAST_DAY });
     expect(next.status).toBe('succeeded');
@@ -196,7 +212,9 @@ describe('retrain', () => {
     const { deps, telemetryFile } = await env();
     expect((await retrain(deps, { trigger: 'manual', reason: 'v1', asOf: LAST_DAY })).details.outcome).toBe('deployed');
     const real = logistic.fitLogistic;
-    const spy = jest.spyOn(logistic, 'fitLogistic').mockImplementation((...args) => ({ ...real(...args), converged: false, iterations: 1000, gradMax: 0.0123 }));
+    const spy = jest
+      .spyOn(logistic, 'fitLogistic')
+      .mockImplementation((...args) => ({ ...real(...args), converged: false, iterations: 1000, gradMax: 0.0123 }));
     try {
       const run = await retrain(deps, { trigger: 'schedule', asOf: LAST_DAY });
       expect(run.status).toBe('failed');

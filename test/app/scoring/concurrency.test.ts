@@ -8,6 +8,7 @@ import { scorePartition } from '../../../shared/app/scoring';
 import { exportIsCurrent } from '../../../shared/app/scoresExport';
 import { deployVersion } from '../../../shared/app/versions';
 import { env, featureRows, FEATURES_HEADER, register, W1, W2, W3, type Env } from '../../support/fixtures';
+import { silentLog } from '../../../shared/ports/log';
 
 /**
  * Real processes racing on one SQLite file: in every round one process deploys, one rolls back and
@@ -16,27 +17,28 @@ import { env, featureRows, FEATURES_HEADER, register, W1, W2, W3, type Env } fro
  * and equals its weighted sum, the served contacts are exactly the loaded population, and the lake
  * export is the one of what is served, with no file left behind.
  */
-const DIST = path.resolve(__dirname, '../../dist/shared');
+const DIST = path.resolve(__dirname, '../../../dist/shared');
 const ROUNDS = 100;
 
 const CHILD = `
 const { SqliteWarehouse } = require(${JSON.stringify(`${DIST}/adapters/warehouse/sqlite.js`)});
 const { SqliteLedger } = require(${JSON.stringify(`${DIST}/adapters/ledger/sqlite.js`)});
 const { LocalLake } = require(${JSON.stringify(`${DIST}/adapters/lake/local.js`)});
-const { deployVersion, rollback } = require(${JSON.stringify(`${DIST}/pipeline/versions.js`)});
-const { scorePartition } = require(${JSON.stringify(`${DIST}/pipeline/scorePartition.js`)});
+const { deployVersion, rollback } = require(${JSON.stringify(`${DIST}/app/versions.js`)});
+const { scorePartition } = require(${JSON.stringify(`${DIST}/app/scoring.js`)});
+const { silentLog: log } = require(${JSON.stringify(`${DIST}/ports/log.js`)});
 const [home] = process.argv.slice(2);
 const lake = new LocalLake(home + '/lake');
 const warehouse = new SqliteWarehouse(home + '/warehouse.db');
 const ledger = new SqliteLedger(home + '/ledger.db');
-const deps = { lake, warehouse, exportChunkRows: 64 };
+const deps = { lake, warehouse, log, exportChunkRows: 64 };
 process.on('message', async (m) => {
   if (m.op === 'exit') { await warehouse.close(); await ledger.close(); process.exit(0); }
   try {
     let out;
     if (m.op === 'deploy') out = (await deployVersion(deps, m.version, { by: 'child' })).deployment.toVersion;
     else if (m.op === 'rollback') out = (await rollback(deps, { by: 'child', toVersion: m.version })).deployment.toVersion;
-    else out = (await scorePartition({ lake, warehouse, ledger, chunkRows: 64 }, m.path)).status;
+    else out = (await scorePartition({ lake, warehouse, ledger, log, chunkRows: 64 }, m.path)).status;
     process.send({ ok: out });
   } catch (e) {
     process.send({ error: e.name + ': ' + e.message });
@@ -61,17 +63,29 @@ function ask(child: ChildProcess, m: Record<string, unknown>): Promise<{ ok?: un
 }
 
 /** The whole served state read in one snapshot (one read transaction), as any reader sees it. */
-function snapshot(file: string): { active: number | null; rows: Record<string, unknown>[]; features: number; weights: Map<number, { w: number[]; offset: number }> } {
+function snapshot(file: string): {
+  active: number | null;
+  rows: Record<string, unknown>[];
+  features: number;
+  weights: Map<number, { w: number[]; offset: number }>;
+} {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
     db.exec('BEGIN');
     const a = db.prepare('SELECT model_version FROM model_versions WHERE is_active = 1').get() as { model_version: number } | undefined;
     const rows = db
-      .prepare(`SELECT s.contact_id, s.model_version, s.lead_score, ${FEATURES.map((f) => `f.${f}`).join(', ')} FROM lead_scores s JOIN contact_features f USING (contact_id)`)
+      .prepare(
+        `SELECT s.contact_id, s.model_version, s.lead_score, ${FEATURES.map((f) => `f.${f}`).join(', ')} FROM lead_scores s JOIN contact_features f USING (contact_id)`,
+      )
       .all() as Record<string, unknown>[];
     const features = (db.prepare('SELECT COUNT(*) AS n FROM contact_features').get() as { n: number }).n;
     const weights = new Map<number, { w: number[]; offset: number }>();
-    for (const r of db.prepare('SELECT model_version, feature, weight, "offset" AS o FROM scoring_weights').all() as { model_version: number; feature: string; weight: number; o: number }[]) {
+    for (const r of db.prepare('SELECT model_version, feature, weight, "offset" AS o FROM scoring_weights').all() as {
+      model_version: number;
+      feature: string;
+      weight: number;
+      o: number;
+    }[]) {
       const v = weights.get(r.model_version) ?? { w: Array<number>(N_FEATURES).fill(NaN), offset: r.o };
       v.w[FEATURES.indexOf(r.feature as never)] = r.weight;
       weights.set(r.model_version, v);
@@ -90,13 +104,19 @@ function checkSnapshot(file: string): void {
     if (r.model_version !== s.active) throw new Error(`contact ${String(r.contact_id)} served by v${String(r.model_version)} while v${s.active} is active`);
     const { w, offset } = s.weights.get(r.model_version as number)!;
     const x = FEATURES.map((f) => r[f] as number);
-    if (Math.abs((r.lead_score as number) - leadScore(w, offset, x)) > 1e-12) throw new Error(`contact ${String(r.contact_id)}: lead_score is not v${s.active}'s weighted sum`);
+    if (Math.abs((r.lead_score as number) - leadScore(w, offset, x)) > 1e-12)
+      throw new Error(`contact ${String(r.contact_id)}: lead_score is not v${s.active}'s weighted sum`);
   }
 }
 
 test(`${ROUNDS} rounds of concurrent deploy, rollback and population loads from separate processes`, async () => {
   e = await env();
-  for (const [w, o] of [[W1, -0.3], [W2, 0.25], [W3, 0.1]] as const) await register(e, w, o);
+  for (const [w, o] of [
+    [W1, -0.3],
+    [W2, 0.25],
+    [W3, 0.1],
+  ] as const)
+    await register(e, w, o);
   await deployVersion(e, 1, { by: 't' });
   // Two populations of different contacts on two dates, alternately re-landed with new content.
   const folders = ['processed/features/2026/05/04', 'processed/features/2026/05/05'];
@@ -108,12 +128,21 @@ test(`${ROUNDS} rounds of concurrent deploy, rollback and population loads from 
     await e.lake.write(`${folder}/_SUCCESS`, '');
     return folder;
   };
-  await scorePartition({ lake: e.lake, warehouse: e.warehouse, ledger: e.ledger }, await land(1));
+  await scorePartition({ lake: e.lake, warehouse: e.warehouse, ledger: e.ledger, log: silentLog }, await land(1));
 
   const script = path.join(e.home, 'child.js');
   fs.writeFileSync(script, CHILD);
   children = [0, 1, 2].map(() => fork(script, [e.home], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));
-  await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
+  // A child that cannot start (a module moved, say) fails the test at once instead of leaving it waiting.
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((resolve, reject) => {
+          c.once('message', resolve);
+          c.once('exit', (code) => reject(new Error(`a child exited with ${String(code)} before it was ready`)));
+        }),
+    ),
+  );
 
   const db = path.join(e.home, 'warehouse.db');
   let checks = 0;
@@ -161,7 +190,7 @@ test(`${ROUNDS} rounds of concurrent deploy, rollback and population loads from 
     await reader;
     for (const c of children) c.send({ op: 'exit' });
   }
-  if (readerError) throw readerError;
+  if (readerError) throw readerError instanceof Error ? readerError : new Error(String(readerError));
   expect(checks).toBeGreaterThan(ROUNDS);
   // The race was real: both kinds of version change won some rounds and lost others.
   expect(outcomes.deploy + outcomes.rollback).toBeGreaterThan(ROUNDS / 2);

@@ -5,10 +5,12 @@ import { leadScore, sigmoid } from '../../../shared/domain/model/score';
 import { scorePartition, PartitionPathError, type ScoringDeps } from '../../../shared/app/scoring';
 import { deployVersion } from '../../../shared/app/versions';
 import { bandOf, toScore100 } from '../../../shared/domain/serving';
-import { splitCsvLine } from '../../../shared/fast/featureRows';
-import { readManifest, SCORES_HEADER } from '../../../shared/app/scoresExport';
+import { splitCsvLine } from '../../../shared/domain/features/rows';
+import { SCORES_HEADER } from '../../../shared/domain/serving';
+import { readManifest } from '../../../shared/app/scoresExport';
 import type { Lake } from '../../../shared/ports/lake';
 import { env, featureRows, FEATURES_HEADER, register, W1, W2, type Env } from '../../support/fixtures';
+import { logTo, silentLog } from '../../../shared/ports/log';
 
 let e: Env;
 let alerts: { name: string; props: Record<string, unknown> }[];
@@ -18,7 +20,16 @@ const DAY = '2026-05-04';
 const FOLDER = 'processed/features/2026/05/04';
 
 function deps(extra: Partial<ScoringDeps> = {}): ScoringDeps {
-  return { lake: e.lake, warehouse: e.warehouse, ledger: e.ledger, chunkRows: 40, alert: (name, props) => alerts.push({ name, props }), ...extra };
+  // An alert is a line on the log's error level: `ALERT <name>: <properties as JSON>`.
+  const log = logTo(
+    () => undefined,
+    () => undefined,
+    (m) => {
+      const a = /^ALERT (\w+): (.*)$/.exec(m);
+      if (a) alerts.push({ name: a[1]!, props: JSON.parse(a[2]!) as Record<string, unknown> });
+    },
+  );
+  return { lake: e.lake, warehouse: e.warehouse, ledger: e.ledger, chunkRows: 40, log, ...extra };
 }
 
 /** Lands a partition: its data file(s), then (unless `marker: false`) its _SUCCESS marker. */
@@ -31,7 +42,7 @@ async function land(rows: string[], opts: { folder?: string; header?: string; fi
 function table(sql: string): Record<string, unknown>[] {
   const d = new DatabaseSync(path.join(e.home, 'warehouse.db'));
   try {
-    return d.prepare(sql).all() as Record<string, unknown>[];
+    return d.prepare(sql).all();
   } finally {
     d.close();
   }
@@ -83,8 +94,16 @@ describe('scorePartition: the partition becomes the served population', () => {
     const tok = r.contentHash.slice(0, 8);
     expect(r.export.files).toEqual([0, 1, 2].map((k) => `scores/2026/05/04/v1-${tok}-part-000${k}.csv`));
     const manifest = await readManifest(e.lake, DAY);
-    expect(manifest).toMatchObject({ model_version: 1, as_of: DAY, population_hash: r.contentHash, contacts: 100, files: r.export.files.map((f) => path.posix.basename(f)) });
-    const lines = (await Promise.all(r.export.files.map(async (f) => (await e.lake.read(f)).toString()))).flatMap((t) => t.split('\n').filter((l, i) => i > 0 && l));
+    expect(manifest).toMatchObject({
+      model_version: 1,
+      as_of: DAY,
+      population_hash: r.contentHash,
+      contacts: 100,
+      files: r.export.files.map((f) => path.posix.basename(f)),
+    });
+    const lines = (await Promise.all(r.export.files.map(async (f) => (await e.lake.read(f)).toString()))).flatMap((t) =>
+      t.split('\n').filter((l, i) => i > 0 && l),
+    );
     expect((await e.lake.read(r.export.files[0]!)).toString().startsWith(SCORES_HEADER)).toBe(true);
     expect(lines).toHaveLength(100);
     lines.forEach((l, i) => {
@@ -198,7 +217,7 @@ describe('scorePartition: the partition becomes the served population', () => {
       await register(fresh, W1, 0);
       await fresh.lake.write(`${FOLDER}/part-0.csv`, `${FEATURES_HEADER}\n${featureRows(3).join('\n')}\n`);
       await fresh.lake.write(`${FOLDER}/_SUCCESS`, '');
-      const r = await scorePartition({ lake: fresh.lake, warehouse: fresh.warehouse, ledger: fresh.ledger }, FOLDER);
+      const r = await scorePartition({ lake: fresh.lake, warehouse: fresh.warehouse, ledger: fresh.ledger, log: silentLog }, FOLDER);
       expect(r).toMatchObject({ status: 'scored', contacts: 3, modelVersion: null, export: { status: 'none' } });
       expect(await fresh.warehouse.countLeadScores()).toBe(0);
       const d = await deployVersion(fresh, 1, { by: 't' });
@@ -249,7 +268,9 @@ describe('a partition is every *.csv of its folder, complete with its _SUCCESS m
     await land(featureRows(6).slice(4), { file: 'part-1.csv', marker: false });
     const r = await scorePartition(deps({ maxBadFraction: 0.5 }), FOLDER, { force: true });
     expect(r).toMatchObject({ status: 'scored', contacts: 6, rowsRejected: 1 });
-    expect((await e.lake.read('quarantine/scoring/2026/05/04/rejected-rows.csv')).toString()).toMatch(/part-1\.csv,2,c0000004,contact_id: duplicate within the partition/);
+    expect((await e.lake.read('quarantine/scoring/2026/05/04/rejected-rows.csv')).toString()).toMatch(
+      /part-1\.csv,2,c0000004,contact_id: duplicate within the partition/,
+    );
   });
 
   test('files like the served ones are hashed first; one rewritten between that hash and the load is not served', async () => {
@@ -290,7 +311,12 @@ describe('plain rows read from bytes and unusual rows read as text agree', () =>
       'pé6,2026-05-04,3,0.1,0.2,0.3,0.2,0.1,0.5',
       'p7,2026-05-04,60.000000000000001,1.0000000000000001,2,1,1,1,1',
     ];
-    const bad = ['b0,2026-05-04,1e400,0,0,0,0,0,0.5', 'b1,2026-05-04,Infinity,0,0,0,0,0,0.5', 'b2,2026-05-04, 7 ,0.1,0.2,0.3,0.2,0.1,0.5', 'b3,2026-05-04,0x10,0.1,0.2,0.3,0.2,0.1,0.5'];
+    const bad = [
+      'b0,2026-05-04,1e400,0,0,0,0,0,0.5',
+      'b1,2026-05-04,Infinity,0,0,0,0,0,0.5',
+      'b2,2026-05-04, 7 ,0.1,0.2,0.3,0.2,0.1,0.5',
+      'b3,2026-05-04,0x10,0.1,0.2,0.3,0.2,0.1,0.5',
+    ];
     const rows = [...featureRows(500), ...odd, ...bad];
     await land(rows);
     const r = await scorePartition(deps({ chunkRows: 1000 }), FOLDER);

@@ -10,6 +10,7 @@ import type { Lake } from '../../../shared/ports/lake';
 import { ActiveModelCache } from '../../../shared/app/activeModel';
 import { RowBuffer } from '../../../shared/fast/featureRows';
 import { env, featureRows, FEATURES_HEADER, register, W1, W2, W3, type Env } from '../../support/fixtures';
+import { silentLog } from '../../../shared/ports/log';
 
 /**
  * What lead_scores serves follows the active version and the served population by construction:
@@ -23,7 +24,7 @@ const FOLDER = 'processed/features/2026/05/04';
 const DAY = '2026-05-04';
 
 function deps(extra: Partial<ScoringDeps> = {}): ScoringDeps {
-  return { lake: e.lake, warehouse: e.warehouse, ledger: e.ledger, chunkRows: 50, ...extra };
+  return { lake: e.lake, warehouse: e.warehouse, ledger: e.ledger, chunkRows: 50, log: silentLog, ...extra };
 }
 
 async function serve(rows: string[]): Promise<void> {
@@ -35,7 +36,7 @@ async function serve(rows: string[]): Promise<void> {
 function all(sql: string): Record<string, unknown>[] {
   const d = new DatabaseSync(path.join(e.home, 'warehouse.db'));
   try {
-    return d.prepare(sql).all() as Record<string, unknown>[];
+    return d.prepare(sql).all();
   } finally {
     d.close();
   }
@@ -80,12 +81,14 @@ describe('deploy and rollback are the flip of is_active', () => {
     await serve(featureRows(120));
     expectServedBy(W1, -0.3, 1);
     const lake = noPartitionReads(e.lake);
-    const d = await deployVersion({ lake, warehouse: e.warehouse, exportChunkRows: 50 }, 2, { by: 't' });
+    const d = await deployVersion({ lake, warehouse: e.warehouse, exportChunkRows: 50, log: silentLog }, 2, { by: 't' });
     expectServedBy(W2, 0.25, 2);
     expect(d.export).toMatchObject({ status: 'published', modelVersion: 2, contacts: 120 });
     expect(await readManifest(e.lake, DAY)).toMatchObject({ model_version: 2, contacts: 120 });
     expect(await exportIsCurrent(e.lake, await e.warehouse.servedState())).toBe(true);
-    const lines = (await Promise.all((d.export as { files: string[] }).files.map(async (f) => (await e.lake.read(f)).toString().trim().split('\n').slice(1)))).flat();
+    const lines = (
+      await Promise.all((d.export as { files: string[] }).files.map(async (f) => (await e.lake.read(f)).toString().trim().split('\n').slice(1)))
+    ).flat();
     expect(lines).toHaveLength(120);
     expect(new Set(lines.map((l) => l.split(',')[2]))).toEqual(new Set(['2']));
     // The export holds the view's numbers.
@@ -93,7 +96,7 @@ describe('deploy and rollback are the flip of is_active', () => {
       const [id, , , z] = l.split(',');
       expect(Number(z)).toBe((await e.warehouse.getLeadScore(id!))!.leadScore);
     }
-    const r = await rollback({ lake, warehouse: e.warehouse }, { by: 't' });
+    const r = await rollback({ lake, warehouse: e.warehouse, log: silentLog }, { by: 't' });
     expect(r.deployment).toMatchObject({ fromVersion: 2, toVersion: 1 });
     expectServedBy(W1, -0.3, 1);
     expect(await readManifest(e.lake, DAY)).toMatchObject({ model_version: 1 });
@@ -111,7 +114,7 @@ describe('deploy and rollback are the flip of is_active', () => {
     rows.x.set([1, 0, 0, 0, 0, 0, 0.5]);
     rows.pushString('c0000000');
     await stale.add(rows.rows());
-    await deployVersion({ lake: e.lake, warehouse: e.warehouse }, 2, { by: 't' });
+    await deployVersion({ lake: e.lake, warehouse: e.warehouse, log: silentLog }, 2, { by: 't' });
     const before = await e.lake.list('scores');
     expect(await stale.publish(e.warehouse, state.population!.contentHash)).toMatchObject({ status: 'superseded', reason: 'the active version is now v2' });
     expect(await e.lake.list('scores')).toEqual(before);
@@ -122,7 +125,10 @@ describe('deploy and rollback are the flip of is_active', () => {
     await serve(featureRows(30));
     await deployVersion(e, 2, { by: 't', export: false });
     expect(await exportIsCurrent(e.lake, await e.warehouse.servedState())).toBe(false);
-    expect(await exportServedScores({ lake: e.lake, warehouse: e.warehouse, chunkRows: 1000, runId: 'fix' })).toMatchObject({ status: 'published', modelVersion: 2 });
+    expect(await exportServedScores({ lake: e.lake, warehouse: e.warehouse, chunkRows: 1000, runId: 'fix' })).toMatchObject({
+      status: 'published',
+      modelVersion: 2,
+    });
     expect(await exportIsCurrent(e.lake, await e.warehouse.servedState())).toBe(true);
   });
 

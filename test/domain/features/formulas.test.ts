@@ -1,4 +1,5 @@
-import { computeFeatures, featureVector } from '../../../shared/fast/featureAccumulator';
+import { computeFeatures as compute, featureVector, PlainFeatureHistory, type FeatureHistory } from '../../../shared/domain/features/formulas';
+import { FeatureAccumulator } from '../../../shared/fast/featureAccumulator';
 import type { RawCrm, RawEvent, RawSentiment } from '../../../shared/domain/raw';
 
 const T = '2026-03-01';
@@ -14,16 +15,30 @@ function send(contact: string, at: number, channel: 'sms' | 'mms' = 'sms'): RawE
 function react(s: RawEvent, type: 'click' | 'reply' | 'opt_out', at: number): RawEvent {
   return { event_id: `r${++seq}`, contact_id: s.contact_id, campaign_id: s.campaign_id, channel: s.channel, type, ts: at, send_id: s.send_id };
 }
-const sent = (reply: RawEvent, value: number, at: number): RawSentiment => ({ reply_event_id: reply.event_id, contact_id: reply.contact_id, ts: at, sentiment: value });
+const sent = (reply: RawEvent, value: number, at: number): RawSentiment => ({
+  reply_event_id: reply.event_id,
+  contact_id: reply.contact_id,
+  ts: at,
+  sentiment: value,
+});
 const crm = (contact: string, risk: number, at: number): RawCrm => ({ contact_id: contact, opt_out_risk: risk, updated_at: at });
 
-function row(result: ReturnType<typeof computeFeatures>, contact: string): number[] {
+function row(result: ReturnType<typeof compute>, contact: string): number[] {
   const r = result.rows.find((x) => x.contact_id === contact);
   if (!r) throw new Error(`no row for ${contact}`);
   return r.values;
 }
 
-describe('feature formulas on hand-made histories (as of 2026-03-01T00:00Z)', () => {
+/** Each hand-computed case holds for the reference history and for ingest's byte-level one alike. */
+const HISTORIES: [string, (asOf: string) => FeatureHistory][] = [
+  ['the plain reference (domain/features/formulas.ts)', (asOf) => new PlainFeatureHistory(asOf)],
+  ['the accumulator of ingest (fast/featureAccumulator.ts)', (asOf) => new FeatureAccumulator(asOf)],
+];
+
+describe.each(HISTORIES)('feature formulas on hand-made histories (as of 2026-03-01T00:00Z): %s', (_name, history) => {
+  const computeFeatures = (asOf: string, events: RawEvent[], sentiment: RawSentiment[], crm: RawCrm[]): ReturnType<typeof compute> =>
+    compute(asOf, events, sentiment, crm, history(asOf));
+
   test('a contact with a mixed history: every feature computed by hand', () => {
     const s1 = send('a', T_MS - 2 * D - 5 * H); // 2d5h before T: in 7d/30d/90d
     const s2 = send('a', T_MS - 10 * D, 'mms'); // 30d and 90d
@@ -31,7 +46,12 @@ describe('feature formulas on hand-made histories (as of 2026-03-01T00:00Z)', ()
     const c1 = react(s1, 'click', T_MS - 2 * D); // positive, 2 days before T → recency 2
     const r2 = react(s2, 'reply', T_MS - 9 * D);
     const r3 = react(s3, 'reply', T_MS - 39 * D);
-    const res = computeFeatures(T, [s1, s2, s3, c1, r2, r3], [sent(r2, -1.5, T_MS - 9 * D + H), sent(r3, 0.5, T_MS - 39 * D + H)], [crm('a', 0.3, T_MS - 50 * D), crm('a', 0.7, T_MS - 5 * D)]);
+    const res = computeFeatures(
+      T,
+      [s1, s2, s3, c1, r2, r3],
+      [sent(r2, -1.5, T_MS - 9 * D + H), sent(r3, 0.5, T_MS - 39 * D + H)],
+      [crm('a', 0.3, T_MS - 50 * D), crm('a', 0.7, T_MS - 5 * D)],
+    );
     expect(res.rows).toHaveLength(1);
     const [recency, fatigue, sentiment, engagement, replyRate, risk, mms] = row(res, 'a');
     expect(recency).toBe(2);
@@ -129,11 +149,36 @@ describe('feature formulas on hand-made histories (as of 2026-03-01T00:00Z)', ()
   });
 
   test('rows are sorted by contact id', () => {
-    const res = computeFeatures(T, ['z', 'a', 'm'].map((c) => send(c, T_MS - D)), [], []);
+    const res = computeFeatures(
+      T,
+      ['z', 'a', 'm'].map((c) => send(c, T_MS - D)),
+      [],
+      [],
+    );
     expect(res.rows.map((r) => r.contact_id)).toEqual(['a', 'm', 'z']);
   });
 
   test('recency caps at 60 without any positive response', () => {
-    expect(featureVector({ sends7d: 0, sends30d: 0, answered30d: 0, sends90d: 1, replied90d: 0, mmsSends90d: 0, mmsAnswered90d: 0, sentimentSum: 0, sentimentCount: 0, lastPositive: -Infinity, optOutRisk: 0.2, riskUpdatedAt: 0, optedOut: false }, T_MS, 0)[0]).toBe(60);
+    expect(
+      featureVector(
+        {
+          sends7d: 0,
+          sends30d: 0,
+          answered30d: 0,
+          sends90d: 1,
+          replied90d: 0,
+          mmsSends90d: 0,
+          mmsAnswered90d: 0,
+          sentimentSum: 0,
+          sentimentCount: 0,
+          lastPositive: -Infinity,
+          optOutRisk: 0.2,
+          riskUpdatedAt: 0,
+          optedOut: false,
+        },
+        T_MS,
+        0,
+      )[0],
+    ).toBe(60);
   });
 });

@@ -1,7 +1,8 @@
 import { FEATURES, N_FEATURES } from '../../../shared/domain/features/schema';
 import { parseFeatureValue } from '../../../shared/domain/features/values';
-import { parseDecimal } from '../../../shared/fast/numericCsv';
-import { FastRowReader, validateRow } from '../../../shared/fast/featureRows';
+import { readDecimal } from '../../../shared/fast/decimal';
+import { validateRow } from '../../../shared/domain/features/rows';
+import { FastRowReader } from '../../../shared/fast/featureRows';
 import { validateFeatures } from '../../../shared/domain/quality';
 
 /**
@@ -10,9 +11,48 @@ import { validateFeatures } from '../../../shared/domain/quality';
  * (parseFeatureValue is the definition; the others are tested against it).
  */
 const TEXTS = [
-  '0', '-0', '+0.25', '1.', '.5', '-.5', '5e-1', '2.5E-1', '1e1', '0.43528187799224071', '60.000000000000001', '1.0000000000000001',
-  '0.000000000000000000001', '00012', '1e400', '-1e400', 'NaN', 'nan', 'Infinity', '-Infinity', 'inf', '0x10', '0b1', '1_000',
-  ' 7', '7 ', ' 7 ', '', '.', '-', '+', 'e5', '1e', '1e+', '1.2.3', '１', '٣', '3,0', '"3"', '1e-5', '9007199254740993', '123456789012345678901234567890',
+  '0',
+  '-0',
+  '+0.25',
+  '1.',
+  '.5',
+  '-.5',
+  '5e-1',
+  '2.5E-1',
+  '1e1',
+  '0.43528187799224071',
+  '60.000000000000001',
+  '1.0000000000000001',
+  '0.000000000000000000001',
+  '00012',
+  '1e400',
+  '-1e400',
+  'NaN',
+  'nan',
+  'Infinity',
+  '-Infinity',
+  'inf',
+  '0x10',
+  '0b1',
+  '1_000',
+  ' 7',
+  '7 ',
+  ' 7 ',
+  '',
+  '.',
+  '-',
+  '+',
+  'e5',
+  '1e',
+  '1e+',
+  '1.2.3',
+  '１',
+  '٣',
+  '3,0',
+  '"3"',
+  '1e-5',
+  '9007199254740993',
+  '123456789012345678901234567890',
 ];
 
 function randomTexts(n: number): string[] {
@@ -25,21 +65,31 @@ function randomTexts(n: number): string[] {
   for (let i = 0; i < n; i++) {
     const v = r() < 0.5 ? r() : r() * 60;
     const k = Math.floor(r() * 5);
-    out.push(k === 0 ? String(v) : k === 1 ? v.toExponential(Math.floor(r() * 17)) : k === 2 ? v.toFixed(Math.floor(r() * 20)) : k === 3 ? String(Math.floor(v)) : v.toPrecision(1 + Math.floor(r() * 20)));
+    out.push(
+      k === 0
+        ? String(v)
+        : k === 1
+          ? v.toExponential(Math.floor(r() * 17))
+          : k === 2
+            ? v.toFixed(Math.floor(r() * 20))
+            : k === 3
+              ? String(Math.floor(v))
+              : v.toPrecision(1 + Math.floor(r() * 20)),
+    );
   }
   return out;
 }
 
 const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
-test('parseDecimal (trainer), validateRow and the byte path (scorer), the quality gate: one grammar, one value', () => {
+test('readDecimal (trainer), validateRow and the byte path (scorer), the quality gate: one grammar, one value', () => {
   const disagreements: string[] = [];
   const index = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const fast = new FastRowReader(index, '2026-05-04');
   for (const text of [...TEXTS, ...randomTexts(5000)]) {
     const def = parseFeatureValue(text);
     const bytes = Buffer.from(text, 'utf8');
-    const trainer = bytes.length === 0 ? NaN : parseDecimal(bytes, 0, bytes.length);
+    const trainer = bytes.length === 0 ? NaN : readDecimal(bytes, 0, bytes.length);
     if (!same(def, trainer)) disagreements.push(`trainer ${JSON.stringify(text)}: ${trainer} vs ${def}`);
     // The scorer, on a row whose opt_out_risk (range [0, 1]) is this text.
     const ok = Number.isFinite(def) && def >= 0 && def <= 1;
@@ -51,7 +101,11 @@ test('parseDecimal (trainer), validateRow and the byte path (scorer), the qualit
     const y = new Float64Array(N_FEATURES);
     // The byte path may decline a row it cannot read plainly (the text path then decides), never read it differently.
     if (fast.read(line, 0, line.length, y, 0) && (!ok || !same(y[5]!, def))) disagreements.push(`byte path ${JSON.stringify(text)}: ${y[5]}`);
-    const gate = validateFeatures(`contact_id,as_of,${FEATURES.join(',')}\n${fields.map((f) => (f.includes(',') || f.includes('"') ? `"${f.replaceAll('"', '""')}"` : f)).join(',')}\n`, '2026-05-04', 'p.csv');
+    const gate = validateFeatures(
+      `contact_id,as_of,${FEATURES.join(',')}\n${fields.map((f) => (f.includes(',') || f.includes('"') ? `"${f.replaceAll('"', '""')}"` : f)).join(',')}\n`,
+      '2026-05-04',
+      'p.csv',
+    );
     if (gate.ok !== ok) disagreements.push(`gate ${JSON.stringify(text)}: ${gate.ok}`);
   }
   expect(disagreements).toEqual([]);

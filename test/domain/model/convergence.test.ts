@@ -20,10 +20,10 @@ test('fitLogistic reports where it stopped: the final gradient max-norm and the 
   expect(cut.gradMax).toBeGreaterThan(1e-10);
 });
 
-test('trainModel throws TrainingDidNotConvergeError, naming iterations and the final gradient', () => {
+test('trainModel throws TrainingDidNotConvergeError, naming iterations and the final gradient', async () => {
   let error: unknown;
   try {
-    trainModel(train, valid, { C: 1, maxIterations: 2 });
+    await trainModel(train, valid, { C: 1, maxIterations: 2 });
   } catch (err) {
     error = err;
   }
@@ -38,7 +38,7 @@ test('trainModel throws TrainingDidNotConvergeError, naming iterations and the f
   );
 });
 
-test('the calibration folds are held to the same rule', () => {
+test('the calibration folds are held to the same rule', async () => {
   // The full fit converges; the first calibration fold's fit is made to stop short.
   const real = logistic.fitLogistic;
   let calls = 0;
@@ -47,7 +47,7 @@ test('the calibration folds are held to the same rule', () => {
     return ++calls === 2 ? { ...fit, converged: false, iterations: 1000, gradMax: 3e-3 } : fit;
   });
   try {
-    expect(() => trainModel(train, valid, { C: 1, brierThreshold: 0 })).toThrow(
+    await expect(trainModel(train, valid, { C: 1, brierThreshold: 0 })).rejects.toThrow(
       'the logistic regression of calibration fold 1 did not converge: L-BFGS stopped after 1000 iterations with final gradient max-norm 3.000e-3 (tolerance 1e-10)',
     );
     expect(calls).toBe(2);
@@ -56,17 +56,17 @@ test('the calibration folds are held to the same rule', () => {
   }
 });
 
-test('the iteration bound must be a positive whole number', () => {
-  expect(() => trainModel(train, valid, { maxIterations: 0 })).toThrow(TrainingDataError);
-  expect(() => trainModel(train, valid, { maxIterations: 2.5 })).toThrow(/maxIterations must be a positive whole number, got 2.5/);
+test('the iteration bound must be a positive whole number', async () => {
+  await expect(trainModel(train, valid, { maxIterations: 0 })).rejects.toThrow(TrainingDataError);
+  await expect(trainModel(train, valid, { maxIterations: 2.5 })).rejects.toThrow(/maxIterations must be a positive whole number, got 2.5/);
 });
 
-test('a training set with one recency_days of 1e200 (past every gate) no longer gives a "NOT converged" coin toss', () => {
+test('a training set with one recency_days of 1e200 (past every gate) no longer gives a "NOT converged" coin toss', async () => {
   // Before: variance Infinity → recency "constant" (scale 1) → L-BFGS on values of 1e200 → not
   // converged, AUC 0.5, exit 0. Now the scale is finite and the fit is a real optimum (or an error).
   const x = Float64Array.from(train.x);
   x[17 * N_FEATURES] = 1e200;
-  const r = trainModel({ n: train.n, x, y: train.y }, valid, { C: 1 });
+  const r = await trainModel({ n: train.n, x, y: train.y }, valid, { C: 1 });
   expect(r.artifact.converged).toBe(true);
   expect(Number.isFinite(r.artifact.scaler.std[0])).toBe(true);
   expect(r.artifact.scaler.std[0]).toBeGreaterThan(1e197);

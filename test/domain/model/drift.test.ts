@@ -42,8 +42,7 @@ describe('evaluateDrift', () => {
   });
 
   it('retrains on a relative AUC drop above 5% but not at or below it', () => {
-    const run = (aucRecent: number) =>
-      evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent, validationAuc: 0.8 });
+    const run = (aucRecent: number) => evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent, validationAuc: 0.8 });
     expect(run(0.759).action).toBe('retrain'); // drop 0.041/0.8 = 5.125%
     expect(run(0.761).action).toBe('none'); // drop 0.039/0.8 = 4.875%
     expect(run(0.9).action).toBe('none'); // an improvement is not a drop
@@ -58,11 +57,7 @@ describe('evaluateDrift', () => {
     expect(() => evaluateDrift({ baseline: baseline(), features: features(), scores: [], aucRecent: 0.7, validationAuc: 0.7 })).toThrow(
       /score: psi: no values/,
     );
-    expect(() => evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent: 1.2, validationAuc: 0.7 })).toThrow(
-      /aucRecent/,
-    );
-    expect(() => evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent: 0.7, validationAuc: 0 })).toThrow(
-      /validationAuc/,
-    );
+    expect(() => evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent: 1.2, validationAuc: 0.7 })).toThrow(/aucRecent/);
+    expect(() => evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent: 0.7, validationAuc: 0 })).toThrow(/validationAuc/);
   });
 });

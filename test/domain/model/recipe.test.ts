@@ -28,7 +28,7 @@ function permuted(data: Dataset, seed: number): Dataset {
 }
 
 describe('L-BFGS', () => {
-  test('finds the minimum of the Rosenbrock function', () => {
+  test('finds the minimum of the Rosenbrock function', async () => {
     const r = lbfgs(
       (x, g) => {
         const [a, b] = [x[0]!, x[1]!];
@@ -46,19 +46,19 @@ describe('L-BFGS', () => {
 });
 
 describe('training recipe', () => {
-  test('results do not depend on row order beyond 1e-9', () => {
-    const a = trainModel(train, valid, { C: 1 });
-    const b = trainModel(permuted(train, 7), permuted(valid, 11), { C: 1 });
+  test('results do not depend on row order beyond 1e-9', async () => {
+    const a = await trainModel(train, valid, { C: 1 });
+    const b = await trainModel(permuted(train, 7), permuted(valid, 11), { C: 1 });
     a.artifact.raw_weights.forEach((w, j) => expect(relDiff(w, b.artifact.raw_weights[j]!)).toBeLessThan(1e-9));
     expect(relDiff(a.artifact.offset, b.artifact.offset)).toBeLessThan(1e-9);
     expect(Math.abs(a.metrics.auc_roc - b.metrics.auc_roc)).toBeLessThan(1e-12);
     expect(Math.abs(a.metrics.brier - b.metrics.brier)).toBeLessThan(1e-12);
   });
 
-  test('a constant feature gets weight 0 and breaks nothing', () => {
+  test('a constant feature gets weight 0 and breaks nothing', async () => {
     const constant: Dataset = { n: train.n, x: Float64Array.from(train.x), y: train.y };
     for (let i = 0; i < train.n; i++) constant.x[i * N_FEATURES + 6] = 0.5; // mms_affinity
-    const r = trainModel(constant, valid, { C: 1 });
+    const r = await trainModel(constant, valid, { C: 1 });
     expect(r.artifact.scaler.std[6]).toBe(1); // scikit-learn keeps scale 1
     expect(r.artifact.coef[6]).toBe(0);
     expect(r.artifact.raw_weights[6]).toBe(0);
@@ -69,10 +69,10 @@ describe('training recipe', () => {
     }
   });
 
-  test('Platt scaling folded into the weights gives exactly the calibrated probabilities', () => {
+  test('Platt scaling folded into the weights gives exactly the calibrated probabilities', async () => {
     // Force calibration (the seed's Brier 0.166 would not need it).
-    const plain = trainModel(train, valid, { C: 1 });
-    const cal = trainModel(train, valid, { C: 1, brierThreshold: 0 });
+    const plain = await trainModel(train, valid, { C: 1 });
+    const cal = await trainModel(train, valid, { C: 1, brierThreshold: 0 });
     expect(cal.metrics.calibrated).toBe(true);
     const { a, b } = cal.artifact.calibration!;
     let worst = 0;
@@ -88,7 +88,7 @@ describe('training recipe', () => {
     expect(cal.metrics.auc_roc).toBeCloseTo(plain.metrics.auc_roc, 12);
   });
 
-  test('Platt parameters zero the gradient of the smoothed-target log loss', () => {
+  test('Platt parameters zero the gradient of the smoothed-target log loss', async () => {
     const z = [-2, -1.5, -0.3, 0.2, 0.4, 1.1, 1.7, 2.5, -0.8, 0.9];
     const y = [0, 0, 1, 0, 1, 1, 1, 1, 0, 0];
     const { a, b } = fitPlatt(z, y);
@@ -107,7 +107,7 @@ describe('training recipe', () => {
     expect(a).toBeGreaterThan(0);
   });
 
-  test('coefficient standard errors equal the inverse of a finite-difference Hessian', () => {
+  test('coefficient standard errors equal the inverse of a finite-difference Hessian', async () => {
     const scaler = fitScaler(train.x, train.n);
     const z = standardize(train.x, train.n, scaler);
     const fit = fitLogistic(z, train.y, train.n, { C: 1 });

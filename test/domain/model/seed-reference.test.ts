@@ -2,7 +2,7 @@ import { FEATURES, N_FEATURES } from '../../../shared/domain/features/schema';
 import { coefficientCovariance } from '../../../shared/domain/model/logistic';
 import { fitScaler, standardize } from '../../../shared/domain/model/scaler';
 import { sigmoid } from '../../../shared/domain/model/score';
-import { trainModel } from '../../../shared/domain/model/train';
+import { trainModel, type TrainResult } from '../../../shared/domain/model/train';
 import { loadSeed, relDiff } from '../../support/seed';
 
 /**
@@ -23,7 +23,10 @@ const REFERENCE = {
 };
 
 const { train, valid } = loadSeed();
-const result = trainModel(train, valid, { C: 1 });
+let result: TrainResult;
+beforeAll(async () => {
+  result = await trainModel(train, valid, { C: 1 });
+});
 
 /** Gradient of Σ logloss + ‖β‖²/2C at (β, β0), written independently of the trainer's hot loop. */
 function gradient(z: Float64Array, y: Uint8Array, n: number, beta: number[], b0: number, C: number): number[] {
@@ -49,7 +52,7 @@ describe('seed reference data', () => {
     expect(result.metrics.n_valid).toBe(1200);
   });
 
-  test("reproduces the published equal-weights row at 4 decimals", () => {
+  test('reproduces the published equal-weights row at 4 decimals', () => {
     for (const [k, v] of Object.entries(PUBLISHED.baseline)) {
       expect((result.metrics.baseline[k as keyof typeof PUBLISHED.baseline] as number).toFixed(4)).toBe(v.toFixed(4));
     }

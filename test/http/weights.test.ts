@@ -1,35 +1,34 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { FEATURES } from '../../shared/domain/features/schema';
 import { leadScore, sigmoid } from '../../shared/domain/model/score';
-import { ActiveModelCache } from '../../shared/app/activeModel';
-import {
-  activeWeightsHandler,
-  deployHandler,
-  listWeightsHandler,
-  rollbackHandler,
-  scoreContactHandler,
-  type AdminApiDeps,
-} from '../../shared/http/handlers';
+import { activeWeightsHandler, deployHandler, listWeightsHandler, rollbackHandler, scoreContactHandler } from '../../shared/http/weights';
+import type { Container } from '../../shared/app/container';
 import { ADMIN_ROLE, KEY_ACTOR } from '../../shared/http/auth';
 import { MSSQL_STATEMENTS } from '../../shared/adapters/warehouse/mssql-statements';
-import { env, register, W1, W2, type Env } from '../support/fixtures';
+import { appOf, env, register, W1, W2, type Env } from '../support/fixtures';
 
 let e: Env;
-let deps: AdminApiDeps;
+let app: Container;
 const logs: string[] = [];
 const ctx = (): InvocationContext => new InvocationContext({ functionName: 'test', logHandler: (_level, ...args) => logs.push(args.join(' ')) });
 
 beforeEach(async () => {
   e = await env();
-  deps = { lake: e.lake, warehouse: e.warehouse, cache: new ActiveModelCache(e.warehouse), config: { ADMIN_AUTH: 'key' } };
+  app = await appOf(e, { ADMIN_AUTH: 'key' });
 });
 afterEach(async () => e.close());
 
-const get = async (): Promise<AdminApiDeps> => deps;
+const get = async (): Promise<Container> => app;
 
 function req(init: { method?: string; body?: unknown; params?: Record<string, string>; headers?: Record<string, string> }): HttpRequest {
   const body = init.body === undefined ? undefined : { string: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) };
-  return new HttpRequest({ method: init.method ?? 'POST', url: 'http://localhost/api/x', ...(body ? { body } : {}), params: init.params ?? {}, headers: init.headers ?? {} });
+  return new HttpRequest({
+    method: init.method ?? 'POST',
+    url: 'http://localhost/api/x',
+    ...(body ? { body } : {}),
+    params: init.params ?? {},
+    headers: init.headers ?? {},
+  });
 }
 
 function bodyOf(r: HttpResponseInit): Record<string, unknown> {
@@ -38,7 +37,14 @@ function bodyOf(r: HttpResponseInit): Record<string, unknown> {
 }
 
 function principal(roles: string[]): string {
-  return Buffer.from(JSON.stringify({ auth_typ: 'aad', role_typ: 'roles', name_typ: 'name', claims: [{ typ: 'name', val: 'ops@contoso.com' }, ...roles.map((r) => ({ typ: 'roles', val: r }))] })).toString('base64');
+  return Buffer.from(
+    JSON.stringify({
+      auth_typ: 'aad',
+      role_typ: 'roles',
+      name_typ: 'name',
+      claims: [{ typ: 'name', val: 'ops@contoso.com' }, ...roles.map((r) => ({ typ: 'roles', val: r }))],
+    }),
+  ).toString('base64');
 }
 
 async function snapshot(): Promise<unknown> {
@@ -51,7 +57,10 @@ describe('POST /api/weights/{version}/deploy', () => {
   test('deploys, logs the caller and the reason', async () => {
     await register(e, W1, 0.1);
     // ADMIN_AUTH=key: the function key is all that identifies the caller; an unauthenticated name header is not recorded.
-    const r = await deployHandler(get)(req({ params: { version: '1' }, body: { reason: 'weekly' }, headers: { 'x-ms-client-principal-name': 'ops@contoso.com' } }), ctx());
+    const r = await deployHandler(get)(
+      req({ params: { version: '1' }, body: { reason: 'weekly' }, headers: { 'x-ms-client-principal-name': 'ops@contoso.com' } }),
+      ctx(),
+    );
     expect(r.status).toBe(200);
     expect(bodyOf(r).deployment).toMatchObject({ action: 'deploy', fromVersion: null, toVersion: 1, by: KEY_ACTOR, reason: 'weekly' });
     expect((await e.warehouse.getActiveWeights())!.version).toBe(1);
@@ -94,7 +103,7 @@ describe('POST /api/weights/{version}/deploy', () => {
   });
 
   test('with Entra auth configured, the admin role is required', async () => {
-    deps.config = { ADMIN_AUTH: 'entra' };
+    app = await appOf(e, { ADMIN_AUTH: 'entra' });
     await register(e, W1, 0.1);
     const denied = await deployHandler(get)(req({ params: { version: '1' }, headers: { 'x-ms-client-principal': principal(['LeadScore.Reader']) } }), ctx());
     expect(denied.status).toBe(403);
