@@ -1,10 +1,17 @@
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import { runLocalPipeline, type LocalRunSummary } from '../localRun';
 import { withContainer } from '../options';
 
 const f4 = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '   n/a');
 
-export function formatSummary(sum: LocalRunSummary): string {
+/** A path as the user can type it from where they are: relative when it lies below the working folder. */
+export function shownPath(p: string, cwd = process.cwd()): string {
+  const rel = path.relative(cwd, p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+export function formatSummary(sum: LocalRunSummary, show: (p: string) => string = (p) => p): string {
   const lines = ['', `local run finished in ${sum.seconds.toFixed(0)} s — ${sum.plan.contacts} contacts, ${sum.plan.days} days from ${sum.plan.start}`, ''];
   lines.push('version  status    trigger   AUC-ROC  PR-AUC   Brier   window');
   for (const v of sum.versions) {
@@ -22,7 +29,7 @@ export function formatSummary(sum: LocalRunSummary): string {
     );
   }
   for (const r of sum.runs) lines.push(`retrain ${r.trigger}: ${r.details.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
-  if (sum.reportPath) lines.push('', `report of the active version: ${sum.reportPath}`);
+  if (sum.reportPath) lines.push('', `report of the active version: ${show(sum.reportPath)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -33,8 +40,8 @@ export function registerStart(program: Command): void {
     .action(async () => {
       await withContainer(
         async (s) => {
-          process.stdout.write(`leadscore local run in ${s.lake.location}\n`);
-          process.stdout.write(formatSummary(await runLocalPipeline(s, (m) => process.stderr.write(`${m}\n`))));
+          process.stdout.write(`leadscore local run in ${shownPath(s.lake.location)}\n`);
+          process.stdout.write(formatSummary(await runLocalPipeline(s, (m) => process.stderr.write(`${m}\n`)), (p) => shownPath(p)));
         },
         { quiet: true },
       );

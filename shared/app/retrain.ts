@@ -16,6 +16,7 @@ import { featurePopulation } from './population';
 import { buildTrainingSet, type TrainingSet } from './trainingSet';
 import { weightsCsv } from '../domain/model/outputs';
 import { deployVersion, registerVersion } from './versions';
+import { selectQuantiles } from '../fast/quantiles';
 
 /**
  * The one retrain step behind the weekly timer, the drift alert, POST /api/retrain and
@@ -251,7 +252,12 @@ async function retrainLocked(
   const population = await featurePopulation(deps.lake, set.window.trainFrom, set.window.trainTo);
   let result: TrainResult;
   try {
-    result = await trainModel(set.train, set.valid, { C: settings.C, brierThreshold: settings.brierThreshold, ...(population ? { psiRows: population } : {}) });
+    result = await trainModel(set.train, set.valid, {
+      C: settings.C,
+      brierThreshold: settings.brierThreshold,
+      quantiles: selectQuantiles,
+      ...(population ? { psiRows: population } : {}),
+    });
   } catch (err) {
     // A fit that did not converge is no model: the run fails and no version is registered (not even
     // as rejected), so there is nothing that `deploy` or a rollback could ever activate.

@@ -9,6 +9,7 @@ import type { Dataset } from '../domain/model/dataset';
 import { checkTwoClasses, trainModel, type TrainOptions, type TrainResult } from '../domain/model/train';
 import { TrainHelper } from '../fast/trainHelper';
 import { renderTrainingFiles, type TrainingFiles } from '../domain/model/outputs';
+import { selectQuantiles } from '../fast/quantiles';
 
 /** Reads a labelled feature CSV; errors name the file, line and column. */
 export async function readLabelledCsv(file: string): Promise<Dataset> {
@@ -93,7 +94,7 @@ export async function trainFromFiles(trainFile: string, validFile: string, outDi
     const valid = await parseLabelled(validFile, null);
     checkTwoClasses(train, trainFile);
     checkTwoClasses(valid, validFile);
-    const result = await trainModel(train, valid, options, worker ?? undefined);
+    const result = await trainModel(train, valid, { quantiles: selectQuantiles, ...options }, worker ?? undefined);
     const files = renderTrainingFiles(result, 0);
     await writeFilesAtomically(outDir, files);
     return { result, files };

@@ -3,6 +3,7 @@ import { trainModel, type TrainOptions, type TrainResult } from '../domain/model
 import { todayUtc } from '../domain/calendar';
 import { DataQualityError } from '../domain/quality';
 import { buildTrainingSet, type TrainingSet } from './trainingSet';
+import { selectQuantiles } from '../fast/quantiles';
 
 /**
  * `leadscore train` without --train/--valid: the training set from the lake (labels ⋈ features, point in
@@ -27,5 +28,5 @@ export async function trainFromLake(lake: Lake, opts: TrainFromLakeOptions): Pro
   const trainingSet = await buildTrainingSet(lake, { asOf: asOf ?? todayUtc(), trainDays, validDays });
   const bad = trainingSet.reports.filter((r) => !r.ok);
   if (bad.length > 0) throw new DataQualityError(bad);
-  return { result: await trainModel(trainingSet.train, trainingSet.valid, trainOptions), trainingSet };
+  return { result: await trainModel(trainingSet.train, trainingSet.valid, { quantiles: selectQuantiles, ...trainOptions }), trainingSet };
 }

@@ -1,5 +1,4 @@
 import { isAscii } from 'node:buffer';
-import { fnv1a, fnv1aText, FNV_OFFSET, FNV_PRIME } from '../domain/hash';
 
 /**
  * The byte toolkit every reader and writer in fast/ is built from: named character codes, the one
@@ -26,7 +25,8 @@ export const CHAR = {
   CLOSE_BRACE: 125,
 } as const;
 
-export { fnv1a, fnv1aText, FNV_OFFSET, FNV_PRIME };
+// The hash is imported from domain/hash.ts itself, never re-exported here: a re-export is an accessor
+// on this module's exports object, which slowed every CHAR load of the hot loops (bench:train).
 
 /** b[s..e) as a string of its bytes, one character each (for ASCII: the text itself). */
 export function latin1(b: Uint8Array, s: number, e: number): string {

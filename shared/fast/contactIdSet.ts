@@ -1,4 +1,4 @@
-import { fnv1a } from './bytes';
+import { fnv1a } from '../domain/hash';
 
 /*
  * The set of contact ids a served partition has met, to refuse a duplicate. Justified by bench:score's

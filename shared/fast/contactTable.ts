@@ -1,4 +1,4 @@
-import { FNV_OFFSET, FNV_PRIME } from './bytes';
+import { FNV_OFFSET, FNV_PRIME } from '../domain/hash';
 
 /*
  * The contacts of an ingest, by id. Justified by bench:ingest: ids met as bytes are found without a

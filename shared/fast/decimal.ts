@@ -45,6 +45,19 @@ function twoProduct(a: number, b: number): number {
  *   2^-37 of values) and the twin decides.
  */
 export function exactDecimal(buf: Uint8Array, a: number, b: number): number {
+  const v = scanDecimal(buf, a, b);
+  return scanEnd === b ? v : NaN;
+}
+
+/** Where the last scanDecimal stopped: the first byte after the number (a module variable, not an object per call). */
+export let scanEnd = 0;
+
+/**
+ * The number that starts at buf[a], read in the same single pass as exactDecimal and stopping at the
+ * first byte that cannot continue it (before `b`); scanEnd says where. For the hot loops that find a
+ * field's end and its value at once: the caller checks the byte at scanEnd (a comma, a line end).
+ */
+export function scanDecimal(buf: Uint8Array, a: number, b: number): number {
   let i = a;
   let negative = false;
   if (i < b && (buf[i] === CHAR.MINUS || buf[i] === CHAR.PLUS)) negative = buf[i++] === CHAR.MINUS;
@@ -68,21 +81,23 @@ export function exactDecimal(buf: Uint8Array, a: number, b: number): number {
     } else if (c === CHAR.DOT && frac < 0) frac = digits;
     else break;
   }
+  scanEnd = i;
   if (digits === 0) return NaN;
   let e = frac < 0 ? 0 : -(digits - frac);
-  if (i < b) {
-    // An exponent: (e|E)[+-]digits, and nothing after it.
-    if (buf[i] !== CHAR.LOWER_E && buf[i] !== CHAR.UPPER_E) return NaN;
+  if (i < b && (buf[i] === CHAR.LOWER_E || buf[i] === CHAR.UPPER_E)) {
+    // An exponent: (e|E)[+-]digits.
     i++;
     let expNegative = false;
     if (i < b && (buf[i] === CHAR.MINUS || buf[i] === CHAR.PLUS)) expNegative = buf[i++] === CHAR.MINUS;
-    if (i === b) return NaN;
+    const expStart = i;
     let exp = 0;
     for (; i < b; i++) {
       const c = buf[i]!;
-      if (c < CHAR.ZERO || c > CHAR.NINE) return NaN;
+      if (c < CHAR.ZERO || c > CHAR.NINE) break;
       if (exp < 1000) exp = exp * 10 + (c - CHAR.ZERO);
     }
+    scanEnd = i;
+    if (i === expStart) return NaN;
     e += expNegative ? -exp : exp;
   }
   let v: number;

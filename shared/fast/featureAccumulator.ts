@@ -11,7 +11,7 @@ import {
   type FeatureResult,
 } from '../domain/features/formulas';
 import type { RawCrm, RawEvent, RawSentiment } from '../domain/raw';
-import { fnv1a, fnv1aText } from './bytes';
+import { fnv1a, fnv1aText } from '../domain/hash';
 import { ContactTable } from './contactTable';
 
 /*

@@ -2,7 +2,7 @@ import { FEATURES, FEATURE_RANGES, LABEL_COLUMN, N_FEATURES } from '../domain/fe
 import { clip, featureValueProblem } from '../domain/features/values';
 import type { Dataset } from '../domain/model/dataset';
 import { CHAR } from './bytes';
-import { readDecimal } from './decimal';
+import { readDecimal, scanDecimal, scanEnd } from './decimal';
 
 /**
  * A reader for the numeric CSVs the trainer consumes (the 7 features and `label`, any column order,
@@ -156,7 +156,8 @@ export interface ParsedRows {
  *
  * The common line — decimals, no quotes, the header's field count — is parsed in one byte loop; any
  * other line is re-read by the general code, which handles quotes, CRLF, blank lines and names the
- * line and column of a bad value. Both read numbers with readDecimal, so they read the same value.
+ * line and column of a bad value. Both read numbers with the one exact reader (scanDecimal is
+ * exactDecimal's single pass; readDecimal adds the twin), so they read the same value.
  */
 export function parseRows(
   buf: Uint8Array,
@@ -191,12 +192,11 @@ export function parseRows(
         b = i < to ? buf[i]! : LF;
         while (b !== COMMA && b !== LF) b = ++i < to ? buf[i]! : LF;
       } else {
-        // The field's end, then its value by the one exact decimal reader (readDecimal).
-        let e = i;
-        b = e < to ? buf[e]! : LF;
-        while (b !== COMMA && b !== LF && b !== CR) b = ++e < to ? buf[e]! : LF;
-        const v = e > i ? readDecimal(buf, i, e) : NaN;
-        i = e;
+        // The value and the field's end in one pass of the exact decimal reader; a value it does not
+        // decide (NaN) sends the line to the general code, which asks readDecimal.
+        const v = scanDecimal(buf, i, to);
+        i = scanEnd;
+        b = i < to ? buf[i]! : LF;
         if (v !== v) {
           simple = false;
           break;

@@ -5,6 +5,7 @@ import type { Dataset } from '../domain/model/dataset';
 import type { LogisticFit } from '../domain/model/logistic';
 import type { Scaler } from '../domain/model/scaler';
 import type { TrainOffload } from '../domain/model/train';
+import { selectQuantiles } from './quantiles';
 import { covarianceOfRaw, equalWeightsBaseline, featurePsiBaselines, type BaselineEvaluation } from '../domain/model/trainJobs';
 import { Channel, COMPILED, type RequestHandler } from './channel';
 import { CsvInputError, type CsvLayout, type ParsedRows } from './numericCsv';
@@ -49,7 +50,7 @@ function run(job: TrainJob): unknown {
       }
     }
     case 'featurePsi':
-      return featurePsiBaselines(job.train);
+      return featurePsiBaselines(job.train, selectQuantiles);
     case 'baseline':
       return equalWeightsBaseline(job.train, job.valid);
     case 'covariance':

@@ -101,3 +101,37 @@ describe('the layers (dependency-cruiser, as npm run lint runs it)', () => {
     expect([...edges.keys()].sort()).toEqual(expect.arrayContaining(['cli', 'functions', 'shared/adapters', 'shared/app', 'shared/fast', 'shared/http']));
   });
 });
+
+describe('habits of the house', () => {
+  const files = (dir: string): string[] =>
+    fs
+      .readdirSync(path.join(repo, dir), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => path.join(dir, f));
+
+  test('no source file in shared/ is longer than 400 lines', () => {
+    const long = files('shared')
+      .map((f) => [f, fs.readFileSync(path.join(repo, f), 'utf8').split('\n').length - 1] as const)
+      .filter(([, n]) => n > 400);
+    expect(long).toEqual([]);
+  });
+
+  test('every fast/ module names, in its opening lines, the benchmark that justifies it', () => {
+    const silent = files('shared/fast').filter(
+      (f) => !/bench:(ingest|score|train|coldstart)/.test(fs.readFileSync(path.join(repo, f), 'utf8').split('\n').slice(0, 30).join('\n')),
+    );
+    expect(silent).toEqual([]);
+  });
+
+  test('no comment cites the ARCHITECTURE.md outside the repository; docs/architecture.md has every section cited', () => {
+    const cited = new Set<string>();
+    for (const f of [...files('shared'), ...files('functions'), ...files('cli')]) {
+      const text = fs.readFileSync(path.join(repo, f), 'utf8');
+      expect([f, /ARCHITECTURE\.md/.test(text)]).toEqual([f, false]);
+      for (const m of text.matchAll(/docs\/architecture\.md, "([^"]+)"/g)) cited.add(m[1]!);
+    }
+    const headings = new Set([...fs.readFileSync(path.join(repo, 'docs/architecture.md'), 'utf8').matchAll(/^## (.+)$/gm)].map((m) => m[1]!));
+    expect([...cited].filter((c) => !headings.has(c))).toEqual([]);
+    expect(cited.size).toBeGreaterThan(5);
+  });
+});

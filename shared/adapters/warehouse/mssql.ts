@@ -4,7 +4,6 @@ import { FEATURES, N_FEATURES } from '../../domain/features/schema';
 import {
   type ActivateRequest,
   type Deployment,
-  type FeatureRows,
   type LeadScoreRow,
   type ModelVersion,
   type NewVersion,
@@ -20,8 +19,9 @@ import {
   weightsFromRows,
 } from '../../ports/warehouse';
 import { statement } from './mssql-statements';
-import { MSSQL_PARAMETER_TYPES } from './mssql-parameters';
-import { contactIdOf, RowBuffer } from '../../fast/featureRows';
+import { bind, type Run, runIn } from './mssql-binding';
+import { MssqlPopulationLoad } from './mssql-population';
+import { RowBuffer } from '../../fast/featureRows';
 import { DEFAULT_RETRY, type RetryOptions, sqlErrorNumber, withTransientRetry } from './retry';
 import { loadTsqlMigrations } from './tsql-batches';
 import {
@@ -49,51 +49,8 @@ export interface MssqlWarehouseOptions {
   log?: (message: string) => void;
 }
 
-/** Rows per INSERT: one JSON parameter per chunk keeps round trips few and statements static. */
-const INSERT_ROWS = 2000;
-
-type Run = (name: string, params?: Record<string, unknown>) => Promise<Row[]>;
-
 function populationOf(rows: Row[]): ServedPopulation | null {
   return rows[0] ? populationFromRow(rows[0]) : null;
-}
-
-/** The mssql type of a declared T-SQL type (MSSQL_PARAMETER_TYPES: what check:infra compiles against). */
-function mssqlType(declared: string): sql.ISqlType | (() => sql.ISqlType) {
-  const m = /^(\w+)(?:\((MAX|\d+)\))?$/.exec(declared);
-  const len = m?.[2] === 'MAX' ? sql.MAX : Number(m?.[2]);
-  switch (m?.[1]) {
-    case 'INT':
-      return sql.Int;
-    case 'BIT':
-      return sql.Bit;
-    case 'FLOAT':
-      return sql.Float;
-    case 'DATE':
-      return sql.Date;
-    case 'DATETIME2':
-      return sql.DateTime2(len);
-    case 'CHAR':
-      return sql.Char(len);
-    case 'VARCHAR':
-      return sql.VarChar(len);
-    case 'NVARCHAR':
-      return sql.NVarChar(len);
-    default:
-      throw new Error(`MSSQL_PARAMETER_TYPES: no mssql type for ${declared}`);
-  }
-}
-
-/** Binds every parameter with its declared type; a name without one is a programming error. */
-function bind(req: sql.Request, params: Record<string, unknown>): sql.Request {
-  for (const [k, v] of Object.entries(params)) {
-    const declared = MSSQL_PARAMETER_TYPES[k];
-    if (!declared) throw new Error(`parameter @${k} has no type in MSSQL_PARAMETER_TYPES`);
-    // DATE parameters travel as YYYY-MM-DD text in the app; the driver wants a Date (UTC midnight).
-    const value = declared === 'DATE' && typeof v === 'string' ? new Date(`${v}T00:00:00Z`) : v;
-    req.input(k, mssqlType(declared), value);
-  }
-  return req;
 }
 
 /** A duplicate key on the one-active filtered indexes means someone else activated meanwhile. */
@@ -423,50 +380,5 @@ export class MssqlWarehouse implements Warehouse {
     const pool = this.pool;
     this.pool = undefined;
     if (pool) await (await pool).close();
-  }
-}
-
-function runIn(tx: sql.Transaction): Run {
-  return async (name, params = {}) => {
-    return ((await bind(new sql.Request(tx), params).query(statement(name))).recordset ?? []) as Row[];
-  };
-}
-
-/** A population load on one mssql transaction (see Warehouse.openPopulationLoad). */
-class MssqlPopulationLoad implements PopulationLoad {
-  private done = false;
-  private contacts = 0;
-  constructor(
-    private readonly tx: sql.Transaction,
-    private readonly run: Run,
-    private readonly target: PopulationTarget,
-    readonly before: ServedState,
-    readonly model: ServingModel | null,
-    private readonly loadedAt: Date,
-  ) {}
-
-  async write(rows: FeatureRows): Promise<void> {
-    if (this.done) throw new Error('population load already finished');
-    for (let from = 0; from < rows.n; from += INSERT_ROWS) {
-      const to = Math.min(rows.n, from + INSERT_ROWS);
-      const json: unknown[] = [];
-      for (let i = from; i < to; i++) json.push([contactIdOf(rows, i), ...Array.from(rows.x.subarray(i * N_FEATURES, (i + 1) * N_FEATURES))]);
-      await this.run('insertContactFeatures', { rows: JSON.stringify(json) });
-      this.contacts += to - from;
-    }
-  }
-
-  async commit(contentHash: string): Promise<ServedPopulation> {
-    if (this.done) throw new Error('population load already finished');
-    await this.run('recordServedPopulation', { asOf: this.target.asOf, contentHash, path: this.target.path, contacts: this.contacts, loadedAt: this.loadedAt });
-    await this.tx.commit();
-    this.done = true;
-    return { ...this.target, contentHash, contacts: this.contacts, loadedAt: iso(this.loadedAt) ?? '' };
-  }
-
-  async rollback(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    await this.tx.rollback().catch(() => undefined);
   }
 }

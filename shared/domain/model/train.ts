@@ -5,7 +5,7 @@ import type { Dataset } from './dataset';
 import { fitLogistic, type LogisticFit } from './logistic';
 import { evaluate, type Evaluation, type EvaluationDetail } from './metrics';
 import { fitPlatt } from './platt';
-import { psiBaseline } from './psi';
+import { psiBaseline, type QuantileSelector, sortedQuantiles } from './psi';
 import { fitScaler, standardize, type Scaler } from './scaler';
 import { leadScore, sigmoid } from './score';
 import { covarianceOfRaw, equalWeightsBaseline, featurePsiBaselines, type BaselineEvaluation } from './trainJobs';
@@ -28,6 +28,8 @@ export interface TrainOptions {
    * the population the drift check watches (every eligible contact of the training window).
    */
   psiRows?: Dataset;
+  /** How the PSI baselines find their deciles: the plain sort by default, fast/quantiles.ts from the app. */
+  quantiles?: QuantileSelector;
 }
 
 export interface Metrics extends Evaluation {
@@ -68,11 +70,13 @@ export interface TrainOffload {
 }
 
 /** Runs each job on this thread, at once: the plain twin of the helper thread. */
-export const inlineOffload: TrainOffload = {
-  featurePsi: async (train) => featurePsiBaselines(train),
-  baseline: async (train, valid) => equalWeightsBaseline(train, valid),
-  covariance: async (x, n, scaler, fit, C) => covarianceOfRaw(x, n, scaler, fit, C),
-};
+export function inlineOffload(select: QuantileSelector = sortedQuantiles): TrainOffload {
+  return {
+    featurePsi: async (train) => featurePsiBaselines(train, select),
+    baseline: async (train, valid) => equalWeightsBaseline(train, valid),
+    covariance: async (x, n, scaler, fit, C) => covarianceOfRaw(x, n, scaler, fit, C),
+  };
+}
 
 export class TrainingDataError extends Error {
   constructor(message: string) {
@@ -196,7 +200,12 @@ function summary(e: EvaluationDetail): Evaluation {
   };
 }
 
-export async function trainModel(train: Dataset, valid: Dataset, options: TrainOptions = {}, offload: TrainOffload = inlineOffload): Promise<TrainResult> {
+export async function trainModel(
+  train: Dataset,
+  valid: Dataset,
+  options: TrainOptions = {},
+  offload: TrainOffload = inlineOffload(options.quantiles),
+): Promise<TrainResult> {
   const C = options.C ?? 1.0;
   const brierThreshold = options.brierThreshold ?? 0.2;
   const folds = options.folds ?? 5;
@@ -244,7 +253,7 @@ export async function trainModel(train: Dataset, valid: Dataset, options: TrainO
     model = evaluate(finalProbs, valid.y);
   }
 
-  const scorePsi = psiBaseline(scoresOf(psiRows, weights, offset));
+  const scorePsi = psiBaseline(scoresOf(psiRows, weights, offset), options.quantiles);
 
   // Equal-weights baseline on the same validation rows.
   const { signs, detail: baseline } = await baselineJob;

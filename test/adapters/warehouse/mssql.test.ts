@@ -55,8 +55,9 @@ describe('transient Azure SQL errors', () => {
 });
 
 describe('T-SQL text', () => {
-  test('every statement the mssql adapter names exists in MSSQL_STATEMENTS', () => {
-    const src = readFileSync(path.join(__dirname, '../../../shared/adapters/warehouse/mssql.ts'), 'utf8');
+  test('every statement the mssql adapter (and its population load) names exists in MSSQL_STATEMENTS', () => {
+    const dir = path.join(__dirname, '../../../shared/adapters/warehouse');
+    const src = ['mssql.ts', 'mssql-population.ts'].map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
     const names = [...src.matchAll(/(?:run|query|statement)\('(\w+)'/g)].map((m) => m[1]!);
     expect(names.length).toBeGreaterThan(15);
     for (const n of names) expect(Object.keys(MSSQL_STATEMENTS)).toContain(n);
