@@ -291,6 +291,9 @@ function pandasPython(): string | null {
 async function run(kind: 'product' | 'duckdb' | 'pandas', csv: string, lakeRoot: string, rows: number, measureMore = false): Promise<RunResult> {
   const home = path.join(ROOT, `run-${kind}`);
   rmSync(home, { recursive: true, force: true });
+  // Each run starts from the partition alone: a registered version is never overwritten, and a new
+  // warehouse beside the previous run's models/ is (rightly) refused as a lost one.
+  for (const left of ['models', 'scores']) rmSync(path.join(lakeRoot, left), { recursive: true, force: true });
   mkdirSync(home, { recursive: true });
   const [cmd, args] =
     kind === 'pandas'

@@ -1,6 +1,9 @@
 import { parseFeatureValue } from '../domain/features/values';
 import { CHAR, latin1 } from './bytes';
 
+// Module constants, not CHAR.X loads in the hot loops.
+const { DOT, LOWER_E, MINUS, NINE, PLUS, UPPER_E, ZERO } = CHAR;
+
 /**
  * The one exact decimal reader: a number's bytes to exactly the double Number(text) gives, without
  * a string. Its plain twin is parseFeatureValue (domain/features/values.ts), which every caller asks
@@ -46,21 +49,21 @@ function twoProduct(a: number, b: number): number {
  */
 export function exactDecimal(buf: Uint8Array, a: number, b: number): number {
   const v = scanDecimal(buf, a, b);
-  return scanEnd === b ? v : NaN;
+  return scanned.end === b ? v : NaN;
 }
 
-/** Where the last scanDecimal stopped: the first byte after the number (a module variable, not an object per call). */
-export let scanEnd = 0;
+/** Where the last scanDecimal stopped: the first byte after the number (one shared record, not an object per call). */
+export const scanned = { end: 0 };
 
 /**
  * The number that starts at buf[a], read in the same single pass as exactDecimal and stopping at the
- * first byte that cannot continue it (before `b`); scanEnd says where. For the hot loops that find a
- * field's end and its value at once: the caller checks the byte at scanEnd (a comma, a line end).
+ * first byte that cannot continue it (before `b`); scanned.end says where. For the hot loops that find a
+ * field's end and its value at once: the caller checks the byte at scanned.end (a comma, a line end).
  */
 export function scanDecimal(buf: Uint8Array, a: number, b: number): number {
   let i = a;
   let negative = false;
-  if (i < b && (buf[i] === CHAR.MINUS || buf[i] === CHAR.PLUS)) negative = buf[i++] === CHAR.MINUS;
+  if (i < b && (buf[i] === MINUS || buf[i] === PLUS)) negative = buf[i++] === MINUS;
   let high = 0;
   let low = 0;
   let lowDigits = 0;
@@ -69,34 +72,34 @@ export function scanDecimal(buf: Uint8Array, a: number, b: number): number {
   let frac = -1;
   for (; i < b; i++) {
     const c = buf[i]!;
-    if (c >= CHAR.ZERO && c <= CHAR.NINE) {
+    if (c >= ZERO && c <= NINE) {
       digits++;
-      if (significant === 0 && c === CHAR.ZERO) continue; // leading zeros add nothing to M
-      if (significant < 15) high = high * 10 + (c - CHAR.ZERO);
+      if (significant === 0 && c === ZERO) continue; // leading zeros add nothing to M
+      if (significant < 15) high = high * 10 + (c - ZERO);
       else if (significant < 22) {
-        low = low * 10 + (c - CHAR.ZERO);
+        low = low * 10 + (c - ZERO);
         lowDigits++;
       } else return NaN;
       significant++;
-    } else if (c === CHAR.DOT && frac < 0) frac = digits;
+    } else if (c === DOT && frac < 0) frac = digits;
     else break;
   }
-  scanEnd = i;
+  scanned.end = i;
   if (digits === 0) return NaN;
   let e = frac < 0 ? 0 : -(digits - frac);
-  if (i < b && (buf[i] === CHAR.LOWER_E || buf[i] === CHAR.UPPER_E)) {
+  if (i < b && (buf[i] === LOWER_E || buf[i] === UPPER_E)) {
     // An exponent: (e|E)[+-]digits.
     i++;
     let expNegative = false;
-    if (i < b && (buf[i] === CHAR.MINUS || buf[i] === CHAR.PLUS)) expNegative = buf[i++] === CHAR.MINUS;
+    if (i < b && (buf[i] === MINUS || buf[i] === PLUS)) expNegative = buf[i++] === MINUS;
     const expStart = i;
     let exp = 0;
     for (; i < b; i++) {
       const c = buf[i]!;
-      if (c < CHAR.ZERO || c > CHAR.NINE) break;
-      if (exp < 1000) exp = exp * 10 + (c - CHAR.ZERO);
+      if (c < ZERO || c > NINE) break;
+      if (exp < 1000) exp = exp * 10 + (c - ZERO);
     }
-    scanEnd = i;
+    scanned.end = i;
     if (i === expStart) return NaN;
     e += expNegative ? -exp : exp;
   }

@@ -2,7 +2,10 @@ import { FEATURES, FEATURE_RANGES, N_FEATURES } from '../domain/features/schema'
 import { FEATURE_FILE_COLUMNS } from '../domain/features/values';
 import { isValidAsOf, MAX_CONTACT_ID, type FeatureRows } from '../domain/features/rows';
 import { CHAR } from './bytes';
-import { readDecimal } from './decimal';
+import { scanDecimal, scanned } from './decimal';
+
+// Module constants, not CHAR.X loads in the hot loops.
+const { COMMA, QUOTE } = CHAR;
 
 /*
  * Feature rows as bytes: a plain line read straight into a typed array, and the row blocks the
@@ -19,7 +22,7 @@ const MAX_FIELDS = 256;
  * plain decimal inside its range, as_of equal to the partition date): values go straight from the
  * bytes into x, with no string per field. Returns true for a valid plain row, false for anything
  * else — the caller then runs the line through splitCsvLine + validateRow (its plain twin, in
- * domain/features/rows.ts), which decide and name the reason. exactDecimal gives the value
+ * domain/features/rows.ts), which decide and name the reason. scanDecimal gives the value
  * parseFeatureValue gives, so a row is scored the same whichever path read it.
  */
 export class FastRowReader {
@@ -47,10 +50,10 @@ export class FastRowReader {
     commas[n++] = start - 1;
     for (let i = start; i < end; i++) {
       const c = buf[i]!;
-      if (c === CHAR.COMMA) {
+      if (c === COMMA) {
         if (n === MAX_FIELDS) return false;
         commas[n++] = i;
-      } else if (c === CHAR.QUOTE) return false;
+      } else if (c === QUOTE) return false;
     }
     if (n < this.need || n < FEATURE_FILE_COLUMNS.length) return false;
     commas[n] = end;
@@ -70,9 +73,10 @@ export class FastRowReader {
       const f = index[j + 2]!;
       const a = commas[f]! + 1;
       const b = commas[f + 1]!;
-      // A plain decimal is read exactly without allocating; anything else (an exponent, a value near a
-      // rounding boundary) is read by parseFeatureValue, as validateRow reads it.
-      const v = readDecimal(buf, a, b);
+      // Read exactly without allocating, by the one exact reader's single pass; a value it does not
+      // decide (NaN), or anything after the number, sends the row to validateRow and the plain twin.
+      const v = scanDecimal(buf, a, b);
+      if (scanned.end !== b) return false;
       // NaN fails both comparisons' negation: any non-plain or out-of-range value takes the slow path.
       if (!(v >= LO[j]! && v <= HI[j]!)) return false;
       x[at + j] = v;

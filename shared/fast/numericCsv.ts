@@ -2,7 +2,7 @@ import { FEATURES, FEATURE_RANGES, LABEL_COLUMN, N_FEATURES } from '../domain/fe
 import { clip, featureValueProblem } from '../domain/features/values';
 import type { Dataset } from '../domain/model/dataset';
 import { CHAR } from './bytes';
-import { readDecimal, scanDecimal, scanEnd } from './decimal';
+import { readDecimal, scanDecimal, scanned } from './decimal';
 
 /**
  * A reader for the numeric CSVs the trainer consumes (the 7 features and `label`, any column order,
@@ -195,7 +195,7 @@ export function parseRows(
         // The value and the field's end in one pass of the exact decimal reader; a value it does not
         // decide (NaN) sends the line to the general code, which asks readDecimal.
         const v = scanDecimal(buf, i, to);
-        i = scanEnd;
+        i = scanned.end;
         b = i < to ? buf[i]! : LF;
         if (v !== v) {
           simple = false;

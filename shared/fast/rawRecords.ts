@@ -16,7 +16,8 @@ import { EV_CLICK, EV_OPT_OUT, EV_REPLY, EV_SEND, type FeatureAccumulator } from
  */
 
 const SEPS = ['{"event_id":"', '","contact_id":"', '","campaign_id":"', '","channel":"', '","type":"', '","ts":"', '","send_id":"'].map(asciiBytes);
-const { QUOTE, BACKSLASH } = CHAR;
+// Module constants, not CHAR.X loads in the hot loops.
+const { BACKSLASH, CLOSE_BRACE, COLON, COMMA, DOT, QUOTE, UPPER_Z, ZERO } = CHAR;
 
 /**
  * The byte-level reader of an events file. `scan` checks a line's form and finds its values; `emit`
@@ -66,7 +67,7 @@ export class EventLineReader implements ByteLineReader {
       if (p >= e) return -1;
       ve[f] = p;
     }
-    if (p + 2 !== e || b[p + 1] !== CHAR.CLOSE_BRACE) return -1;
+    if (p + 2 !== e || b[p + 1] !== CLOSE_BRACE) return -1;
     // event_id, contact_id non-empty.
     if (ve[0] === vs[0] || ve[1] === vs[1]) return -1;
     const ts = canonicalTime(b, vs[5]!, ve[5]!, this.prefix, this.ctx.dayStart);
@@ -144,7 +145,7 @@ export class EventLineReader implements ByteLineReader {
  */
 function canonicalTime(b: Uint8Array, p: number, e: number, pre: Uint8Array, dayStart: number): number {
   const len = e - p;
-  if (len < 20 || len > 24 || len === 21 || b[e - 1] !== CHAR.UPPER_Z || b[p + 13] !== CHAR.COLON || b[p + 16] !== CHAR.COLON) return -1;
+  if (len < 20 || len > 24 || len === 21 || b[e - 1] !== UPPER_Z || b[p + 13] !== COLON || b[p + 16] !== COLON) return -1;
   for (let k = 0; k < 11; k++) if (b[p + k] !== pre[k]) return -1;
   const h = twoDigits(b, p + 11);
   const m = twoDigits(b, p + 14);
@@ -152,10 +153,10 @@ function canonicalTime(b: Uint8Array, p: number, e: number, pre: Uint8Array, day
   if (!(h >= 0 && h < 24 && m >= 0 && m < 60 && sec >= 0 && sec < 60)) return -1;
   let ms = 0;
   if (len > 20) {
-    if (b[p + 19] !== CHAR.DOT) return -1;
+    if (b[p + 19] !== DOT) return -1;
     let scale = 100;
     for (let k = p + 20; k < e - 1; k++, scale /= 10) {
-      const dgt = b[k]! - CHAR.ZERO;
+      const dgt = b[k]! - ZERO;
       if (dgt < 0 || dgt > 9) return -1;
       ms += dgt * scale;
     }
@@ -233,7 +234,7 @@ class CrmReader extends RecordLineReader<ReturnType<typeof parseCrm>> {
     if (!startsWith(b, c1, e, CRM_RISK)) return false;
     const n0 = c1 + CRM_RISK.length;
     let n1 = n0;
-    while (n1 < e && b[n1] !== CHAR.COMMA) n1++;
+    while (n1 < e && b[n1] !== COMMA) n1++;
     if (n1 === n0 || n1 - n0 > 32 || !startsWith(b, n1, e, CRM_AT)) return false;
     const token = latin1(b, n0, n1);
     if (!NUMBER_RE.test(token)) return false;
@@ -244,12 +245,12 @@ class CrmReader extends RecordLineReader<ReturnType<typeof parseCrm>> {
     if (p < 0) return false;
     const at = canonicalTime(b, t0, p, this.prefix, this.ctx.dayStart);
     if (at < 0) return false;
-    if (!(p + 2 === e && b[p + 1] === CHAR.CLOSE_BRACE)) {
+    if (!(p + 2 === e && b[p + 1] === CLOSE_BRACE)) {
       if (!startsWith(b, p, e, CRM_PHONE)) return false;
       p = plainString(b, p + CRM_PHONE.length, e);
       if (p < 0 || !startsWith(b, p, e, CRM_NAME)) return false;
       p = plainString(b, p + CRM_NAME.length, e);
-      if (p < 0 || p + 2 !== e || b[p + 1] !== CHAR.CLOSE_BRACE) return false;
+      if (p < 0 || p + 2 !== e || b[p + 1] !== CLOSE_BRACE) return false;
     }
     this.count++;
     this.acc.addCrmBytes(b, c0, c1, risk, at);
@@ -286,7 +287,7 @@ class SentimentReader extends RecordLineReader<ReturnType<typeof parseSentiment>
     const ts = canonicalTime(b, t0, t1, this.prefix, this.ctx.dayStart);
     if (ts < 0) return false;
     const n0 = t1 + S_VALUE.length;
-    if (e - 1 - n0 < 1 || e - 1 - n0 > 32 || b[e - 1] !== CHAR.CLOSE_BRACE) return false;
+    if (e - 1 - n0 < 1 || e - 1 - n0 > 32 || b[e - 1] !== CLOSE_BRACE) return false;
     const token = latin1(b, n0, e - 1);
     if (!NUMBER_RE.test(token)) return false;
     const sentiment = Number(token);

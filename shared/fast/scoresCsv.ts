@@ -6,6 +6,9 @@ import { BANDS, SCORES_HEADER, scoreRows, TOP_FACTORS, type ServingModel } from 
 import { CHAR } from './bytes';
 import type { RequestHandler } from './channel';
 
+// Module constants, not CHAR.X loads in the hot loops.
+const { COMMA, CR, LF, QUOTE } = CHAR;
+
 /*
  * The lake export's parts as bytes. Justified by bench:score (a part per 100,000 contacts, a million
  * contacts per partition): its plain twin, scoresCsv in domain/serving.ts, makes a string per field.
@@ -62,15 +65,15 @@ export class ScoresFormatter {
       o = writeId(out, o, rows.ids, a, b);
       o += mid.copy(out, o);
       o += out.write(z, o, 'latin1');
-      out[o++] = CHAR.COMMA;
+      out[o++] = COMMA;
       o += out.write(p, o, 'latin1');
-      out[o++] = CHAR.COMMA;
+      out[o++] = COMMA;
       o += out.write(String(this.s100[i]), o, 'latin1');
       o += TAIL[this.band[i]!]!.copy(out, o);
       o += NAME[this.top[t]!]!.copy(out, o);
       o += NAME[this.top[t + 1]!]!.copy(out, o);
       o += NAME[this.top[t + 2]!]!.copy(out, o);
-      out[o - 1] = CHAR.LF;
+      out[o - 1] = LF;
     }
     this.o = o;
   }
@@ -128,17 +131,17 @@ function writeId(out: Buffer, o: number, ids: Uint8Array, a: number, b: number):
   let plain = true;
   for (let i = a; i < b; i++) {
     const c = ids[i]!;
-    if (c === CHAR.COMMA || c === CHAR.QUOTE || c === CHAR.LF || c === CHAR.CR) plain = false;
+    if (c === COMMA || c === QUOTE || c === LF || c === CR) plain = false;
   }
   if (plain) {
     out.set(ids.subarray(a, b), o);
     return o + (b - a);
   }
-  out[o++] = CHAR.QUOTE;
+  out[o++] = QUOTE;
   for (let i = a; i < b; i++) {
-    if (ids[i] === 34) out[o++] = CHAR.QUOTE;
+    if (ids[i] === 34) out[o++] = QUOTE;
     out[o++] = ids[i]!;
   }
-  out[o++] = CHAR.QUOTE;
+  out[o++] = QUOTE;
   return o;
 }

@@ -1,5 +1,5 @@
 import { parseFeatureValue } from '../../shared/domain/features/values';
-import { exactDecimal, readDecimal } from '../../shared/fast/decimal';
+import { exactDecimal, readDecimal, scanDecimal, scanned } from '../../shared/fast/decimal';
 
 /**
  * The one exact decimal reader against its plain twin, parseFeatureValue (the definition of a feature
@@ -132,4 +132,19 @@ test('a full-precision double is read without the text parser', () => {
   }
   expect(wrong).toEqual([]);
   expect(declined).toBeLessThan(10);
+});
+
+describe('scanDecimal: the single pass that also finds where the number ends', () => {
+  test.each(['0', '-1.5', '+2.25e-3', '1e5', '0.000123456789012345678', '60', '1.', '.5', '7E+2'])('%p then a comma, a line end or other bytes', (text) => {
+    for (const after of [',', '\n', '\r\n', 'x', '']) {
+      const buf = Buffer.from(`${text}${after}9`);
+      const limit = after === '' ? text.length : buf.length;
+      const v = scanDecimal(buf, 0, limit);
+      expect([text, after, Object.is(v, exactDecimal(Buffer.from(text), 0, text.length)), scanned.end]).toEqual([text, after, true, text.length]);
+    }
+  });
+
+  test('an exponent without digits, or no digits at all, is NaN', () => {
+    for (const text of ['1e', '1e+', '-', '.', 'e5', ',']) expect(scanDecimal(Buffer.from(`${text},`), 0, text.length + 1)).toBeNaN();
+  });
 });
