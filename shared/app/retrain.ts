@@ -63,7 +63,7 @@ export interface RetrainRequest {
   requestedBy?: string;
 }
 
-export type RetrainOutcome = 'deployed' | 'staged' | 'rejected' | 'blocked' | 'suppressed' | 'error';
+export type RetrainOutcome = 'deployed' | 'staged' | 'rejected' | 'blocked' | 'suppressed' | 'duplicate' | 'error';
 
 export interface RetrainDetails {
   outcome: RetrainOutcome;
@@ -73,6 +73,8 @@ export interface RetrainDetails {
   partitions: { path: string; contentHash: string; rows: number }[];
   codeVersion: string;
   version: number | null;
+  /** A retrain that learnt an existing version's weights: that version (nothing was registered). */
+  duplicateOf?: number;
   metrics: Omit<TrainResult['metrics'], 'calibration_curve'> | null;
   production: { version: number; auc: number } | null;
   gates: GateOutcome[];
@@ -274,6 +276,14 @@ async function retrainLocked(
   const approval = approvalGate(settings.autoDeploy);
   if (!rejected.length) details.gates.push(approval);
 
+  // A retrain that learnt the weights of a version already there (active or staged) registers nothing:
+  // two identical versions would only make deploy and rollback lists lie about what changed.
+  const same = await sameWeightsVersion(deps.warehouse, result.artifact.raw_weights, result.artifact.offset);
+  if (same) {
+    details.duplicateOf = same.version;
+    return finish('succeeded', 'duplicate', `nothing registered: the weights and offset equal v${same.version}'s (${same.status}) within ${SAME_WEIGHTS}`);
+  }
+
   const registered = await registerVersion(deps, {
     artifact: result.artifact,
     metrics: { ...result.metrics },
@@ -341,4 +351,22 @@ async function retrainLocked(
     reason: request.reason ?? `retrain ${run.id}`,
   });
   return finish('succeeded', 'deployed', `v${registered.version} deployed`);
+}
+
+/** Weights and offset this close to a version's are that version again. */
+export const SAME_WEIGHTS = 1e-12;
+
+/** The active or a staged version whose weights and offset equal these within SAME_WEIGHTS, if any. */
+export async function sameWeightsVersion(
+  warehouse: Warehouse,
+  weights: readonly number[],
+  offset: number,
+): Promise<{ version: number; status: string } | null> {
+  for (const v of await warehouse.listVersions()) {
+    if (v.status !== 'active' && v.status !== 'staged') continue;
+    const w = await warehouse.getWeights(v.version);
+    if (w && Math.abs(w.offset - offset) <= SAME_WEIGHTS && w.weights.every((x, i) => Math.abs(x - weights[i]!) <= SAME_WEIGHTS))
+      return { version: v.version, status: v.status };
+  }
+  return null;
 }

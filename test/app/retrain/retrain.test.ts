@@ -72,13 +72,29 @@ describe('retrain', () => {
   });
 
   test('the same data and code give identical weights', async () => {
-    const { deps } = await env({ autoDeploy: false });
-    await retrain(deps, { trigger: 'manual', reason: 'a', asOf: LAST_DAY });
-    await retrain(deps, { trigger: 'manual', reason: 'b', asOf: LAST_DAY });
-    const w1 = await deps.warehouse.getWeights(1);
-    const w2 = await deps.warehouse.getWeights(2);
+    // Two warehouses over copies of the same lake: each registers its v1, bit for bit the same.
+    const a = (await env({ autoDeploy: false })).deps;
+    const b = (await env({ autoDeploy: false })).deps;
+    await retrain(a, { trigger: 'manual', reason: 'a', asOf: LAST_DAY });
+    await retrain(b, { trigger: 'manual', reason: 'b', asOf: LAST_DAY });
+    const w1 = await a.warehouse.getWeights(1);
+    const w2 = await b.warehouse.getWeights(1);
     expect(w2!.weights).toEqual(w1!.weights);
     expect(w2!.offset).toBe(w1!.offset);
+  });
+
+  test('no duplicate versions: a retrain that learns the weights of the active or a staged version registers nothing and names it', async () => {
+    const { deps } = await env({ autoDeploy: false });
+    await retrain(deps, { trigger: 'manual', reason: 'a', asOf: LAST_DAY });
+    const again = await retrain(deps, { trigger: 'manual', reason: 'b', asOf: LAST_DAY });
+    expect(again.details).toMatchObject({ outcome: 'duplicate', duplicateOf: 1, version: null });
+    expect(again.status).toBe('succeeded');
+    expect(again.reason).toMatch(/nothing registered: the weights and offset equal v1's \(staged\)/);
+    expect((await deps.warehouse.listVersions()).map((v) => v.version)).toEqual([1]);
+    expect(await deps.lake.exists('models/v2/model.json')).toBe(false);
+    // Once v1 is active the same holds; a version that was retired is not a match (deploying it again is a rollback).
+    await deployVersion(deps, 1, { by: 't' });
+    expect((await retrain(deps, { trigger: 'manual', reason: 'c', asOf: LAST_DAY })).details).toMatchObject({ outcome: 'duplicate', duplicateOf: 1 });
   });
 
   test('approval: without AUTO_DEPLOY the version waits as staged and production is unchanged', async () => {
@@ -131,8 +147,9 @@ describe('retrain', () => {
   test('safety: a version worse than production on the same rows is rejected and production stays', async () => {
     const { deps } = await env();
     await retrain(deps, { trigger: 'manual', reason: 'v1', asOf: LAST_DAY });
-    // Demand an AUC one whole point above production: impossible, so the gate must fail.
-    deps.settings = { ...deps.settings, gates: { ...DEFAULT_GATES, maxAucDrop: -1 } };
+    // Demand an AUC one whole point above production: impossible, so the gate must fail. (A different
+    // C, so that the new weights are not v1's again, which would register nothing at all.)
+    deps.settings = { ...deps.settings, C: 0.5, gates: { ...DEFAULT_GATES, maxAucDrop: -1 } };
     const run = await retrain(deps, { trigger: 'schedule', asOf: LAST_DAY });
     expect(run.details.outcome).toBe('rejected');
     expect(run.details.production).toMatchObject({ version: 1 });
