@@ -319,7 +319,6 @@ async function retrainLocked(
       version: registered.version,
       createdAt: registered.createdAt,
       trigger: request.trigger,
-      status: rejected.length ? 'rejected' : settings.autoDeploy ? 'active' : 'staged',
       dataWindow: {
         training: `${set.window.trainFrom} .. ${set.window.trainTo} (${set.train.n} rows)`,
         validation: `${set.window.validFrom} .. ${set.window.validTo} (${set.valid.n} rows)`,

@@ -96,6 +96,8 @@ export function approvalGate(autoDeploy: boolean): GateOutcome {
     name: 'approval',
     passed: autoDeploy,
     pending: !autoDeploy,
-    detail: autoDeploy ? 'AUTO_DEPLOY=true: activated at once' : 'AUTO_DEPLOY=false: staged, waiting for POST /api/weights/{version}/deploy',
+    detail: autoDeploy
+      ? 'AUTO_DEPLOY=true: activated at once'
+      : 'AUTO_DEPLOY=false: left to an operator, who deploys it with POST /api/weights/{version}/deploy',
   };
 }

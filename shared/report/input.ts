@@ -24,8 +24,6 @@ export interface ReportInput {
   createdAt: string;
   /** What started the run: timer, alert, manual (free text). */
   trigger?: string;
-  /** Outcome of the run for this version, e.g. active / staged / rejected. */
-  status?: string;
   /** Human-readable data windows, e.g. { training: '2025-01-01 .. 2025-04-30', validation: '…' }. */
   dataWindow?: Record<string, string>;
   artifact: ModelArtifact;

@@ -47,7 +47,7 @@ function gateTable(gates: GateOutcome[]): string {
   const rows = gates
     .map(
       (g) =>
-        `<tr><td>${escapeHtml(g.name)}</td><td><span class="badge ${g.passed ? 'pass' : g.pending ? 'wait' : 'fail'}">${g.passed ? 'passed' : g.pending ? 'waiting' : 'failed'}</span></td><td>${escapeHtml(g.detail)}</td></tr>`,
+        `<tr><td>${escapeHtml(g.name)}</td><td><span class="badge ${g.passed ? 'pass' : g.pending ? 'wait' : 'fail'}">${g.passed ? 'passed' : g.pending ? 'operator' : 'failed'}</span></td><td>${escapeHtml(g.detail)}</td></tr>`,
     )
     .join('');
   return `<table><tr><th>Gate</th><th>Outcome</th><th>Detail</th></tr>${rows}</table>`;
@@ -104,7 +104,9 @@ export function renderReport(input: ReportInput): string {
     throw new Error('renderReport: artifact weights, standard errors and features differ in length');
   }
   const allPassed = input.gates.every((g) => g.passed || g.pending);
-  const status = input.status ?? (allPassed ? 'passed every gate' : 'blocked by a gate');
+  // The gates' verdict, which never changes; whether the version is active now does (deploy, rollback),
+  // and this page is written once, at training time, so it links to where that is answered.
+  const verdict = allPassed ? 'passed every gate' : 'blocked by a gate';
   const facts: [string, string][] = [
     ['Trained', input.createdAt],
     ...(input.trigger ? [['Trigger', input.trigger] as [string, string]] : []),
@@ -131,8 +133,9 @@ export function renderReport(input: ReportInput): string {
 <main>
 <header>
   <h1>Lead scoring model v${input.version}</h1>
-  <span class="badge ${allPassed ? 'pass' : 'fail'}">${escapeHtml(status)}</span>
+  <span class="badge ${allPassed ? 'pass' : 'fail'}">${escapeHtml(verdict)}</span>
 </header>
+<p class="meta">This page is written once, when the version is trained. Which version serves now: <code>GET /api/weights</code>, <code>GET /api/status</code> or <code>leadscore versions</code>.</p>
 <p class="meta">Weights learned from SMS/MMS campaign outcomes; production scores are one weighted sum: lead_score = Σ weight·feature + offset.</p>
 <div class="card"><dl>${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl></div>
 
@@ -147,7 +150,7 @@ ${summaryTable(input)}
 ${chart(rocChart(input))}
 ${chart(prChart(input))}
 ${chart(calibrationChart(input))}
-<div class="card"><p class="strong">Reading the curves</p><p class="muted">All curves are measured on the ${input.metrics.n_valid.toLocaleString('en-US')} most recent validation rows, which the model never saw in training. The equal-weights baseline weights every standardized feature ±1 by the sign of its training correlation with the label; a model that does not beat it clearly has not learned anything useful. Calibration compares predicted probabilities with the observed share of positives in ten equal-width bins.</p></div>
+<div class="card"><p class="strong">Reading the curves</p><p class="muted">All curves are measured on the ${input.metrics.n_valid.toLocaleString('en-US')} most recent validation rows, which the model never saw in training. The equal-weights baseline rescales each feature to [0, 1] by its documented range, turns it so that larger means better by the sign of its training correlation with the label, and averages the seven: the average is its probability. A model that does not beat it clearly has not learned anything useful. Calibration compares predicted probabilities with the observed share of positives in ten equal-width bins.</p></div>
 </div>
 ${chart(histogramChart(input))}
 

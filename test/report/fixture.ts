@@ -51,7 +51,6 @@ export function reportFixture(): ReportInput {
     version: 3,
     createdAt: '2025-06-01T02:00:41.000Z',
     trigger: 'timer (weekly)',
-    status: 'active',
     dataWindow: { training: '2025-01-18 .. 2025-05-17', validation: '2025-05-18 .. 2025-05-31' },
     artifact,
     metrics: { ...model, n_train: 41_250, n_valid: n, positive_rate: y.reduce((a, b) => a + b, 0) / n, calibrated: false },

@@ -53,6 +53,24 @@ describe('renderReport', () => {
   });
 });
 
+describe('the report tells the truth', () => {
+  const html = renderReport(reportFixture());
+  const text = html.replace(/<svg[\s\S]*?<\/svg>/g, '').replace(/<[^>]+>/g, ' ');
+
+  it('states no deployment status, which changes after it is written, and says where to find it', () => {
+    expect(text).not.toMatch(/\b(?:active|staged|retired)\b/i);
+    expect(text).toMatch(/written once, when the version is trained/);
+    expect(html).toContain('<code>GET /api/status</code>');
+    expect(text).toMatch(/passed every gate|blocked by a gate/);
+  });
+
+  it('describes the equal-weights baseline as domain/model/baseline.ts computes it', () => {
+    expect(text).toMatch(/rescales each feature to \[0, 1\] by its documented range/);
+    expect(text).toMatch(/sign of its training correlation with the label, and averages the seven/);
+    expect(text).not.toMatch(/standardized feature ±1/);
+  });
+});
+
 describe('report helpers', () => {
   it('counts validation rows per score_100 bin of width 5 by label', () => {
     const { positives, negatives } = scoreHistogram([0, 0.049, 0.05, 0.5, 1, 0.999], [1, 0, 1, 0, 1, 1]);
