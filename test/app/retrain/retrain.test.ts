@@ -92,6 +92,23 @@ describe('retrain', () => {
     expect(again.reason).toMatch(/nothing registered: the weights and offset equal v1's \(staged\)/);
     expect((await deps.warehouse.listVersions()).map((v) => v.version)).toEqual([1]);
     expect(await deps.lake.exists('models/v2/model.json')).toBe(false);
+    // An incomplete version (a retrain killed after registering it) is no match: the next one registers a whole v2.
+    const { deps: other } = await env({ autoDeploy: false });
+    const learnt = (await deps.warehouse.getWeights(1))!;
+    await other.warehouse.insertVersion({
+      version: 1,
+      status: 'staged',
+      trigger: 'manual',
+      artifactPath: 'models/v1/',
+      metrics: { auc: null, pr_auc: null, brier: null },
+      windowStart: null,
+      windowEnd: null,
+      weights: learnt.weights,
+      offset: learnt.offset,
+      trainingMean: Array<number>(learnt.weights.length).fill(0),
+      complete: false,
+    });
+    expect((await retrain(other, { trigger: 'manual', reason: 'b', asOf: LAST_DAY })).details).toMatchObject({ outcome: 'staged', version: 2 });
     // Once v1 is active the same holds; a version that was retired is not a match (deploying it again is a rollback).
     await deployVersion(deps, 1, { by: 't' });
     expect((await retrain(deps, { trigger: 'manual', reason: 'c', asOf: LAST_DAY })).details).toMatchObject({ outcome: 'duplicate', duplicateOf: 1 });
