@@ -1,15 +1,4 @@
-import { DAY_MS, dayStartMs } from '../domain/calendar';
-import {
-  ENGAGEMENT_DAYS,
-  FATIGUE_DAYS,
-  featureVector,
-  HISTORY_DAYS,
-  isPositiveReaction,
-  median,
-  newState,
-  type FeatureHistory,
-  type FeatureResult,
-} from '../domain/features/formulas';
+import { featureVector, isPositiveReaction, median, newState, FeatureDays, type FeatureHistory, type FeatureResult } from '../domain/features/formulas';
 import type { RawCrm, RawEvent, RawSentiment } from '../domain/raw';
 import { fnv1a, fnv1aText } from '../domain/hash';
 import { ContactTable } from './contactTable';
@@ -32,10 +21,6 @@ export const EV_REPLY = 2;
 export const EV_OPT_OUT = 3;
 
 export class FeatureAccumulator implements FeatureHistory {
-  readonly asOfMs: number;
-  private readonly windowStart: number;
-  private readonly engagementStart: number;
-  private readonly fatigueStart: number;
   private readonly c = new ContactTable();
   /** send_id → CLICKED | REPLIED, for reactions whose send is not read yet. */
   private pendingAnswers = new Map<string, number>();
@@ -61,21 +46,15 @@ export class FeatureAccumulator implements FeatureHistory {
   private sendIdStr: string[] = [];
   private sendIdBytes: Uint8Array = new Uint8Array(1 << 16);
   private sendIdUsed = 0;
-  private currentDay: string | null = null;
-  private lastDay: string | null = null;
-  private inWindow = true;
+
+  private readonly days: FeatureDays;
 
   constructor(readonly asOf: string) {
-    this.asOfMs = dayStartMs(asOf);
-    this.windowStart = this.asOfMs - HISTORY_DAYS * DAY_MS;
-    this.engagementStart = this.asOfMs - ENGAGEMENT_DAYS * DAY_MS;
-    this.fatigueStart = this.asOfMs - FATIGUE_DAYS * DAY_MS;
+    this.days = new FeatureDays(asOf);
   }
 
-  /** The days that carry features (the 90 before T); older days only matter for opt-outs and CRM. */
   isWindowDay(day: string): boolean {
-    const ms = dayStartMs(day);
-    return ms >= this.windowStart && ms < this.asOfMs;
+    return this.days.isWindowDay(day);
   }
 
   /** Marks a contact as met (counted in contactsSeen) and returns its index. */
@@ -86,31 +65,24 @@ export class FeatureAccumulator implements FeatureHistory {
 
   /** Starts a raw day; days must come newest first and before T. */
   beginDay(day: string): void {
-    if (this.currentDay !== null) this.endDay();
-    if (day >= this.asOf) throw new Error(`raw day ${day} is not before the partition date ${this.asOf} (leakage)`);
-    if (this.lastDay !== null && day >= this.lastDay) throw new Error(`raw days must be fed newest first: ${day} after ${this.lastDay}`);
-    this.currentDay = day;
-    this.lastDay = day;
-    const inWindow = this.isWindowDay(day);
-    if (!inWindow && this.inWindow) {
-      // Reactions and sentiment still waiting here answer sends outside the window: they no longer count.
+    if (this.days.open) this.endDay();
+    if (this.days.begin(day)) {
       this.pendingAnswers = new Map();
       this.answerFilter.fill(0);
       this.filterAdds = 0;
       this.pendingSentiment = new Map();
     }
-    this.inWindow = inWindow;
   }
 
   addSentiment(r: RawSentiment): void {
-    if (r.ts >= this.asOfMs || !this.inWindow) return;
+    if (r.ts >= this.days.asOfMs || !this.days.inWindow) return;
     const known = this.pendingSentiment.get(r.reply_event_id);
     // A re-scored reply keeps its latest score (the first one met, reading backwards).
     if (known === undefined) this.pendingSentiment.set(r.reply_event_id, r.sentiment);
   }
 
   addCrm(r: RawCrm): void {
-    if (r.updated_at >= this.asOfMs) return;
+    if (r.updated_at >= this.days.asOfMs) return;
     const i = this.touch(this.c.index(r.contact_id));
     if (r.updated_at > this.c.riskUpdatedAt[i]!) {
       this.c.optOutRisk[i] = r.opt_out_risk;
@@ -120,7 +92,7 @@ export class FeatureAccumulator implements FeatureHistory {
 
   /** addCrm for a record already validated by the caller, the contact id as ASCII bytes b[s..e). */
   addCrmBytes(b: Uint8Array, s: number, e: number, risk: number, updatedAt: number): void {
-    if (updatedAt >= this.asOfMs) return;
+    if (updatedAt >= this.days.asOfMs) return;
     const i = this.touch(this.c.indexBytes(b, s, e));
     if (updatedAt > this.c.riskUpdatedAt[i]!) {
       this.c.optOutRisk[i] = risk;
@@ -129,14 +101,14 @@ export class FeatureAccumulator implements FeatureHistory {
   }
 
   addEvent(e: RawEvent): void {
-    if (e.ts >= this.asOfMs) return;
+    if (e.ts >= this.days.asOfMs) return;
     if (e.type === 'opt_out') {
       // The index first: creating a contact may replace the arrays.
       const i = this.touch(this.c.index(e.contact_id));
       this.c.optedOut[i] = 1;
       return;
     }
-    if (!this.inWindow || e.ts < this.windowStart) return;
+    if (!this.days.inWindow || e.ts < this.days.windowStart) return;
     if (e.type === 'send') {
       this.pushSend(this.c.index(e.contact_id), e.ts, e.channel === 'mms', fnv1aText(e.send_id), -this.sendIdStr.push(e.send_id));
       return;
@@ -146,8 +118,8 @@ export class FeatureAccumulator implements FeatureHistory {
 
   /** Whether an event of this time can change anything (the fast path skips the rest of the line). */
   wants(kind: number, ts: number): boolean {
-    if (ts >= this.asOfMs) return false;
-    return kind === EV_OPT_OUT || (this.inWindow && ts >= this.windowStart);
+    if (ts >= this.days.asOfMs) return false;
+    return kind === EV_OPT_OUT || (this.days.inWindow && ts >= this.days.windowStart);
   }
 
   /**
@@ -262,6 +234,7 @@ export class FeatureAccumulator implements FeatureHistory {
     const c = this.c;
     const n = this.nSends;
     const kept = this.sendIdBytes;
+    const { engagementStart, fatigueStart } = this.days;
     for (let k = 0; k < n; k++) {
       const v = this.sendContact[k]!;
       if (v < 0) this.sendContact[k] = c.indexBytes(kept, -v, -v + kept[-1 - v]!);
@@ -289,16 +262,16 @@ export class FeatureAccumulator implements FeatureHistory {
         c.mmsSends90d[i]!++;
         c.mmsAnswered90d[i]! += answered;
       }
-      if (ts >= this.engagementStart) {
+      if (ts >= engagementStart) {
         c.sends30d[i]!++;
         c.answered30d[i]! += answered;
       }
-      if (ts >= this.fatigueStart) c.sends7d[i]!++;
+      if (ts >= fatigueStart) c.sends7d[i]!++;
     }
     this.nSends = 0;
     this.sendIdStr = [];
     this.sendIdUsed = 0;
-    this.currentDay = null;
+    this.days.end();
     // Keys settled today leave their bits behind: rebuild once stale bits outnumber live keys.
     if (this.filterAdds > 2 * this.pendingAnswers.size + 4096) {
       this.answerFilter.fill(0);
@@ -309,7 +282,7 @@ export class FeatureAccumulator implements FeatureHistory {
 
   /** Eligible contacts (a send in the last 90 days, no opt-out before T), sorted by contact id. */
   finish(): FeatureResult {
-    if (this.currentDay !== null) this.endDay();
+    if (this.days.open) this.endDay();
     const c = this.c;
     const eligible: number[] = [];
     let excludedOptedOut = 0;
@@ -344,7 +317,7 @@ export class FeatureAccumulator implements FeatureHistory {
       s.optOutRisk = c.optOutRisk[i]!;
       s.riskUpdatedAt = c.riskUpdatedAt[i]!;
       s.optedOut = c.optedOut[i] === 1;
-      return { contact_id: ids[i]!, values: featureVector(s, this.asOfMs, med) };
+      return { contact_id: ids[i]!, values: featureVector(s, this.days.asOfMs, med) };
     });
     return {
       asOf: this.asOf,

@@ -123,6 +123,58 @@ export interface FeatureHistory {
   finish(): FeatureResult;
 }
 
+/**
+ * The days of a feature history, the same for the plain twin and the byte-level accumulator: T, the
+ * 90-, 30- and 7-day windows before it, and the order raw days must come in (newest first, all before T).
+ */
+export class FeatureDays {
+  readonly asOfMs: number;
+  readonly windowStart: number;
+  readonly engagementStart: number;
+  readonly fatigueStart: number;
+  /** Whether the current day is one of the 90 before T. */
+  inWindow = true;
+  private currentDay: string | null = null;
+  private lastDay: string | null = null;
+
+  constructor(readonly asOf: string) {
+    this.asOfMs = dayStartMs(asOf);
+    this.windowStart = this.asOfMs - HISTORY_DAYS * DAY_MS;
+    this.engagementStart = this.asOfMs - ENGAGEMENT_DAYS * DAY_MS;
+    this.fatigueStart = this.asOfMs - FATIGUE_DAYS * DAY_MS;
+  }
+
+  /** The days that carry features (the 90 before T); older days only matter for opt-outs and CRM. */
+  isWindowDay(day: string): boolean {
+    const ms = dayStartMs(day);
+    return ms >= this.windowStart && ms < this.asOfMs;
+  }
+
+  /** A day is begun and not yet ended. */
+  get open(): boolean {
+    return this.currentDay !== null;
+  }
+
+  /**
+   * Starts `day` (the caller ends the open one first). True when it is the first day before the
+   * window: reactions and sentiment still waiting then answer sends outside it and no longer count.
+   */
+  begin(day: string): boolean {
+    if (day >= this.asOf) throw new Error(`raw day ${day} is not before the partition date ${this.asOf} (leakage)`);
+    if (this.lastDay !== null && day >= this.lastDay) throw new Error(`raw days must be fed newest first: ${day} after ${this.lastDay}`);
+    this.currentDay = day;
+    this.lastDay = day;
+    const inWindow = this.isWindowDay(day);
+    const leaving = !inWindow && this.inWindow;
+    this.inWindow = inWindow;
+    return leaving;
+  }
+
+  end(): void {
+    this.currentDay = null;
+  }
+}
+
 const CLICKED = 1;
 const REPLIED = 2;
 
@@ -132,30 +184,21 @@ interface PlainContact extends ContactState {
 
 /** The reference history: the rules above with a Map of contacts and a list of the day's sends. */
 export class PlainFeatureHistory implements FeatureHistory {
-  private readonly asOfMs: number;
-  private readonly windowStart: number;
-  private readonly engagementStart: number;
-  private readonly fatigueStart: number;
   private readonly contacts = new Map<string, PlainContact>();
   /** send_id → CLICKED | REPLIED, for reactions whose send is not read yet. */
   private pendingAnswers = new Map<string, number>();
   /** reply_event_id → sentiment, for sentiment records whose reply is not read yet. */
   private pendingSentiment = new Map<string, number>();
   private sends: { contact: string; ts: number; mms: boolean; id: string }[] = [];
-  private currentDay: string | null = null;
-  private lastDay: string | null = null;
-  private inWindow = true;
+
+  private readonly days: FeatureDays;
 
   constructor(readonly asOf: string) {
-    this.asOfMs = dayStartMs(asOf);
-    this.windowStart = this.asOfMs - HISTORY_DAYS * DAY_MS;
-    this.engagementStart = this.asOfMs - ENGAGEMENT_DAYS * DAY_MS;
-    this.fatigueStart = this.asOfMs - FATIGUE_DAYS * DAY_MS;
+    this.days = new FeatureDays(asOf);
   }
 
   isWindowDay(day: string): boolean {
-    const ms = dayStartMs(day);
-    return ms >= this.windowStart && ms < this.asOfMs;
+    return this.days.isWindowDay(day);
   }
 
   private contact(id: string): PlainContact {
@@ -165,28 +208,21 @@ export class PlainFeatureHistory implements FeatureHistory {
   }
 
   beginDay(day: string): void {
-    if (this.currentDay !== null) this.endDay();
-    if (day >= this.asOf) throw new Error(`raw day ${day} is not before the partition date ${this.asOf} (leakage)`);
-    if (this.lastDay !== null && day >= this.lastDay) throw new Error(`raw days must be fed newest first: ${day} after ${this.lastDay}`);
-    this.currentDay = day;
-    this.lastDay = day;
-    const inWindow = this.isWindowDay(day);
-    if (!inWindow && this.inWindow) {
-      // Reactions and sentiment still waiting here answer sends outside the window: they no longer count.
+    if (this.days.open) this.endDay();
+    if (this.days.begin(day)) {
       this.pendingAnswers = new Map();
       this.pendingSentiment = new Map();
     }
-    this.inWindow = inWindow;
   }
 
   addSentiment(r: RawSentiment): void {
-    if (r.ts >= this.asOfMs || !this.inWindow) return;
+    if (r.ts >= this.days.asOfMs || !this.days.inWindow) return;
     // A re-scored reply keeps its latest score (the first one met, reading backwards).
     if (!this.pendingSentiment.has(r.reply_event_id)) this.pendingSentiment.set(r.reply_event_id, r.sentiment);
   }
 
   addCrm(r: RawCrm): void {
-    if (r.updated_at >= this.asOfMs) return;
+    if (r.updated_at >= this.days.asOfMs) return;
     const c = this.contact(r.contact_id);
     c.seen = true;
     if (r.updated_at > c.riskUpdatedAt) {
@@ -196,14 +232,14 @@ export class PlainFeatureHistory implements FeatureHistory {
   }
 
   addEvent(e: RawEvent): void {
-    if (e.ts >= this.asOfMs) return;
+    if (e.ts >= this.days.asOfMs) return;
     const c = this.contact(e.contact_id);
     if (e.type === 'opt_out') {
       c.seen = true;
       c.optedOut = true;
       return;
     }
-    if (!this.inWindow || e.ts < this.windowStart) return;
+    if (!this.days.inWindow || e.ts < this.days.windowStart) return;
     if (e.type === 'send') {
       this.sends.push({ contact: e.contact_id, ts: e.ts, mms: e.channel === 'mms', id: e.send_id });
       return;
@@ -238,18 +274,18 @@ export class PlainFeatureHistory implements FeatureHistory {
         c.mmsSends90d++;
         c.mmsAnswered90d += answered;
       }
-      if (s.ts >= this.engagementStart) {
+      if (s.ts >= this.days.engagementStart) {
         c.sends30d++;
         c.answered30d += answered;
       }
-      if (s.ts >= this.fatigueStart) c.sends7d++;
+      if (s.ts >= this.days.fatigueStart) c.sends7d++;
     }
     this.sends = [];
-    this.currentDay = null;
+    this.days.end();
   }
 
   finish(): FeatureResult {
-    if (this.currentDay !== null) this.endDay();
+    if (this.days.open) this.endDay();
     let contactsSeen = 0;
     let excludedOptedOut = 0;
     const eligible: [string, PlainContact][] = [];
@@ -265,7 +301,7 @@ export class PlainFeatureHistory implements FeatureHistory {
     const med = median(known);
     return {
       asOf: this.asOf,
-      rows: eligible.map(([id, c]) => ({ contact_id: id, values: featureVector(c, this.asOfMs, med) })),
+      rows: eligible.map(([id, c]) => ({ contact_id: id, values: featureVector(c, this.days.asOfMs, med) })),
       stats: { contactsSeen, eligible: eligible.length, excludedOptedOut, optOutRiskImputed: eligible.length - known.length, optOutRiskMedian: med },
     };
   }
