@@ -2,6 +2,7 @@ import { FEATURES, FEATURE_RANGES, N_FEATURES } from '../../shared/domain/featur
 import { parseFeatureValue } from '../../shared/domain/features/values';
 import { parseCsv } from '../../shared/domain/csv';
 import { CsvInputError, parseNumericCsv } from '../../shared/fast/numericCsv';
+import { seeded } from '../support/random';
 
 /**
  * The training CSV reader (fast/numericCsv.ts) against its plain twin: csv-parse (domain/csv.ts) for
@@ -30,15 +31,6 @@ function plainTwin(text: string): { x: number[]; y: number[] } | 'refused' {
   return { x, y };
 }
 
-/** A small deterministic generator (the test must be repeatable). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 function writeValue(v: number, r: () => number): string {
   const plain = String(v);
   switch (Math.floor(r() * 5)) {
@@ -56,7 +48,7 @@ function writeValue(v: number, r: () => number): string {
 }
 
 function randomFile(seed: number, rows: number): string {
-  const r = rng(seed);
+  const r = seeded(seed);
   const columns = [...FEATURES, 'label', 'note', 'contact_id'].sort(() => r() - 0.5);
   const eol = r() < 0.5 ? '\n' : '\r\n';
   const lines = [columns.join(',')];

@@ -1,5 +1,6 @@
 import { DECILES, psiBaseline, sortedQuantiles } from '../../shared/domain/model/psi';
 import { selectQuantiles } from '../../shared/fast/quantiles';
+import { seeded } from '../support/random';
 
 /**
  * The decile selection of fast/quantiles.ts against its plain twin, sortedQuantiles (sort a copy, read
@@ -7,13 +8,6 @@ import { selectQuantiles } from '../../shared/fast/quantiles';
  * on small and large inputs — below and above the sampled path's threshold — with ties, a single
  * repeated value, heavy skew and the values the features take.
  */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const CASES: [string, (r: () => number, n: number) => number][] = [
   ['uniform', (r) => r()],
@@ -27,7 +21,7 @@ const CASES: [string, (r: () => number, n: number) => number][] = [
 
 describe('quantile selection = sort + order statistics', () => {
   test.each(CASES.flatMap(([name, f]) => [1, 9, 1000, 49_999, 50_000, 300_001].map((n) => [name, n, f] as const)))('%s, %i values', (_name, n, f) => {
-    const r = rng(n + 17);
+    const r = seeded(n + 17);
     const values = Float64Array.from({ length: n }, (_, i) => f(r, i));
     const before = Float64Array.from(values);
     const plain = sortedQuantiles(values, DECILES).edges;
@@ -41,7 +35,7 @@ describe('quantile selection = sort + order statistics', () => {
   });
 
   test('both read the same arbitrary quantiles, 0 and 1 included', () => {
-    const r = rng(3);
+    const r = seeded(3);
     const values = Float64Array.from({ length: 120_000 }, () => r() * r());
     const qs = [0, 0.001, 0.25, 0.5, 0.5, 0.999, 1];
     expect(selectQuantiles(values, qs).edges).toEqual(sortedQuantiles(values, qs).edges);

@@ -1,15 +1,15 @@
 import { N_FEATURES } from '../../../shared/domain/features/schema';
 import type { FeatureRows } from '../../../shared/domain/features/rows';
 import { leadScore } from '../../../shared/domain/model/score';
+import { RowBuffer } from '../../../shared/fast/featureRows';
 import { type NewVersion, type Warehouse, WarehouseConflictError, WarehouseNotFoundError } from '../../../shared/ports/warehouse';
+import { W1, W2 } from '../../support/fixtures';
 
 /**
  * The Warehouse port's contract, through the port alone: what every adapter must do, whatever its
  * engine. Run against SQLite (sqlite-contract.test.ts); Azure SQL has no engine on these machines, so
  * its adapter is held to the same statements by check:infra instead (parsed and compiled by DacFx).
  */
-const W1 = [-0.05, -1.2, 0.4, 2.1, 1.7, -2.5, 0.9];
-const W2 = [-0.03, -0.8, 0.55, 1.6, 2.2, -1.9, 1.1];
 const MEANS = [30, 0.5, 0, 0.3, 0.2, 0.3, 0.5];
 
 function version(n: number, weights: number[], offset: number, extra: Partial<NewVersion> = {}): NewVersion {
@@ -30,15 +30,10 @@ function version(n: number, weights: number[], offset: number, extra: Partial<Ne
 
 /** Contacts `prefix0..prefix{n-1}` with features spread over their ranges (a deterministic recipe). */
 function rows(n: number, prefix: string, seed = 1): { rows: FeatureRows; byId: Map<string, number[]> } {
-  const ids = Buffer.alloc(n * 16);
-  const idEnds = new Uint32Array(n);
-  const x = new Float64Array(n * N_FEATURES);
+  const buffer = new RowBuffer(n);
   const byId = new Map<string, number[]>();
-  let used = 0;
   for (let i = 0; i < n; i++) {
     const id = `${prefix}${i}`;
-    used += ids.write(id, used, 'latin1');
-    idEnds[i] = used;
     const v = [
       (i * 7 + seed) % 61,
       ((i * 13 + seed) % 100) / 101,
@@ -48,10 +43,11 @@ function rows(n: number, prefix: string, seed = 1): { rows: FeatureRows; byId: M
       ((i * 29 + seed) % 97) / 97,
       (((i * 31) % 90) + 1) / 92,
     ];
-    x.set(v, i * N_FEATURES);
+    buffer.x.set(v, i * N_FEATURES);
+    buffer.pushString(id);
     byId.set(id, v);
   }
-  return { rows: { n, ids: ids.subarray(0, used), idEnds, x }, byId };
+  return { rows: buffer.rows(), byId };
 }
 
 async function load(w: Warehouse, asOf: string, data: FeatureRows, hash = `h-${asOf}`): Promise<void> {

@@ -1,4 +1,5 @@
 import { binIndex, DECILES, psi, psiBaseline, quantiles } from '../../../shared/domain/model/psi';
+import { seeded } from '../../support/random';
 
 /** numpy's "linear" quantile on a fully sorted copy: the reference the selection algorithm must match. */
 function quantileBySort(values: readonly number[] | Float64Array, q: number): number {
@@ -9,18 +10,6 @@ function quantileBySort(values: readonly number[] | Float64Array, q: number): nu
   const t = h - lo;
   const d = s[hi]! - s[lo]!;
   return t >= 0.5 ? s[hi]! - d * (1 - t) : s[lo]! + d * t;
-}
-
-/** Small deterministic generator (mulberry32) so the randomized checks are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('quantiles (numpy default, method "linear")', () => {
@@ -48,7 +37,7 @@ describe('quantiles (numpy default, method "linear")', () => {
   });
 
   it('agrees bit for bit with a full sort on random data of many sizes, with and without ties', () => {
-    const r = rng(42);
+    const r = seeded(42);
     for (const n of [1, 2, 3, 7, 10, 31, 32, 33, 100, 1000, 20_000]) {
       for (const discrete of [false, true]) {
         const values = Array.from({ length: n }, () => (discrete ? Math.floor(r() * 4) : r() * 100 - 50));
