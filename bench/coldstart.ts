@@ -161,17 +161,17 @@ async function childFunction(telemetryKind: 'appinsights' | 'jsonl'): Promise<{ 
   for (const hook of hooks.appStart) await hook({ hookData: {}, appHookData: {}, functionAppDirectory: root });
   mark('appStart');
   const { workerContainer } = require(path.join(dist, 'shared/app/container.js')) as typeof import('../shared/app/container');
-  const services = await workerContainer();
-  mark('services');
+  const app = await workerContainer();
+  mark('container');
   // The managed identity's token without the network (the exporter asks for it only when it sends).
   const identity = require(require.resolve('@azure/identity', { paths: [path.join(dist, 'shared')] })) as typeof import('@azure/identity');
   identity.DefaultAzureCredential.prototype.getToken = stubToken;
-  services.telemetry.trackEvent('PartitionScored', { partition: 'processed/features/2025/06/01', rows: 4999 });
-  services.telemetry.trackMetric('rows_scored', 4999);
+  app.telemetry.trackEvent('PartitionScored', { partition: 'processed/features/2025/06/01', rows: 4999 });
+  app.telemetry.trackMetric('rows_scored', 4999);
   mark('firstTrack');
-  await services.telemetry.flush();
+  await app.telemetry.flush();
   mark('flush');
-  await services.close();
+  await app.close();
   mark('close');
   return { phases, cpu };
 }
