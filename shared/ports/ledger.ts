@@ -68,7 +68,10 @@ export interface Ledger {
   /** Frees the lock only if `owner` still holds it (a lease taken over after expiry stays with the new holder). */
   releaseLock(name: string, owner: string): Promise<void>;
 
-  /** Rate limits: the ISO time until which `name` is cooling down, or undefined once that time has passed. */
+  /**
+   * Rate limits: the ISO time until which `name` cools down, as last set (passed or not), or undefined.
+   * The caller compares it with its own clock: the retrain's is the data's (retrain.ts, dataClock).
+   */
   getCooldown(name: string): Promise<string | undefined>;
   setCooldown(name: string, untilIso: string): Promise<void>;
 

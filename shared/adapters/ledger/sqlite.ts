@@ -117,7 +117,7 @@ export class SqliteLedger implements Ledger {
 
   async getCooldown(name: string): Promise<string | undefined> {
     const row = this.db.prepare('SELECT until FROM cooldowns WHERE name = ?').get(name) as { until: string } | undefined;
-    return row && Date.parse(row.until) > this.now() ? row.until : undefined;
+    return row?.until;
   }
 
   async setCooldown(name: string, untilIso: string): Promise<void> {

@@ -178,7 +178,7 @@ export class TableLedger implements Ledger {
     const t = await this.table();
     try {
       const e = await t.getEntity<{ until: string }>('cooldown', tableKey(name));
-      return Date.parse(e.until) > this.now() ? e.until : undefined;
+      return e.until;
     } catch (e) {
       if (status(e) === 404) return undefined;
       throw e;
