@@ -2,7 +2,10 @@
 // - PSI > 0.2 on any feature or the score -> the retrain webhook (POST /api/retrain, common alert
 //   schema; a secure webhook with an Entra token once sign-in is configured) and the e-mail group;
 // - recent AUC more than AUC_DROP_THRESHOLD (relative) below the active version's validation AUC
-//   -> the same two (the performance trigger: with DRIFT_RETRAIN=alert the app only reports it);
+//   -> the same two (the performance trigger: with DRIFT_RETRAIN=alert the app only reports it); the
+//   baseline is the app's PERFORMANCE_BASELINE (validation or training AUC), sent with the metric;
+// - data older than the freshness limits (the newest features partition or labelled send day the
+//   drift check used)                      -> e-mail;
 // - a retrain that failed a gate            -> e-mail;
 // - a feature partition that failed to score -> e-mail.
 // Log search alerts rather than metric alerts: custom metric dimensions (the PSI `feature`) reach
@@ -123,6 +126,19 @@ customMetrics
 | summarize relativeDrop = max((baseline - recent) / baseline) by modelVersion
 '''
 
+// The drift check sends data_age_days for the features partition and the labels it used, each with
+// the app's own limit (GATE_MAX_FEATURES_AGE_DAYS / GATE_MAX_LABEL_AGE_DAYS) as `limit`: the rule
+// fires when either is older, so the limits live in one place, the app settings.
+var dataAgeQuery = '''
+customMetrics
+| where name == "data_age_days"
+| extend data = tostring(customDimensions.data),
+         limit = todouble(customDimensions.limit),
+         age = iff(valueCount > 0, valueSum / valueCount, value)
+| where isnotnull(limit)
+| summarize daysOverLimit = max(age - limit) by data
+'''
+
 var gateFailedQuery = '''
 customEvents
 | where name == "GateFailed"
@@ -176,8 +192,8 @@ resource aucDropAlert 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   location: location
   tags: tags
   properties: {
-    displayName: 'leadscore: model performance (recent AUC more than ${aucDropThreshold} relative below validation)'
-    description: 'The daily drift check measured the active version\'s AUC on recently matured labels more than the configured share below its validation AUC; the webhook starts a retrain (rate-limited by the app).'
+    displayName: 'leadscore: model performance (recent AUC more than ${aucDropThreshold} relative below its baseline)'
+    description: 'The daily drift check measured the active version\'s AUC on recently matured labels more than the configured share below its baseline AUC (PERFORMANCE_BASELINE: validation or training); the webhook starts a retrain (rate-limited by the app).'
     severity: 2
     enabled: true
     scopes: [appInsights.id]
@@ -201,6 +217,40 @@ resource aucDropAlert 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
     }
     actions: {
       actionGroups: createRetrainWebhook ? [retrainGroup.id, emailGroup.id] : [emailGroup.id]
+    }
+  }
+}
+
+resource dataStaleAlert 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
+  name: '${namePrefix}-data-stale'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'leadscore: stale data (features or labels older than the freshness limits)'
+    description: 'The daily drift check used a features partition or labels older than GATE_MAX_FEATURES_AGE_DAYS / GATE_MAX_LABEL_AGE_DAYS: ingestion or label collection has stopped, and retrains are refused by the data_freshness gate until it resumes.'
+    severity: 2
+    enabled: true
+    scopes: [appInsights.id]
+    // As the PSI rule: the drift check runs once a day.
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT2H'
+    muteActionsDuration: 'PT23H'
+    autoMitigate: false
+    criteria: {
+      allOf: [
+        {
+          query: dataAgeQuery
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'daysOverLimit'
+          dimensions: [{ name: 'data', operator: 'Include', values: ['*'] }]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [emailGroup.id]
     }
   }
 }

@@ -32,6 +32,18 @@ const schema = z.object({
     .positive()
     .default(1.05)
     .describe('"Learns something" gate: PR-AUC must reach this multiple of the equal-weights baseline'),
+  GATE_MAX_LABEL_AGE_DAYS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(10)
+    .describe("Data freshness gate and alert: the newest labelled send day may be at most this many days before the retrain's (or drift check's) day"),
+  GATE_MAX_FEATURES_AGE_DAYS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(2)
+    .describe('Data freshness gate and alert: the newest complete features partition may be at most this many days old'),
   GATE_MAX_AUC_DROP: z.coerce
     .number()
     .nonnegative()
@@ -47,12 +59,24 @@ const schema = z.object({
     .positive()
     .default(60)
     .describe('Lease on the retrain lock (single flight); an instance that dies frees it after this'),
+  PSI_BASELINE_DAYS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(7)
+    .describe("A new version's PSI baseline: every contact of the newest this many complete features partitions up to the retrain's as-of day"),
   PSI_THRESHOLD: z.coerce.number().positive().default(0.2).describe('PSI above this on any feature or the score counts as drift'),
   AUC_DROP_THRESHOLD: z.coerce
     .number()
     .positive()
     .default(0.05)
-    .describe('A relative drop of recent AUC below validation AUC larger than this triggers a retrain'),
+    .describe('A relative drop of recent AUC below the baseline AUC (PERFORMANCE_BASELINE) larger than this triggers a retrain and alerts'),
+  PERFORMANCE_BASELINE: z
+    .enum(['validation', 'training'])
+    .default('validation')
+    .describe(
+      "What the drift check's recent AUC is compared with: the version's validation AUC (days it never saw) or its AUC on the rows its weights were fitted on (seed 000's training baseline; optimistic, in-sample)",
+    ),
   RECENT_AUC_DAYS: z.coerce.number().int().positive().default(7).describe('Days of most recently matured labels the drift check measures AUC on'),
   DRIFT_RETRAIN: z
     .enum(['direct', 'alert'])

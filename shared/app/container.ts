@@ -229,6 +229,8 @@ function useCases(p: Ports, log: Log): UseCases {
         maxAucDrop: config.GATE_MAX_AUC_DROP,
       },
       cooldownHours: config.RETRAIN_COOLDOWN_HOURS,
+      psiBaselineDays: config.PSI_BASELINE_DAYS,
+      freshness: { maxLabelAgeDays: config.GATE_MAX_LABEL_AGE_DAYS, maxFeaturesAgeDays: config.GATE_MAX_FEATURES_AGE_DAYS },
       lockMinutes: config.RETRAIN_LOCK_MINUTES,
     },
   };
@@ -241,6 +243,8 @@ function useCases(p: Ports, log: Log): UseCases {
     psiThreshold: config.PSI_THRESHOLD,
     aucDropThreshold: config.AUC_DROP_THRESHOLD,
     recentDays: config.RECENT_AUC_DAYS,
+    performanceBaseline: config.PERFORMANCE_BASELINE,
+    freshness: { maxLabelAgeDays: config.GATE_MAX_LABEL_AGE_DAYS, maxFeaturesAgeDays: config.GATE_MAX_FEATURES_AGE_DAYS },
   };
   const ingest = { maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE, log };
   const labels = { windowDays: config.LABEL_WINDOW_DAYS, maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE, log };

@@ -1,22 +1,33 @@
 import type { Log } from '../ports/log';
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { N_FEATURES } from '../domain/features/schema';
 import { evaluate, type Evaluation } from '../domain/model/metrics';
 import { leadScore, sigmoid } from '../domain/model/score';
-import { trainModel, TrainingDidNotConvergeError, type TrainResult } from '../domain/model/train';
+import { TrainingDidNotConvergeError, type TrainResult } from '../domain/model/train';
 import type { Lake } from '../ports/lake';
 import type { Ledger, RunRecord } from '../ports/ledger';
 import type { Telemetry } from '../ports/telemetry';
 import type { Warehouse } from '../ports/warehouse';
 import { renderReport } from '../report/report';
 import { codeVersion } from './codeVersion';
-import { approvalGate, dataQualityGate, dataSufficiencyGate, learnsSomethingGate, safetyGate, type GateOutcome, type GateThresholds } from '../domain/gates';
-import { featurePopulation } from './population';
-import { buildTrainingSet, type TrainingSet } from './trainingSet';
+import { DAY_MS, dayStartMs } from '../domain/calendar';
+import { abandonOrphans, lockOwner, ownerAlive } from './retrainLock';
+import {
+  approvalGate,
+  dataFreshnessGate,
+  dataQualityGate,
+  withGatesNotEvaluated,
+  type FreshnessLimits,
+  dataSufficiencyGate,
+  learnsSomethingGate,
+  safetyGate,
+  type GateOutcome,
+  type GateThresholds,
+} from '../domain/gates';
+import { holdoutFit, refitOnWindow, withoutRefit, type HoldoutFit, type VersionFit } from './versionFit';
+import { buildTrainingSet, newestData, type TrainingSet } from './trainingSet';
 import { weightsCsv } from '../domain/model/outputs';
 import { deployVersion, registerVersion } from './versions';
-import { selectQuantiles } from '../fast/quantiles';
 
 /**
  * The one retrain step behind the weekly timer, the drift alert, POST /api/retrain and
@@ -39,6 +50,9 @@ export interface RetrainSettings {
   gates: GateThresholds;
   cooldownHours: number;
   lockMinutes: number;
+  freshness: FreshnessLimits;
+  /** Newest features partitions whose contacts form a version's PSI baseline. */
+  psiBaselineDays: number;
 }
 
 export interface RetrainDeps {
@@ -73,6 +87,8 @@ export interface RetrainDetails {
   partitions: { path: string; contentHash: string; rows: number }[];
   codeVersion: string;
   version: number | null;
+  /** The labelled days and rows the version's weights were fitted on, and their AUC there (docs/architecture.md, "Training window"). */
+  fittedOn?: VersionFit['fittedOn'];
   /** A retrain that learnt an existing version's weights: that version (nothing was registered). */
   duplicateOf?: number;
   metrics: Omit<TrainResult['metrics'], 'calibration_curve'> | null;
@@ -88,6 +104,15 @@ export interface RetrainRun extends RunRecord {
 
 function isoDate(d: Date): string {
   return d.toISOString().slice(0, 10);
+}
+
+/**
+ * When a run happens on the data's clock: the end of its as-of day, or now if that day has not
+ * ended. A retrain as of a past day (the local run, a replay) is rate-limited by the days of data it
+ * has seen, as one as of today (Azure's timers) is by the wall clock.
+ */
+export function dataClock(asOf: string, now: Date): Date {
+  return new Date(Math.min(dayStartMs(asOf) + DAY_MS, now.getTime()));
 }
 
 /** The production version evaluated on the new validation rows: the safety gate compares like with like. */
@@ -127,6 +152,8 @@ export async function retrain(deps: RetrainDeps, request: RetrainRequest): Promi
     // leaves it incomplete, and deploy refuses it without --force.
     if (details.version !== null) await deps.warehouse.completeVersion(details.version);
     details.outcome = outcome;
+    // Every gate is listed, those the run did not reach as `not evaluated`.
+    details.gates = withGatesNotEvaluated(details.gates, `not evaluated: the run ended ${outcome}`);
     details.durationMs = now().getTime() - started.getTime();
     run.status = status;
     run.finishedAt = now().toISOString();
@@ -146,10 +173,11 @@ export async function retrain(deps: RetrainDeps, request: RetrainRequest): Promi
     return run;
   };
 
-  // Monitoring triggers are rate-limited; a suppressed trigger is still recorded with its reason.
+  // Monitoring triggers are rate-limited, on the data's clock; a suppressed trigger is still recorded with its reason.
+  const clock = dataClock(asOf, started);
   if (RATE_LIMITED.includes(request.trigger)) {
     const until = await deps.ledger.getCooldown(COOLDOWN);
-    if (until && new Date(until) > started) {
+    if (until && new Date(until) > clock) {
       return finish('suppressed', 'suppressed', `rate-limited: a monitoring-triggered retrain already ran; next allowed after ${until}`);
     }
   }
@@ -177,7 +205,7 @@ export async function retrain(deps: RetrainDeps, request: RetrainRequest): Promi
   try {
     await abandonOrphans(deps, id, now().toISOString(), log);
     if (RATE_LIMITED.includes(request.trigger)) {
-      await deps.ledger.setCooldown(COOLDOWN, new Date(started.getTime() + deps.settings.cooldownHours * 3_600_000).toISOString());
+      await deps.ledger.setCooldown(COOLDOWN, new Date(clock.getTime() + deps.settings.cooldownHours * 3_600_000).toISOString());
     }
     await deps.ledger.putRun(run);
     return await retrainLocked(deps, request, run, finish, log);
@@ -186,41 +214,6 @@ export async function retrain(deps: RetrainDeps, request: RetrainRequest): Promi
     return finish('failed', 'error', message);
   } finally {
     await deps.ledger.releaseLock(LOCK, owner);
-  }
-}
-
-/** A lock owner says where it runs: `<host>/<pid>/<run id>`, so a later run can tell whether it is gone. */
-export function lockOwner(runId: string): string {
-  return `${hostname()}/${process.pid}/${runId}`;
-}
-
-/**
- * Whether the process holding a lock may still be running. Only a holder on this machine can be
- * known to be gone (no process with its pid); any other is presumed alive until its lease expires.
- */
-export function ownerAlive(owner: string): boolean {
-  const [host, pid] = owner.split('/');
-  if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return true;
-  try {
-    process.kill(Number(pid), 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * With the lock held, no other retrain can be running: a run still recorded as running stopped before
- * it finished (its process died). It is marked abandoned; a version it registered stays incomplete,
- * which deploy refuses without --force.
- */
-async function abandonOrphans(deps: RetrainDeps, self: string, at: string, log: (m: string) => void): Promise<void> {
-  for (const r of await deps.ledger.listRuns(50)) {
-    if (r.status !== 'running' || r.id === self) continue;
-    const version = (r.details as Partial<RetrainDetails> | undefined)?.version ?? null;
-    const reason = `the process running it stopped before it finished${version !== null ? `; v${version}, which it registered, is incomplete (deploy it only with --force)` : ''}`;
-    await deps.ledger.putRun({ ...r, status: 'abandoned', finishedAt: at, reason });
-    log(`retrain ${r.id}: abandoned (${reason})`);
   }
 }
 
@@ -233,6 +226,17 @@ async function retrainLocked(
 ): Promise<RetrainRun> {
   const { settings } = deps;
   const details = run.details;
+  const gateFailed = (g: GateOutcome): void => {
+    deps.telemetry.trackEvent('GateFailed', { runId: run.id, gate: g.name, detail: g.detail, trigger: request.trigger });
+  };
+  // Freshness first, from the lake's listing alone: a stale lake is refused before anything is read.
+  const freshness = dataFreshnessGate(details.asOf, await newestData(deps.lake, details.asOf), settings.freshness);
+  details.gates.push(freshness);
+  if (!freshness.passed) {
+    gateFailed(freshness);
+    return finish('failed', 'blocked', `gate data_freshness failed: ${freshness.detail}`);
+  }
+
   const set = await buildTrainingSet(deps.lake, { asOf: details.asOf, trainDays: settings.trainDays, validDays: settings.validDays });
   details.window = set.window;
   details.partitions = set.partitions.map((p) => ({ path: p.path, contentHash: p.contentHash, rows: p.rows }));
@@ -240,9 +244,6 @@ async function retrainLocked(
     `training set: ${set.train.n} training rows ${set.window.trainFrom}..${set.window.trainTo}, ${set.valid.n} validation rows ${set.window.validFrom}..${set.window.validTo}`,
   );
 
-  const gateFailed = (g: GateOutcome): void => {
-    deps.telemetry.trackEvent('GateFailed', { runId: run.id, gate: g.name, detail: g.detail, trigger: request.trigger });
-  };
   const preconditions = [dataSufficiencyGate(set.train, set.valid, settings.gates), dataQualityGate(set.reports)];
   details.gates.push(...preconditions);
   const blocked = preconditions.filter((g) => !g.passed);
@@ -251,21 +252,17 @@ async function retrainLocked(
     return finish('failed', 'blocked', `gate ${blocked.map((g) => g.name).join(', ')} failed: ${blocked.map((g) => g.detail).join('; ')}`);
   }
 
-  const population = await featurePopulation(deps.lake, set.window.trainFrom, set.window.trainTo);
-  let result: TrainResult;
+  const fitOptions = { C: settings.C, brierThreshold: settings.brierThreshold, psiBaselineDays: settings.psiBaselineDays };
+  let holdout: HoldoutFit;
   try {
-    result = await trainModel(set.train, set.valid, {
-      C: settings.C,
-      brierThreshold: settings.brierThreshold,
-      quantiles: selectQuantiles,
-      ...(population ? { psiRows: population } : {}),
-    });
+    holdout = await holdoutFit(deps.lake, set, fitOptions);
   } catch (err) {
     // A fit that did not converge is no model: the run fails and no version is registered (not even
     // as rejected), so there is nothing that `deploy` or a rollback could ever activate.
     if (err instanceof TrainingDidNotConvergeError) return finish('failed', 'error', `no version registered: ${err.message}`);
     throw err;
   }
+  const result = holdout.result;
   const { calibration_curve: _curve, ...metrics } = result.metrics;
   details.metrics = metrics;
   const production = await productionOnSameRows(deps.warehouse, set);
@@ -276,27 +273,40 @@ async function retrainLocked(
   const approval = approvalGate(settings.autoDeploy);
   if (!rejected.length) details.gates.push(approval);
 
+  // The version's weights: the same recipe on the whole window once the holdout fit passed.
+  let fit: VersionFit;
+  try {
+    fit = rejected.length ? withoutRefit(set, holdout) : await refitOnWindow(set, holdout, fitOptions);
+  } catch (err) {
+    if (err instanceof TrainingDidNotConvergeError) return finish('failed', 'error', `no version registered: the refit on the whole window: ${err.message}`);
+    throw err;
+  }
+  details.fittedOn = fit.fittedOn;
+  const artifact = fit.final.artifact;
+
   // A retrain that learnt the weights of a version already there (active or staged) registers nothing:
   // two identical versions would only make deploy and rollback lists lie about what changed.
-  const same = await sameWeightsVersion(deps.warehouse, result.artifact.raw_weights, result.artifact.offset);
+  const same = await sameWeightsVersion(deps.warehouse, artifact.raw_weights, artifact.offset);
   if (same) {
     details.duplicateOf = same.version;
     return finish('succeeded', 'duplicate', `nothing registered: the weights and offset equal v${same.version}'s (${same.status}) within ${SAME_WEIGHTS}`);
   }
 
   const registered = await registerVersion(deps, {
-    artifact: result.artifact,
-    metrics: { ...result.metrics },
-    weightsCsv: (v) => weightsCsv(result.artifact, v),
+    artifact,
+    // auc_train: the version's own weights on the rows they were fitted on (PERFORMANCE_BASELINE=training).
+    metrics: { ...result.metrics, auc_train: fit.fittedOn.auc, weights_fitted_on: fit.fittedOn },
+    weightsCsv: (v) => weightsCsv(artifact, v),
     trigger: request.trigger,
     window: { start: set.window.trainFrom, end: set.window.validTo },
     status: rejected.length ? 'rejected' : 'staged',
     // Complete when the run finishes (finish above), not when the artifacts are written.
     complete: false,
     modelJsonExtra: {
-      psi_baseline_population: population
-        ? `every eligible contact in the features partitions ${set.window.trainFrom}..${set.window.trainTo} (${population.n} rows)`
+      psi_baseline_population: fit.population
+        ? `every eligible contact in the features partitions ${fit.population.from}..${fit.population.to} (${fit.population.rows.n} rows)`
         : 'training rows',
+      weights_fitted_on: fit.fittedOn,
       run: {
         id: run.id,
         trigger: request.trigger,
@@ -322,8 +332,10 @@ async function retrainLocked(
       dataWindow: {
         training: `${set.window.trainFrom} .. ${set.window.trainTo} (${set.train.n} rows)`,
         validation: `${set.window.validFrom} .. ${set.window.validTo} (${set.valid.n} rows)`,
+        'weights fitted on': `${fit.fittedOn.from} .. ${fit.fittedOn.to} (${fit.fittedOn.rows} rows)`,
       },
-      artifact: result.artifact,
+      artifact,
+      refit: fit.final === result ? null : fit.fittedOn,
       metrics: result.metrics,
       baselineMetrics: result.metrics.baseline,
       production,

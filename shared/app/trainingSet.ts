@@ -3,7 +3,7 @@ import { N_FEATURES } from '../domain/features/schema';
 import type { Dataset } from '../domain/model/dataset';
 import { addDays, dayStartMs } from '../domain/calendar';
 import { parseCsv } from '../domain/csv';
-import { readFeaturesPartition, readPartition } from './partitions';
+import { completeFeaturesDates, readFeaturesPartition, readPartition } from './partitions';
 import type { ValidationReport } from '../domain/quality';
 
 /**
@@ -59,6 +59,12 @@ export async function labelledDates(lake: Lake): Promise<string[]> {
     if (m) out.push(`${m[1]}-${m[2]}-${m[3]}`);
   }
   return out.sort();
+}
+
+/** The newest labelled send day and the newest complete features partition on or before `asOf`: what the freshness gate judges. */
+export async function newestData(lake: Lake, asOf: string): Promise<{ labels: string | null; features: string | null }> {
+  const labels = (await labelledDates(lake)).filter((d) => d <= asOf);
+  return { labels: labels[labels.length - 1] ?? null, features: (await completeFeaturesDates(lake, asOf))[0] ?? null };
 }
 
 export class NoLabelsError extends Error {

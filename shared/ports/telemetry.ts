@@ -4,11 +4,21 @@
  */
 
 /** Custom events. A name outside this list is a typo that would silently miss the workbook. */
-export const TELEMETRY_EVENTS = ['RetrainRun', 'GateFailed', 'Deploy', 'Rollback', 'PartitionScored', 'ScoringFailed', 'DriftChecked'] as const;
+export const TELEMETRY_EVENTS = [
+  'RetrainRun',
+  'GateFailed',
+  'Deploy',
+  'Rollback',
+  'PartitionScored',
+  'ScoringFailed',
+  'DriftChecked',
+  'DataFreshness',
+  'PerformanceDegraded',
+] as const;
 export type TelemetryEvent = (typeof TELEMETRY_EVENTS)[number];
 
-/** Custom metrics: `psi` carries the dimension `feature` (a feature name or `score`). */
-export const TELEMETRY_METRICS = ['psi', 'auc_recent', 'rows_scored', 'rows_rejected'] as const;
+/** Custom metrics: `psi` carries the dimension `feature` (a feature name or `score`), `data_age_days` the dimension `data` (features or labels). */
+export const TELEMETRY_METRICS = ['psi', 'auc_recent', 'rows_scored', 'rows_rejected', 'data_age_days'] as const;
 export type TelemetryMetric = (typeof TELEMETRY_METRICS)[number];
 
 export type EventProperties = Record<string, string | number | boolean | null | undefined>;
@@ -32,4 +42,5 @@ export function stringProperties(properties: EventProperties = {}): Record<strin
 export function checkMetric(name: string, value: number, dimensions: Record<string, string> = {}): void {
   if (!Number.isFinite(value)) throw new Error(`telemetry: metric ${name} must be a finite number, got ${value}`);
   if (name === 'psi' && !dimensions.feature) throw new Error('telemetry: metric psi needs the dimension "feature"');
+  if (name === 'data_age_days' && !dimensions.data) throw new Error('telemetry: metric data_age_days needs the dimension "data"');
 }

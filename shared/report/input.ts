@@ -26,6 +26,8 @@ export interface ReportInput {
   trigger?: string;
   /** Human-readable data windows, e.g. { training: '2025-01-01 .. 2025-04-30', validation: '…' }. */
   dataWindow?: Record<string, string>;
+  /** The whole window the version's weights were fitted on after the holdout fit was judged (a retrain). */
+  refit?: { from: string; to: string; rows: number } | null;
   artifact: ModelArtifact;
   /** The trainer's metrics on the validation rows (train.ts Metrics fits). */
   metrics: Evaluation & { n_train: number; n_valid: number; positive_rate: number; calibrated: boolean };

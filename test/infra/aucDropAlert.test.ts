@@ -7,6 +7,8 @@ import { retrain } from '../../shared/app/retrain';
 import { analyze } from '../../tools/kql-check/kusto';
 import { buildLake, LAST_DAY, openEnv, type Env } from '../app/retrain/fixture';
 import { silentLog } from '../../shared/ports/log';
+import { addDays } from '../../shared/domain/calendar';
+import { DEFAULT_FRESHNESS } from '../../shared/domain/gates';
 
 /**
  * The performance trigger in Azure (DRIFT_RETRAIN=alert): the drift check only emits telemetry, and
@@ -19,6 +21,7 @@ const repo = path.resolve(__dirname, '..', '..');
 const read = (file: string): string => fs.readFileSync(path.join(repo, file), 'utf8');
 const alerts = read('infra/modules/alerts.bicep');
 const aucDropQuery = /^var aucDropQuery = '''\n([\s\S]*?)'''/m.exec(alerts)?.[1];
+const dataAgeQuery = /^var dataAgeQuery = '''\n([\s\S]*?)'''/m.exec(alerts)?.[1];
 
 interface Line {
   type: string;
@@ -54,6 +57,8 @@ describe('AUC-drop alert', () => {
       psiThreshold: 0.2,
       aucDropThreshold: 0.05,
       recentDays: 7,
+      performanceBaseline: 'validation',
+      freshness: DEFAULT_FRESHNESS,
     };
 
     const report = await checkDrift(drift, LAST_DAY);
@@ -67,7 +72,8 @@ describe('AUC-drop alert', () => {
     const auc = lines.filter((l) => l.type === 'metric' && l.name === 'auc_recent');
     expect(auc).toHaveLength(1);
     expect(auc[0]!.value).toBe(report.auc_recent);
-    expect(auc[0]!.dimensions).toEqual({ modelVersion: '1', baseline: String(report.auc_validation), threshold: '0.05' });
+    expect(report.auc_baseline).toEqual({ kind: 'validation', value: report.auc_validation });
+    expect(auc[0]!.dimensions).toEqual({ modelVersion: '1', baseline: String(report.auc_validation), baselineKind: 'validation', threshold: '0.05' });
     // The existing dimensions stay as the workbook and the PSI rule read them.
     for (const l of lines.filter((x) => x.name === 'psi')) expect(Object.keys(l.dimensions!).sort()).toEqual(['feature', 'modelVersion']);
 
@@ -81,7 +87,55 @@ describe('AUC-drop alert', () => {
     const read = [...aucDropQuery!.matchAll(/customDimensions\.(\w+)/g)].map((m) => m[1]);
     expect(read.length).toBeGreaterThan(0);
     for (const d of read) expect(Object.keys(auc[0]!.dimensions!)).toContain(d);
+
+    // PERFORMANCE_BASELINE=training: the recent AUC is compared with the version's AUC on the rows its weights were fitted on.
+    const version = (await deps.warehouse.getVersion(1))!;
+    expect(version.metrics.auc_train).toBe(run.details.fittedOn!.auc);
+    const training = await checkDrift({ ...drift, performanceBaseline: 'training' }, LAST_DAY);
+    expect(training.auc_baseline).toEqual({ kind: 'training', value: run.details.fittedOn!.auc });
+    expect(training.auc_relative_drop).toBeCloseTo((run.details.fittedOn!.auc - training.auc_recent!) / run.details.fittedOn!.auc, 12);
+    const sent = fs
+      .readFileSync(telemetryFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line)
+      .filter((l) => l.name === 'auc_recent');
+    expect(sent[1]!.dimensions).toMatchObject({ baseline: String(run.details.fittedOn!.auc), baselineKind: 'training' });
+
+    // The freshness signal: the ages of the partition and labels the check used, with the limits the data-age rule reads.
+    expect(report.freshness).toEqual({
+      features_partition: LAST_DAY,
+      features_age_days: 0,
+      labels_newest: addDays(LAST_DAY, -7),
+      labels_age_days: 7,
+      stale: [],
+    });
+    const ages = lines.filter((l) => l.name === 'data_age_days');
+    expect(ages.map((l) => [l.dimensions, l.value])).toEqual([
+      [{ data: 'features', limit: '2' }, 0],
+      [{ data: 'labels', limit: '10' }, 7],
+    ]);
+    const readByAgeRule = [...dataAgeQuery!.matchAll(/customDimensions\.(\w+)/g)].map((m) => m[1]);
+    expect(readByAgeRule.sort()).toEqual(['data', 'limit']);
+    // A check as of a later day finds both older than their limits, says so and raises the alert event.
+    const late = await checkDrift(drift, addDays(LAST_DAY, 11));
+    expect(late.freshness).toMatchObject({ features_age_days: 11, labels_age_days: 18, stale: ['features', 'labels'] });
   }, 240_000);
+
+  test('the data-age rule measures daysOverLimit per kind of data, and the language service accepts its query', () => {
+    const { diagnostics, columns } = analyze(dataAgeQuery!, 'appInsights');
+    expect(diagnostics).toEqual([]);
+    expect(columns).toEqual([
+      { name: 'data', type: 'string' },
+      { name: 'daysOverLimit', type: 'real' },
+    ]);
+    const rule = /resource dataStaleAlert [^\n]*\n([\s\S]*?)\n}\n/.exec(alerts)?.[1] ?? '';
+    expect(rule).toContain('query: dataAgeQuery');
+    expect(rule).toContain("metricMeasureColumn: 'daysOverLimit'");
+    expect(rule).toContain("operator: 'GreaterThan'");
+    expect(rule).toContain('threshold: 0');
+    expect(rule).toContain('actionGroups: [emailGroup.id]');
+  });
 
   test('the rule measures relativeDrop per modelVersion, and the language service accepts its query', () => {
     const { diagnostics, columns } = analyze(aucDropQuery!, 'appInsights');

@@ -4,11 +4,11 @@ import { psi, PSI_DRIFT_THRESHOLD } from './psi';
 
 /**
  * The daily drift verdict (docs/architecture.md, "Drift"): PSI of every feature and of the score against
- * the active version's training baseline, and the active version's AUC on recently matured labels
- * against its validation AUC. Pure: the drift check step gathers the inputs and writes the result.
+ * the active version's baseline population, and the active version's AUC on recently matured labels
+ * against its baseline AUC (validation or training, PERFORMANCE_BASELINE). Pure: the drift check step gathers the inputs and writes the result.
  */
 
-/** A relative AUC drop above this (5%) from the validation AUC triggers a retrain. */
+/** A relative AUC drop above this (5%) from the baseline AUC triggers a retrain. */
 export const AUC_DROP_THRESHOLD = 0.05;
 
 export type DriftVariable = FeatureName | 'score';
@@ -21,8 +21,8 @@ export interface DriftInput {
   scores: Float64Array | readonly number[];
   /** AUC of the active version on labels matured recently; null when there are too few to measure. */
   aucRecent: number | null;
-  /** AUC the active version had on its own validation rows. */
-  validationAuc: number;
+  /** The AUC the recent one is compared with: the version's validation or training AUC (PERFORMANCE_BASELINE). */
+  baselineAuc: number;
   psiThreshold?: number;
   aucDropThreshold?: number;
 }
@@ -31,7 +31,7 @@ export interface DriftResult {
   /** Keyed by each feature name and `score`, in the baseline's order. */
   psi: Record<DriftVariable, number>;
   auc_recent: number | null;
-  /** (validation AUC − recent AUC) / validation AUC; null when no recent AUC. */
+  /** (baseline AUC − recent AUC) / baseline AUC; null when no recent AUC. */
   auc_relative_drop: number | null;
   /** Names whose PSI exceeds the threshold. */
   drifted: DriftVariable[];
@@ -41,8 +41,8 @@ export interface DriftResult {
 export function evaluateDrift(input: DriftInput): DriftResult {
   const psiThreshold = input.psiThreshold ?? PSI_DRIFT_THRESHOLD;
   const aucDropThreshold = input.aucDropThreshold ?? AUC_DROP_THRESHOLD;
-  if (!(input.validationAuc > 0 && input.validationAuc <= 1)) {
-    throw new Error(`evaluateDrift: validationAuc must be in (0, 1], got ${input.validationAuc}`);
+  if (!(input.baselineAuc > 0 && input.baselineAuc <= 1)) {
+    throw new Error(`evaluateDrift: baselineAuc must be in (0, 1], got ${input.baselineAuc}`);
   }
   if (input.aucRecent !== null && !(input.aucRecent >= 0 && input.aucRecent <= 1)) {
     throw new Error(`evaluateDrift: aucRecent must be in [0, 1] or null, got ${input.aucRecent}`);
@@ -63,7 +63,7 @@ export function evaluateDrift(input: DriftInput): DriftResult {
     if (value > psiThreshold) drifted.push(name);
   }
 
-  const drop = input.aucRecent === null ? null : (input.validationAuc - input.aucRecent) / input.validationAuc;
+  const drop = input.aucRecent === null ? null : (input.baselineAuc - input.aucRecent) / input.baselineAuc;
   const aucDegraded = drop !== null && drop > aucDropThreshold;
   return {
     psi: result,

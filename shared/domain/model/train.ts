@@ -30,6 +30,11 @@ export interface TrainOptions {
   psiRows?: Dataset;
   /** How the PSI baselines find their deciles: the plain sort by default, fast/quantiles.ts from the app. */
   quantiles?: QuantileSelector;
+  /**
+   * Platt scaling applied (true) or not (false) whatever the validation rows say: a retrain's refit
+   * repeats the decision its holdout fit made (docs/architecture.md, "Training window"). Default: the rule.
+   */
+  calibrate?: boolean;
 }
 
 export interface Metrics extends Evaluation {
@@ -241,7 +246,7 @@ export async function trainModel(
   let offset = raw.offset;
   let finalScores = logitsValid;
   let finalProbs = probs;
-  if (model.brier > brierThreshold) {
+  if (options.calibrate ?? model.brier > brierThreshold) {
     const platt = fitPlatt(outOfFoldLogits(train, C, folds, maxIterations), train.y);
     calibration = platt;
     uncalibrated = summary(model);

@@ -5,7 +5,7 @@ import { LocalLake } from '../../../shared/adapters/lake/local';
 import { SqliteLedger } from '../../../shared/adapters/ledger/sqlite';
 import { JsonlTelemetry } from '../../../shared/adapters/telemetry/jsonl';
 import { SqliteWarehouse } from '../../../shared/adapters/warehouse/sqlite';
-import { DEFAULT_GATES } from '../../../shared/domain/gates';
+import { DEFAULT_FRESHNESS, DEFAULT_GATES } from '../../../shared/domain/gates';
 import { ingestRange } from '../../../shared/app/ingest';
 import { collectLabelsRange } from '../../../shared/app/labels';
 import type { RetrainDeps, RetrainSettings } from '../../../shared/app/retrain';
@@ -34,6 +34,8 @@ export const SETTINGS: RetrainSettings = {
   gates: DEFAULT_GATES,
   cooldownHours: 24,
   lockMinutes: 60,
+  psiBaselineDays: 7,
+  freshness: DEFAULT_FRESHNESS,
 };
 
 export interface Env {

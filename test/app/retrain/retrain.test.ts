@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_GATES } from '../../../shared/domain/gates';
 import { partitionPath } from '../../../shared/domain/lakeLayout';
+import { addDays, dayRange } from '../../../shared/domain/calendar';
 import { featurePopulation } from '../../../shared/app/population';
 import { psiBaseline } from '../../../shared/domain/model/psi';
 import { retrain } from '../../../shared/app/retrain';
@@ -40,6 +41,7 @@ describe('retrain', () => {
     expect(run.details.outcome).toBe('deployed');
     expect(run.details.version).toBe(1);
     expect(run.details.gates.map((g) => [g.name, g.passed])).toEqual([
+      ['data_freshness', true],
       ['data_sufficiency', true],
       ['data_quality', true],
       ['learns_something', true],
@@ -57,13 +59,31 @@ describe('retrain', () => {
     expect(model.run.partitions).toEqual(run.details.partitions);
     expect(model.run.metrics.auc_roc).toBe(run.details.metrics!.auc_roc);
     expect(model.run.durationMs).toBeGreaterThan(0);
-    expect(model.run.gates.map((g: { name: string }) => g.name)).toEqual(['data_sufficiency', 'data_quality', 'learns_something', 'safety', 'approval']);
+    expect(model.run.gates.map((g: { name: string }) => g.name)).toEqual([
+      'data_freshness',
+      'data_sufficiency',
+      'data_quality',
+      'learns_something',
+      'safety',
+      'approval',
+    ]);
     expect(run.details.durationMs).toBeGreaterThanOrEqual(model.run.durationMs);
-    // The PSI baseline describes every eligible contact of the training window, not the sends.
-    const population = (await featurePopulation(deps.lake, run.details.window!.trainFrom, run.details.window!.trainTo))!;
+    // The PSI baseline describes every eligible contact of the newest 7 features partitions (the population
+    // the version will score), not the sends.
+    const population = (await featurePopulation(deps.lake, dayRange(addDays(LAST_DAY, -6), LAST_DAY)))!;
     const recency = Float64Array.from({ length: population.n }, (_, i) => population.x[i * 7]!);
     expect(model.psi_baseline.recency_days).toEqual(psiBaseline(recency));
-    expect(model.psi_baseline_population).toContain(`(${population.n} rows)`);
+    expect(model.psi_baseline_population).toBe(
+      `every eligible contact in the features partitions ${addDays(LAST_DAY, -6)}..${LAST_DAY} (${population.n} rows)`,
+    );
+    // The version's weights: the same recipe on every labelled day of the window, validation days included.
+    expect(run.details.fittedOn).toEqual({
+      from: run.details.window!.trainFrom,
+      to: run.details.window!.validTo,
+      rows: run.details.metrics!.n_train + run.details.metrics!.n_valid,
+      auc: expect.any(Number),
+    });
+    expect(model.weights_fitted_on).toEqual(run.details.fittedOn);
     expect(population.n).not.toBe(run.details.metrics!.n_train);
     const report = (await deps.lake.read('models/v1/report.html')).toString();
     expect(report).toContain('<svg');
@@ -135,6 +155,44 @@ describe('retrain', () => {
         .filter((l) => l.name === 'GateFailed')
         .map((l) => l.properties?.gate),
     ).toEqual(['data_sufficiency']);
+  });
+
+  test('data freshness: labels or features older than the limits block the run before anything is read; every gate is listed', async () => {
+    const { deps, telemetryFile } = await env();
+    // As of 11 days after the lake's last day: the newest features partition is 11 days old (limit 2),
+    // the newest labelled send day 18 (limit 10).
+    const asOf = addDays(LAST_DAY, 11);
+    const run = await retrain(deps, { trigger: 'schedule', asOf });
+    expect(run.details.outcome).toBe('blocked');
+    expect(run.reason).toBe(
+      `gate data_freshness failed: the newest labelled send day ${addDays(LAST_DAY, -7)} is 18 days older than ${asOf} (limit 10); ` +
+        `the newest features partition ${LAST_DAY} is 11 days older than ${asOf} (limit 2)`,
+    );
+    expect(run.details.window).toBeNull();
+    expect(run.details.partitions).toEqual([]);
+    expect(await deps.warehouse.listVersions()).toEqual([]);
+    expect(run.details.gates.map((g) => [g.name, g.outcome])).toEqual([
+      ['data_freshness', 'failed'],
+      ['data_sufficiency', 'not evaluated'],
+      ['data_quality', 'not evaluated'],
+      ['learns_something', 'not evaluated'],
+      ['safety', 'not evaluated'],
+      ['approval', 'not evaluated'],
+    ]);
+    expect((await deps.ledger.getRun(run.id))?.details).toMatchObject({ gates: run.details.gates });
+    expect(
+      telemetryLines(telemetryFile)
+        .filter((l) => l.name === 'GateFailed')
+        .map((l) => l.properties?.gate),
+    ).toEqual(['data_freshness']);
+    // Within the limits (features one day old, labels eight) the same lake trains.
+    expect((await retrain(deps, { trigger: 'schedule', asOf: addDays(LAST_DAY, 1) })).details.outcome).toBe('deployed');
+    // Only the features partition too old: that alone is named.
+    const features = await retrain(
+      { ...deps, settings: { ...deps.settings, freshness: { maxLabelAgeDays: 30, maxFeaturesAgeDays: 2 } } },
+      { trigger: 'manual', asOf },
+    );
+    expect(features.reason).toBe(`gate data_freshness failed: the newest features partition ${LAST_DAY} is 11 days older than ${asOf} (limit 2)`);
   });
 
   test('data quality: a corrupted features partition blocks the run', async () => {
@@ -240,6 +298,9 @@ describe('retrain', () => {
     expect(second.reason).toMatch(/rate-limited/);
     expect(manual.status).toBe('succeeded');
     expect((await deps.ledger.listRuns(10)).map((r) => r.status).sort()).toEqual(['succeeded', 'succeeded', 'suppressed']);
+    // The cooldown runs on the data's clock: as of the next day (24 hours of data later) a trigger runs again.
+    const nextDay = await retrain(deps, { trigger: 'drift', reason: 'psi > 0.2 the next day', asOf: addDays(LAST_DAY, 1) });
+    expect(nextDay.status).toBe('succeeded');
   });
 
   test('a fit that did not converge fails the run and registers nothing: no version to deploy, production unchanged', async () => {

@@ -14,7 +14,7 @@ const features = () => Object.fromEntries(FEATURES.map((n) => [n, stable])) as R
 
 describe('evaluateDrift', () => {
   it('reports PSI for every feature and the score, and no action when nothing moved', () => {
-    const r = evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent: 0.7, validationAuc: 0.72 });
+    const r = evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent: 0.7, baselineAuc: 0.72 });
     expect(Object.keys(r.psi)).toEqual([...FEATURES, 'score']);
     expect(Object.values(r.psi).every((v) => v === 0)).toBe(true);
     expect(r.drifted).toEqual([]);
@@ -26,7 +26,7 @@ describe('evaluateDrift', () => {
   it('names each variable over the PSI threshold and asks for a retrain', () => {
     const f = features();
     f.fatigue_score = shifted;
-    const r = evaluateDrift({ baseline: baseline(), features: f, scores: shifted, aucRecent: null, validationAuc: 0.7 });
+    const r = evaluateDrift({ baseline: baseline(), features: f, scores: shifted, aucRecent: null, baselineAuc: 0.7 });
     expect(r.psi.fatigue_score).toBeCloseTo(0.25 * Math.log(3), 15);
     expect(r.drifted).toEqual(['fatigue_score', 'score']);
     expect(r.action).toBe('retrain');
@@ -36,13 +36,13 @@ describe('evaluateDrift', () => {
   it('honours a custom PSI threshold', () => {
     const f = features();
     f.fatigue_score = shifted;
-    const r = evaluateDrift({ baseline: baseline(), features: f, scores: stable, aucRecent: null, validationAuc: 0.7, psiThreshold: 0.3 });
+    const r = evaluateDrift({ baseline: baseline(), features: f, scores: stable, aucRecent: null, baselineAuc: 0.7, psiThreshold: 0.3 });
     expect(r.drifted).toEqual([]);
     expect(r.action).toBe('none');
   });
 
   it('retrains on a relative AUC drop above 5% but not at or below it', () => {
-    const run = (aucRecent: number) => evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent, validationAuc: 0.8 });
+    const run = (aucRecent: number) => evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent, baselineAuc: 0.8 });
     expect(run(0.759).action).toBe('retrain'); // drop 0.041/0.8 = 5.125%
     expect(run(0.761).action).toBe('none'); // drop 0.039/0.8 = 4.875%
     expect(run(0.9).action).toBe('none'); // an improvement is not a drop
@@ -51,13 +51,11 @@ describe('evaluateDrift', () => {
   it('rejects missing values and out-of-range AUCs with clear errors', () => {
     const f = features() as Partial<ReturnType<typeof features>>;
     delete f.mms_affinity;
-    expect(() =>
-      evaluateDrift({ baseline: baseline(), features: f as ReturnType<typeof features>, scores: stable, aucRecent: 0.7, validationAuc: 0.7 }),
-    ).toThrow(/no current values for "mms_affinity"/);
-    expect(() => evaluateDrift({ baseline: baseline(), features: features(), scores: [], aucRecent: 0.7, validationAuc: 0.7 })).toThrow(
-      /score: psi: no values/,
+    expect(() => evaluateDrift({ baseline: baseline(), features: f as ReturnType<typeof features>, scores: stable, aucRecent: 0.7, baselineAuc: 0.7 })).toThrow(
+      /no current values for "mms_affinity"/,
     );
-    expect(() => evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent: 1.2, validationAuc: 0.7 })).toThrow(/aucRecent/);
-    expect(() => evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent: 0.7, validationAuc: 0 })).toThrow(/validationAuc/);
+    expect(() => evaluateDrift({ baseline: baseline(), features: features(), scores: [], aucRecent: 0.7, baselineAuc: 0.7 })).toThrow(/score: psi: no values/);
+    expect(() => evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent: 1.2, baselineAuc: 0.7 })).toThrow(/aucRecent/);
+    expect(() => evaluateDrift({ baseline: baseline(), features: features(), scores: stable, aucRecent: 0.7, baselineAuc: 0 })).toThrow(/baselineAuc/);
   });
 });
