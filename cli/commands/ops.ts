@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { DriftReport } from '../../shared/app/drift';
 import type { RetrainRun } from '../../shared/app/retrain';
 import { todayUtc } from '../../shared/domain/calendar';
 import { cliActor, dayArg, result, withContainer } from '../options';
@@ -23,9 +24,21 @@ export function describeRun(run: RetrainRun): string {
     lines.push(
       `  metrics: AUC ${d.metrics.auc_roc.toFixed(4)}, PR-AUC ${d.metrics.pr_auc.toFixed(4)} (baseline ${d.metrics.baseline.pr_auc.toFixed(4)}), Brier ${d.metrics.brier.toFixed(4)}`,
     );
-  for (const g of d.gates) lines.push(`  gate ${g.name.padEnd(17)} ${g.passed ? 'pass' : 'FAIL'}  ${g.detail}`);
+  const shown = { passed: 'pass', failed: 'FAIL', pending: 'wait', 'not evaluated': '-' } as const;
+  for (const g of d.gates) lines.push(`  gate ${g.name.padEnd(17)} ${(shown[g.outcome] ?? (g.passed ? 'pass' : 'FAIL')).padEnd(4)}  ${g.detail}`);
   if (d.reportPath) lines.push(`  report: ${d.reportPath}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The drift check's AUC verdict and the age of the data it used, as `leadscore drift` and `npm start` print them. */
+export function driftVerdictLines(report: DriftReport): string[] {
+  const f4 = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(4));
+  const previous = report.previous ? `; v${report.previous.version} on the same rows ${f4(report.previous.auc_recent)}` : '';
+  const f = report.freshness;
+  return [
+    `AUC recent ${f4(report.auc_recent)} (${report.auc_baseline.kind} ${f4(report.auc_baseline.value)})${previous}; action: ${report.action}`,
+    `data: features ${f.features_partition} (${f.features_age_days} days old), labels to ${f.labels_newest ?? 'none'}${f.labels_age_days === null ? '' : ` (${f.labels_age_days} days old)`}${f.stale.length ? `; STALE: ${f.stale.join(', ')}` : ''}`,
+  ];
 }
 
 export function registerOps(program: Command): void {
@@ -56,9 +69,7 @@ export function registerOps(program: Command): void {
         result(out, opts.json, ({ report, run }) => {
           const lines = [`${'variable'.padEnd(20)}  PSI`];
           for (const [name, v] of Object.entries(report.psi)) lines.push(`${name.padEnd(20)}  ${v.toFixed(4)}${v > s.config.PSI_THRESHOLD ? '  drift' : ''}`);
-          lines.push(
-            `AUC recent ${report.auc_recent === null ? 'n/a' : report.auc_recent.toFixed(4)} (validation ${report.auc_validation.toFixed(4)}); action: ${report.action}`,
-          );
+          lines.push(...driftVerdictLines(report));
           return `${lines.join('\n')}\n${run ? describeRun(run) : ''}`;
         });
       });

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { runLocalPipeline, type LocalRunSummary } from '../localRun';
 import { withContainer } from '../options';
+import { driftVerdictLines } from './ops';
 
 const f4 = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '   n/a');
 
@@ -24,9 +25,7 @@ export function formatSummary(sum: LocalRunSummary, show: (p: string) => string 
     lines.push('', `drift as of ${sum.drift.date} against v${sum.drift.model_version} (${sum.drift.partition}):`);
     for (const [name, v] of Object.entries(sum.drift.psi))
       lines.push(`  ${name.padEnd(20)} PSI ${v.toFixed(4)}${sum.drift.drifted.includes(name as never) ? '  ← drift' : ''}`);
-    lines.push(
-      `  AUC recent ${sum.drift.auc_recent === null ? 'n/a' : sum.drift.auc_recent.toFixed(4)} (validation ${sum.drift.auc_validation.toFixed(4)}); action: ${sum.drift.action}`,
-    );
+    lines.push(...driftVerdictLines(sum.drift).map((l) => `  ${l}`));
   }
   for (const r of sum.runs) lines.push(`retrain ${r.trigger}: ${r.details.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
   if (sum.reportPath) lines.push('', `report of the active version: ${show(sum.reportPath)}`);

@@ -27,10 +27,10 @@ afterEach(() => rmSync(home, { recursive: true, force: true }));
 
 test('done 0, failed 1, usage 2, refused 3, not now 4', () => {
   expect(leadscore('--version')).toMatchObject({ status: EXIT.done, stdout: expect.stringMatching(/^leadscore@/) });
-  // A retrain on an empty home cannot train: it failed, and says so.
+  // A retrain on an empty home cannot train: the freshness gate refuses it (no labels, no features), and says so.
   const empty = leadscore('retrain', '--as-of', '2026-05-04');
-  expect(empty.status).toBe(EXIT.failed);
-  expect(empty.stdout).toMatch(/failed \(error\)/);
+  expect(empty.status).toBe(EXIT.refused);
+  expect(empty.stdout).toMatch(/failed \(blocked\) — gate data_freshness failed: no labelled send day on or before 2026-05-04/);
   expect(leadscore('deploy', '0x2').status).toBe(EXIT.usage);
   expect(leadscore('deploy', '7').status).toBe(EXIT.failed);
 
