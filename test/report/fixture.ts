@@ -45,6 +45,7 @@ export function reportFixture(): ReportInput {
     standard_errors: { coef: se.map((v, i) => v * std[i]!), intercept: 0.03, raw_weights: se, offset: 0.08 },
     psi_baseline,
     training_mean: [30, 0.4, 0.2, 0.15, 0.1, 0.3, 0.5],
+    grades: null,
   };
   const { roc: _r, pr: _p, calibration_curve: _c, ...baselineMetrics } = baseline;
   return {
