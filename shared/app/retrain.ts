@@ -17,6 +17,7 @@ import { buildTrainingSet, type TrainingSet } from './trainingSet';
 import { weightsCsv } from '../domain/model/outputs';
 import { deployVersion, registerVersion } from './versions';
 import { selectQuantiles } from '../fast/quantiles';
+import type { GradeShares } from '../domain/model/grades';
 
 /**
  * The one retrain step behind the weekly timer, the drift alert, POST /api/retrain and
@@ -35,6 +36,8 @@ export interface RetrainSettings {
   validDays: number;
   C: number;
   brierThreshold: number;
+  /** Percent of training rows graded A, B and C (GRADE_SHARES); default 5, 15, 30. */
+  gradeShares?: GradeShares;
   autoDeploy: boolean;
   gates: GateThresholds;
   cooldownHours: number;
@@ -257,6 +260,7 @@ async function retrainLocked(
     result = await trainModel(set.train, set.valid, {
       C: settings.C,
       brierThreshold: settings.brierThreshold,
+      gradeShares: settings.gradeShares,
       quantiles: selectQuantiles,
       ...(population ? { psiRows: population } : {}),
     });

@@ -51,7 +51,7 @@ export interface GradeRow {
 export function checkGradeShares(shares: readonly number[], what = 'grade shares'): GradeShares {
   if (shares.length !== 3) throw new Error(`${what} must be three percentages (A, B, C; D gets the rest), got ${shares.length}`);
   const bad = shares.findIndex((s) => !Number.isFinite(s) || s <= 0);
-  if (bad >= 0) throw new Error(`${what}: the share of ${GRADES[bad]} must be a number above 0, got ${shares[bad]}`);
+  if (bad >= 0) throw new Error(`${what} must each be a number above 0; ${GRADES[bad]}'s is ${shares[bad]}`);
   const sum = shares[0]! + shares[1]! + shares[2]!;
   if (!(sum < 100)) throw new Error(`${what} must add up to less than 100 so that D keeps some rows, got ${shares.join(' + ')} = ${sum}`);
   return [shares[0]!, shares[1]!, shares[2]!];

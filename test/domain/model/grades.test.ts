@@ -109,7 +109,7 @@ describe('grade shares', () => {
     expect(() => parseGradeShares('5,15', 'GRADE_SHARES')).toThrow(/^GRADE_SHARES must be three percentages .* got "5,15"$/);
     expect(() => parseGradeShares('5,,30', 'GRADE_SHARES')).toThrow(/GRADE_SHARES must be three percentages/);
     expect(() => parseGradeShares('5,x,30', 'GRADE_SHARES')).toThrow(/GRADE_SHARES must be three percentages/);
-    expect(() => parseGradeShares('5,0,30', 'GRADE_SHARES')).toThrow(/GRADE_SHARES: the share of B must be a number above 0, got 0/);
+    expect(() => parseGradeShares('5,0,30', 'GRADE_SHARES')).toThrow(/GRADE_SHARES must each be a number above 0; B's is 0/);
     expect(() => parseGradeShares('50,30,20', 'GRADE_SHARES')).toThrow(/GRADE_SHARES must add up to less than 100 .* 50 \+ 30 \+ 20 = 100/);
     expect(() => checkGradeShares([5, 15], 'x')).toThrow(/x must be three percentages/);
   });
