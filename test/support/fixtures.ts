@@ -95,11 +95,17 @@ export async function env(options: SqliteWarehouseOptions = {}): Promise<Env> {
   };
 }
 
-export async function register(e: { lake: Lake; warehouse: Warehouse }, w: number[], offset: number, auc = 0.7): Promise<number> {
+export async function register(
+  e: { lake: Lake; warehouse: Warehouse },
+  w: number[],
+  offset: number,
+  auc = 0.7,
+  grades: GradeTable | null = FIXTURE_GRADES,
+): Promise<number> {
   const v = await registerVersion(
     { lake: e.lake, warehouse: e.warehouse, log: silentLog },
     {
-      artifact: artifact(w, offset),
+      artifact: artifact(w, offset, undefined, grades),
       metrics: { auc_roc: auc, pr_auc: 0.3, brier: 0.15, n_train: 1000 },
       weightsCsv: (n) => `feature,raw_weight,offset,model_version\n${FEATURES.map((f, i) => `${f},${w[i]},${offset},${n}`).join('\n')}\n`,
       trigger: 'manual',
