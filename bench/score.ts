@@ -86,6 +86,9 @@ function artifact(): ModelArtifact {
     standard_errors: { coef: W.map(() => 0), intercept: 0, raw_weights: W.map(() => 0), offset: 0 },
     psi_baseline: Object.fromEntries([...FEATURES, 'score'].map((k) => [k, empty])) as ModelArtifact['psi_baseline'],
     training_mean: MEAN,
+    // Near this generator's 95th, 80th and 50th percentile of lead_score (mean -1.41, sd about 0.75),
+    // so every grade occurs: what is measured is what grading costs. Rows as if of 100 training rows.
+    grades: { shares: [5, 15, 30], min_lead_score: [-0.1, -0.8, -1.4], training_rows: [5, 15, 30, 50] },
   };
 }
 

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_GRADE_SHARES, type GradeShares, parseGradeShares } from '../domain/model/grades';
 
 /**
  * Every setting the product reads, with its default and meaning, in one place. Values come from the
@@ -22,6 +23,19 @@ const schema = z.object({
     .positive()
     .default(0.5)
     .describe("Relative change in a partition's row count against the previous day that the quality gate reports as a warning"),
+  GRADE_SHARES: z
+    .string()
+    .default(DEFAULT_GRADE_SHARES.join(','))
+    .superRefine((v, ctx) => {
+      try {
+        parseGradeShares(v, 'the shares');
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .describe(
+      "Percent of a version's training rows graded A, B and C (D the rest), e.g. 5,15,30: each version's thresholds on lead_score are set from its own training rows",
+    ),
   CALIBRATION_BRIER_THRESHOLD: z.coerce.number().positive().default(0.2).describe('Platt scaling is fitted when validation Brier exceeds this'),
   GATE_MIN_TRAIN_ROWS: z.coerce.number().int().nonnegative().default(1000).describe('Data sufficiency gate: fewest training rows'),
   GATE_MIN_TRAIN_PER_CLASS: z.coerce.number().int().nonnegative().default(100).describe('Data sufficiency gate: fewest training rows of each class'),
@@ -160,6 +174,11 @@ export function configDescriptions(): { name: string; default: unknown; meaning:
     const parsed = (field as z.ZodType).safeParse(undefined);
     return { name, default: parsed.success ? parsed.data : undefined, meaning: field.description ?? '' };
   });
+}
+
+/** GRADE_SHARES as numbers (loadConfig has checked them). */
+export function gradeShares(config: Config): GradeShares {
+  return parseGradeShares(config.GRADE_SHARES, 'GRADE_SHARES');
 }
 
 export function warehouseFile(config: Config): string {

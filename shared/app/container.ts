@@ -11,7 +11,7 @@ import type { MonitorQueries } from '../ports/monitor';
 import type { Telemetry } from '../ports/telemetry';
 import type { ModelVersion, Warehouse } from '../ports/warehouse';
 import { ActiveModelCache } from './activeModel';
-import { lakeRoot, ledgerFile, loadConfig, telemetryFile, warehouseFile, type Config } from './config';
+import { gradeShares, lakeRoot, ledgerFile, loadConfig, telemetryFile, warehouseFile, type Config } from './config';
 import { checkDriftAndRespond, type DriftDeps } from './drift';
 import { ingestDate, ingestRange, type IngestResult } from './ingest';
 import { collectLabelsRange, collectPendingLabels, type LabelResult } from './labels';
@@ -219,6 +219,7 @@ function useCases(p: Ports, log: Log): UseCases {
       validDays: config.VALID_DAYS,
       C: config.TRAIN_C,
       brierThreshold: config.CALIBRATION_BRIER_THRESHOLD,
+      gradeShares: gradeShares(config),
       autoDeploy: config.AUTO_DEPLOY,
       gates: {
         minTrainRows: config.GATE_MIN_TRAIN_ROWS,
@@ -263,6 +264,7 @@ function useCases(p: Ports, log: Log): UseCases {
       trainFromLake(lake, {
         C: options.C ?? config.TRAIN_C,
         brierThreshold: config.CALIBRATION_BRIER_THRESHOLD,
+        gradeShares: gradeShares(config),
         trainDays: config.TRAIN_DAYS,
         validDays: config.VALID_DAYS,
         ...(options.asOf ? { asOf: options.asOf } : {}),
@@ -378,7 +380,11 @@ export function currentSettings(env: NodeJS.ProcessEnv = process.env): Config {
  */
 export function trainFiles(trainFile: string, validFile: string, outDir: string, options: { C?: number } = {}): Promise<FileTrainingRun> {
   const config = loadConfig();
-  return trainFromFiles(trainFile, validFile, outDir, { C: options.C ?? config.TRAIN_C, brierThreshold: config.CALIBRATION_BRIER_THRESHOLD });
+  return trainFromFiles(trainFile, validFile, outDir, {
+    C: options.C ?? config.TRAIN_C,
+    brierThreshold: config.CALIBRATION_BRIER_THRESHOLD,
+    gradeShares: gradeShares(config),
+  });
 }
 
 /** The worker's telemetry client, created when the app starts (functions/app.ts), before any invocation. */

@@ -28,6 +28,7 @@ import { holdoutFit, refitOnWindow, withoutRefit, type HoldoutFit, type VersionF
 import { buildTrainingSet, newestData, type TrainingSet } from './trainingSet';
 import { weightsCsv } from '../domain/model/outputs';
 import { deployVersion, registerVersion } from './versions';
+import type { GradeShares } from '../domain/model/grades';
 
 /**
  * The one retrain step behind the weekly timer, the drift alert, POST /api/retrain and
@@ -46,6 +47,8 @@ export interface RetrainSettings {
   validDays: number;
   C: number;
   brierThreshold: number;
+  /** Percent of training rows graded A, B and C (GRADE_SHARES); default 5, 15, 30. */
+  gradeShares?: GradeShares;
   autoDeploy: boolean;
   gates: GateThresholds;
   cooldownHours: number;
@@ -252,7 +255,7 @@ async function retrainLocked(
     return finish('failed', 'blocked', `gate ${blocked.map((g) => g.name).join(', ')} failed: ${blocked.map((g) => g.detail).join('; ')}`);
   }
 
-  const fitOptions = { C: settings.C, brierThreshold: settings.brierThreshold, psiBaselineDays: settings.psiBaselineDays };
+  const fitOptions = { C: settings.C, brierThreshold: settings.brierThreshold, gradeShares: settings.gradeShares, psiBaselineDays: settings.psiBaselineDays };
   let holdout: HoldoutFit;
   try {
     holdout = await holdoutFit(deps.lake, set, fitOptions);

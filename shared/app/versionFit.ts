@@ -22,7 +22,7 @@ import type { TrainingSet } from './trainingSet';
  * `npm run measure:drift` compares this with the alternatives on simulated drifts (README, "Training
  * window of a retrain").
  */
-export interface VersionFitOptions extends Pick<TrainOptions, 'C' | 'brierThreshold'> {
+export interface VersionFitOptions extends Pick<TrainOptions, 'C' | 'brierThreshold' | 'gradeShares'> {
   psiBaselineDays: number;
 }
 
@@ -81,6 +81,7 @@ function trainOptions(options: VersionFitOptions): TrainOptions {
     quantiles: selectQuantiles,
     ...(options.C !== undefined ? { C: options.C } : {}),
     ...(options.brierThreshold !== undefined ? { brierThreshold: options.brierThreshold } : {}),
+    ...(options.gradeShares !== undefined ? { gradeShares: options.gradeShares } : {}),
   };
 }
 

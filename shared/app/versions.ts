@@ -98,6 +98,9 @@ function checkArtifact(a: ModelArtifact, status: 'staged' | 'rejected'): void {
   if (!Number.isFinite(a.offset)) throw new Error('artifact.offset must be a finite number');
   if (a.training_mean.length !== N_FEATURES || !a.training_mean.every(Number.isFinite))
     throw new Error(`artifact.training_mean must be ${N_FEATURES} finite numbers`);
+  const g = a.grades?.min_lead_score;
+  if (g && (g.length !== 3 || !g.every(Number.isFinite) || g[0]! < g[1]! || g[1]! < g[2]!))
+    throw new Error(`artifact.grades.min_lead_score must be 3 finite numbers, A's ≥ B's ≥ C's; got ${JSON.stringify(g)}`);
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -133,6 +136,8 @@ export async function registerVersion(deps: VersionDeps, input: RegisterInput): 
         weights: input.artifact.raw_weights,
         offset: input.artifact.offset,
         trainingMean: input.artifact.training_mean,
+        // Grade thresholds from the training rows (model/grades.ts); an artifact without them has no grades.
+        gradeMin: input.artifact.grades?.min_lead_score ?? null,
         // Incomplete until its artifacts are written (below), or until its run finishes.
         complete: false,
       });

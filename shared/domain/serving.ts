@@ -2,6 +2,7 @@ import { FEATURES, N_FEATURES, type FeatureName } from './features/schema';
 import { csvLine } from './csv';
 import type { FeatureRows } from './features/rows';
 import { leadScore, sigmoid } from './model/score';
+import { type Grade, gradeIndex, gradeOf } from './model/grades';
 
 /**
  * What one score row says besides the weighted sum (docs/architecture.md, "SQL schema and serving"):
@@ -10,6 +11,8 @@ import { leadScore, sigmoid } from './model/score';
  *  - band        = High ≥ 80, Medium 60-79, Low 40-59, Very low < 40 (on score_100)
  *  - top factors = the 3 features with the largest |w_i · (x_i − training_mean_i)|: how much each
  *    feature moves this contact's logit away from that of an average training contact.
+ *  - grade       = A when lead_score ≥ min_A, B when ≥ min_B, C when ≥ min_C, else D, with the
+ *    version's thresholds (model/grades.ts); null for a version that has none.
  */
 export type Band = 'High' | 'Medium' | 'Low' | 'Very low';
 
@@ -77,6 +80,7 @@ export interface ContactScore {
   score_100: number;
   band: Band;
   top_factors: Factor[];
+  grade: Grade | null;
 }
 
 /** A version as the served scores use it: weights, offset and training means in canonical order. */
@@ -86,6 +90,8 @@ export interface ServingModel {
   offset: number;
   /** What a score's top factors are measured against: contribution = w·(x − trainingMean). */
   trainingMean: number[];
+  /** [min_A, min_B, min_C] on lead_score (model/grades.ts); null for a version without grades (before migration 004). */
+  gradeMin: readonly number[] | null;
 }
 
 export interface ScoredColumns {
@@ -96,6 +102,8 @@ export interface ScoredColumns {
   band: Uint8Array;
   /** TOP_FACTORS feature indexes per row. */
   top: Int8Array;
+  /** Index into GRADES (model/grades.ts), NO_GRADE when the version has no thresholds. */
+  grade: Uint8Array;
 }
 
 /**
@@ -114,6 +122,7 @@ export function scoreRows(model: ServingModel, x: Float64Array, n: number, out: 
     out.probability[i] = p;
     out.score100[i] = s100;
     out.band[i] = bandIndex(s100);
+    out.grade[i] = gradeIndex(z, model.gradeMin);
     topFactorIndexes(model.weights, model.trainingMean, x, at, idx, contrib);
     out.top.set(idx, i * TOP_FACTORS);
   }
@@ -131,15 +140,17 @@ export function scoreOne(model: ServingModel, x: ArrayLike<number>): ContactScor
     score_100: s100,
     band: bandOf(s100),
     top_factors: topFactors(model.weights, model.trainingMean, x),
+    grade: gradeOf(z, model.gradeMin),
   };
 }
 
-/** The header of a part of the lake export (scores/yyyy/mm/dd/). */
-export const SCORES_HEADER = 'contact_id,as_of,model_version,lead_score,probability,score_100,band,top_factor_1,top_factor_2,top_factor_3\n';
+/** The header of a part of the lake export (scores/yyyy/mm/dd/); grade last, so earlier columns keep their positions. */
+export const SCORES_HEADER = 'contact_id,as_of,model_version,lead_score,probability,score_100,band,top_factor_1,top_factor_2,top_factor_3,grade\n';
 
 /**
  * A part of the lake export, plainly: the header, then per row its id, the date, the version, the
- * score and its derived columns (numbers in their shortest round-trip form). The reference twin of
+ * score and its derived columns (numbers in their shortest round-trip form; an empty grade for a
+ * version without grades). The reference twin of
  * fast/scoresCsv.ts, which formats the same bytes without a string per row.
  */
 export function scoresCsv(model: ServingModel, asOf: string, rows: FeatureRows): string {
@@ -158,6 +169,7 @@ export function scoresCsv(model: ServingModel, asOf: string, rows: FeatureRows):
         String(s.score_100),
         s.band,
         ...s.top_factors.map((f) => f.feature),
+        s.grade ?? '',
       ]),
     );
   }

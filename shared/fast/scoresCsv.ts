@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { FeatureRows } from '../domain/features/rows';
 import { FEATURES } from '../domain/features/schema';
 import { BANDS, SCORES_HEADER, scoreRows, TOP_FACTORS, type ServingModel } from '../domain/serving';
+import { GRADES, NO_GRADE } from '../domain/model/grades';
 import { CHAR } from './bytes';
 import type { RequestHandler } from './channel';
 
@@ -27,6 +28,7 @@ export class ScoresFormatter {
   private s100 = new Uint8Array(0);
   private band = new Uint8Array(0);
   private top = new Int8Array(0);
+  private grade = new Uint8Array(0);
   private readonly mid: Buffer;
 
   constructor(
@@ -44,8 +46,16 @@ export class ScoresFormatter {
       this.s100 = new Uint8Array(rows.n);
       this.band = new Uint8Array(rows.n);
       this.top = new Int8Array(rows.n * TOP_FACTORS);
+      this.grade = new Uint8Array(rows.n);
     }
-    scoreRows(this.model, rows.x, rows.n, { leadScore: this.z, probability: this.p, score100: this.s100, band: this.band, top: this.top });
+    scoreRows(this.model, rows.x, rows.n, {
+      leadScore: this.z,
+      probability: this.p,
+      score100: this.s100,
+      band: this.band,
+      top: this.top,
+      grade: this.grade,
+    });
     let out = this.out;
     let o = this.o === 0 ? out.write(SCORES_HEADER, 0, 'latin1') : this.o;
     const mid = this.mid;
@@ -55,7 +65,7 @@ export class ScoresFormatter {
       const z = String(this.z[i]);
       const p = String(this.p[i]);
       const t = i * TOP_FACTORS;
-      // At most: the id quoted with every byte doubled, the constants, two numbers, the factor names.
+      // At most: the id quoted with every byte doubled, the constants, two numbers, the factor names, the grade.
       const need = 2 * (b - a) + 3 + mid.length + z.length + p.length + 64 + 3 * MAX_NAME;
       if (o + need > out.length) {
         const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, o + need));
@@ -73,7 +83,10 @@ export class ScoresFormatter {
       o += NAME[this.top[t]!]!.copy(out, o);
       o += NAME[this.top[t + 1]!]!.copy(out, o);
       o += NAME[this.top[t + 2]!]!.copy(out, o);
-      out[o - 1] = LF;
+      // The grade's letter after the last factor's comma (nothing for a version without grades), then the line end.
+      const g = this.grade[i]!;
+      if (g !== NONE) out[o++] = GRADE_CODE[g]!;
+      out[o++] = LF;
     }
     this.o = o;
   }
@@ -125,6 +138,9 @@ export function exportHandler(): RequestHandler<ExportRequest, ExportAnswer> {
 const TAIL = BANDS.map((b) => Buffer.from(`,${b},`, 'latin1'));
 const NAME = FEATURES.map((f) => Buffer.from(`${f},`, 'latin1'));
 const MAX_NAME = Math.max(...NAME.map((n) => n.length));
+/** The grade's letter by grade index; NONE (no thresholds) writes an empty field. */
+const GRADE_CODE = Uint8Array.from(GRADES, (g) => g.charCodeAt(0));
+const NONE = NO_GRADE;
 
 /** Writes contact id bytes ids[a, b) at out[o], quoted (RFC 4180) when they hold a comma, quote or line break. */
 function writeId(out: Buffer, o: number, ids: Uint8Array, a: number, b: number): number {

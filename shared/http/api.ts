@@ -33,7 +33,8 @@ export const ENDPOINTS: readonly Endpoint[] = [
     method: 'POST',
     route: 'score',
     admin: false,
-    summary: "One contact's seven features scored by the active version: lead_score, probability, score_100, band, top factors, and the version used",
+    summary:
+      "One contact's seven features scored by the active version: lead_score, probability, score_100, band, top factors, grade (A-D by the version's thresholds; null for a version without them), and the version used",
     body: { schema: scoreBody, spec: BODIES.score, description: 'the features, each in its documented range' },
     responses: { 200: 'the score', 400: 'a field is missing, unknown or out of range', 409: 'no version is active', 413: 'the body is over its limit' },
   },

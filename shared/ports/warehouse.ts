@@ -70,6 +70,8 @@ export interface NewVersion {
   trainingMean: number[];
   /** Registered as complete (the default) or not yet (a retrain completes it when it finishes). */
   complete?: boolean;
+  /** [min_A, min_B, min_C]: the least lead_score of grades A, B and C; absent or null = no grades. */
+  gradeMin?: readonly number[] | null;
 }
 
 export interface ActivateRequest {
@@ -144,6 +146,8 @@ export interface LeadScoreRow {
   topFactors: string;
   asOf: string;
   scoredAt: string;
+  /** A–D, or null when the active version has no grade thresholds (registered before migration 004). */
+  grade: string | null;
 }
 
 export interface Warehouse {

@@ -2,6 +2,7 @@ import type { ModelArtifact } from '../domain/model/artifact';
 import type { Evaluation } from '../domain/model/metrics';
 import { calibrationChart, escapeHtml, FONT, fmt, histogramChart, prChart, psiChart, rocChart, weightInterval, weightsChart } from './charts';
 import type { GateOutcome, ReportInput } from './input';
+import { sigmoid } from '../domain/model/score';
 
 /**
  * models/v{N}/report.html: one self-contained page (no external URL; charts are inline SVG rendered on
@@ -65,6 +66,40 @@ function weightTable(a: ModelArtifact): string {
     .join('');
   const [olo, ohi] = weightInterval(a.offset, a.standard_errors.offset);
   return `<table><tr><th>Feature</th><th>Raw weight</th><th>Std. error</th><th>95% interval</th><th>Training mean</th><th>Training std</th><th>Interval excludes 0</th></tr>${rows}<tr class="sep"><td>offset</td><td class="num strong">${fmt(a.offset, 5)}</td><td class="num">${fmt(a.standard_errors.offset, 5)}</td><td class="num">[${fmt(olo, 5)}, ${fmt(ohi, 5)}]</td><td></td><td></td><td></td></tr></table>`;
+}
+
+/**
+ * The grades (docs/architecture.md, "SQL schema and serving"): each one's threshold on lead_score and
+ * as a probability, its training rows, and on validation its rows, positives, observed positive rate
+ * and that rate's lift over the validation base rate.
+ */
+function gradesSection(input: ReportInput): string {
+  const g = input.artifact.grades;
+  if (!g) return '<p class="muted">This version has no grade thresholds: its served grade is NULL.</p>';
+  const [a, b, c] = g.shares.map((s) => fmt(s, s % 1 === 0 ? 0 : 2));
+  const base = input.metrics.positive_rate;
+  const nTrain = g.training_rows.reduce((x, y) => x + y, 0);
+  const valid = input.metrics.grades ?? [];
+  const rows = ['A', 'B', 'C', 'D']
+    .map((name, k) => {
+      const min = g.min_lead_score[k];
+      const v = valid[k];
+      const rate = v?.positive_rate ?? null;
+      return `<tr><td class="strong">${name}</td><td class="num">${min === undefined ? `below ${fmt(g.min_lead_score[2], 4)}` : `≥ ${fmt(min, 4)}`}</td><td class="num">${
+        min === undefined ? `below ${fmt(sigmoid(g.min_lead_score[2]!), 4)}` : `≥ ${fmt(sigmoid(min), 4)}`
+      }</td><td class="num">${g.training_rows[k]!.toLocaleString('en-US')} (${fmt((100 * g.training_rows[k]!) / nTrain, 1)}%)</td><td class="num">${
+        v ? v.rows.toLocaleString('en-US') : '–'
+      }</td><td class="num">${v ? v.positives.toLocaleString('en-US') : '–'}</td><td class="num strong">${fmt(rate, 3)}</td><td class="num">${
+        rate === null || !(base > 0) ? '–' : `${fmt(rate / base, 2)}×`
+      }</td></tr>`;
+    })
+    .join('');
+  return `<p class="muted">A grade says where a lead's lead_score ranks among this version's ${nTrain.toLocaleString('en-US')} training rows: A is the top ${a}%, B the next ${b}%, C the next ${c}%, D the rest (GRADE_SHARES). Each threshold is the lead_score of the training row at that rank; rows tied with it share its grade, so a grade can hold more than its share. lead_scores grades every served contact against these thresholds in the same SELECT as its score. On the validation rows, the observed positive rate is what a lead of each grade turned out to be worth, and lift is that rate divided by the validation positive rate (${fmt(base, 3)}).${
+    input.refit
+      ? " The validation columns are those of the fit the gates judged, graded by its own thresholds at the same shares: the version's weights saw the validation days, so its own grades there would flatter it."
+      : ''
+  }</p>
+<table><tr><th>Grade</th><th>Lead score</th><th>Probability</th><th>Training rows</th><th>Validation rows</th><th>Positives</th><th>Observed positive rate</th><th>Lift</th></tr>${rows}</table>`;
 }
 
 const CSS = `
@@ -144,6 +179,9 @@ ${gateTable(input.gates)}
 
 <h2>Validation metrics</h2>
 ${summaryTable(input)}
+
+<h2>Grades</h2>
+${gradesSection(input)}
 
 <h2>Ranking and calibration</h2>
 <div class="charts">

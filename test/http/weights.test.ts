@@ -246,9 +246,29 @@ describe('POST /api/score', () => {
     // Hand check: z = 3·-0.05 + 0.2·-1.2 + 1.5·0.4 + 0.5·2.1 + 0.25·1.7 + 0.1·-2.5 + 0.6·0.9 − 0.2 = 1.775.
     expect(z).toBeCloseTo(1.775, 12);
     // sigmoid(1.775) = 0.85507… → 86 → High
-    expect(b).toMatchObject({ contact_id: 'c1', model_version: 1, score_100: 86, band: 'High' });
+    // The fixture version's grade thresholds are [1.5, 0, -1.5]: 1.775 ≥ 1.5 → A.
+    expect(b).toMatchObject({ contact_id: 'c1', model_version: 1, score_100: 86, band: 'High', grade: 'A' });
     // Contributions against the training mean [30, .5, 0, .3, .2, .3, .5]: recency 1.35, sentiment 0.6, opt_out 0.5.
     expect((b.top_factors as { feature: string }[]).map((f) => f.feature)).toEqual(['recency_days', 'sentiment_score', 'opt_out_risk']);
+  });
+
+  test("grades by the active version's thresholds, and null under a version that has none", async () => {
+    const x = FEATURES.map((f) => x0[f]);
+    // z = 1.975 + offset (1.775 at offset -0.2, above): 0.975 is a B, -0.525 a C, -2.025 a D under the fixture thresholds [1.5, 0, -1.5].
+    const cases: [number, string | null][] = [
+      [-1, 'B'],
+      [-2.5, 'C'],
+      [-4, 'D'],
+    ];
+    for (const [offset, grade] of cases) {
+      const v = await register(e, W1, offset);
+      await deployHandler(get)(req({ params: { version: String(v) } }), ctx());
+      const b = bodyOf(await scoreContactHandler(get)(req({ body: { features: x0 } }), ctx()));
+      expect([b.lead_score, b.grade]).toEqual([leadScore(W1, offset, x), grade]);
+    }
+    const none = await register(e, W1, -0.2, 0.7, null);
+    await deployHandler(get)(req({ params: { version: String(none) } }), ctx());
+    expect(bodyOf(await scoreContactHandler(get)(req({ body: { features: x0 } }), ctx())).grade).toBeNull();
   });
 
   test('the cache follows a deploy made through the API', async () => {

@@ -71,6 +71,45 @@ describe('the report tells the truth', () => {
   });
 });
 
+describe('the grades section', () => {
+  const input = reportFixture();
+  const html = renderReport(input);
+  const section = html.slice(html.indexOf('<h2>Grades</h2>'), html.indexOf('<h2>Ranking and calibration</h2>'));
+
+  it('shows each grade with its threshold, training rows, and validation rows, positives, rate and lift', () => {
+    const g = input.artifact.grades!;
+    const z = input.validScores;
+    const y = input.validation.labels;
+    const base = input.metrics.positive_rate;
+    const bounds = [Infinity, ...g.min_lead_score, -Infinity];
+    ['A', 'B', 'C', 'D'].forEach((name, k) => {
+      // Counted here from the validation rows' scores.
+      const idx = Array.from(z, (_, i) => i).filter((i) => z[i]! >= bounds[k + 1]! && z[i]! < bounds[k]!);
+      const pos = idx.filter((i) => y[i] === 1).length;
+      const row = section.slice(section.indexOf(`<td class="strong">${name}</td>`)).split('</tr>')[0]!;
+      const cells = [...row.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
+      const share = (100 * g.training_rows[k]!) / 41_250;
+      expect(cells).toEqual([
+        name,
+        k < 3 ? `≥ ${g.min_lead_score[k]!.toFixed(4)}` : `below ${g.min_lead_score[2]!.toFixed(4)}`,
+        k < 3 ? `≥ ${(1 / (1 + Math.exp(-g.min_lead_score[k]!))).toFixed(4)}` : `below ${(1 / (1 + Math.exp(-g.min_lead_score[2]!))).toFixed(4)}`,
+        `${g.training_rows[k]!.toLocaleString('en-US')} (${share.toFixed(1)}%)`,
+        idx.length.toLocaleString('en-US'),
+        pos.toLocaleString('en-US'),
+        (pos / idx.length).toFixed(3),
+        `${(pos / idx.length / base).toFixed(2)}×`,
+      ]);
+    });
+    expect(section).toContain('A is the top 5%, B the next 15%, C the next 30%, D the rest (GRADE_SHARES)');
+  });
+
+  it('says so when the version has no thresholds', () => {
+    const none = reportFixture();
+    none.artifact.grades = null;
+    expect(renderReport(none)).toContain('This version has no grade thresholds: its served grade is NULL.');
+  });
+});
+
 describe('report helpers', () => {
   it('counts validation rows per score_100 bin of width 5 by label', () => {
     const { positives, negatives } = scoreHistogram([0, 0.049, 0.05, 0.5, 1, 0.999], [1, 0, 1, 0, 1, 1]);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FEATURES, N_FEATURES } from '../../shared/domain/features/schema';
 import type { ModelArtifact, PsiBaseline } from '../../shared/domain/model/artifact';
+import type { GradeTable } from '../../shared/domain/model/grades';
 import { LocalLake } from '../../shared/adapters/lake/local';
 import { SqliteWarehouse, type SqliteWarehouseOptions } from '../../shared/adapters/warehouse/sqlite';
 import { SqliteLedger } from '../../shared/adapters/ledger/sqlite';
@@ -16,8 +17,16 @@ export function tempHome(): string {
   return mkdtempSync(path.join(tmpdir(), 'leadscore-test-'));
 }
 
+/** Grade thresholds for the fixtures' versions: chosen so that the test contacts fall in every grade. */
+export const FIXTURE_GRADES: GradeTable = { shares: [5, 15, 30], min_lead_score: [1.5, 0, -1.5], training_rows: [5, 15, 30, 50] };
+
 /** A model artifact with chosen raw weights; everything else plausible but irrelevant to scoring. */
-export function artifact(rawWeights: number[], offset: number, trainingMean: number[] = [30, 0.5, 0, 0.3, 0.2, 0.3, 0.5]): ModelArtifact {
+export function artifact(
+  rawWeights: number[],
+  offset: number,
+  trainingMean: number[] = [30, 0.5, 0, 0.3, 0.2, 0.3, 0.5],
+  grades: GradeTable | null = FIXTURE_GRADES,
+): ModelArtifact {
   const empty: PsiBaseline = { edges: [], proportions: [1] };
   return {
     features: [...FEATURES],
@@ -33,6 +42,7 @@ export function artifact(rawWeights: number[], offset: number, trainingMean: num
     standard_errors: { coef: Array(N_FEATURES).fill(0), intercept: 0, raw_weights: Array(N_FEATURES).fill(0), offset: 0 },
     psi_baseline: Object.fromEntries([...FEATURES, 'score'].map((k) => [k, empty])) as ModelArtifact['psi_baseline'],
     training_mean: trainingMean,
+    grades,
   };
 }
 
@@ -85,11 +95,17 @@ export async function env(options: SqliteWarehouseOptions = {}): Promise<Env> {
   };
 }
 
-export async function register(e: { lake: Lake; warehouse: Warehouse }, w: number[], offset: number, auc = 0.7): Promise<number> {
+export async function register(
+  e: { lake: Lake; warehouse: Warehouse },
+  w: number[],
+  offset: number,
+  auc = 0.7,
+  grades: GradeTable | null = FIXTURE_GRADES,
+): Promise<number> {
   const v = await registerVersion(
     { lake: e.lake, warehouse: e.warehouse, log: silentLog },
     {
-      artifact: artifact(w, offset),
+      artifact: artifact(w, offset, undefined, grades),
       metrics: { auc_roc: auc, pr_auc: 0.3, brier: 0.15, n_train: 1000 },
       weightsCsv: (n) => `feature,raw_weight,offset,model_version\n${FEATURES.map((f, i) => `${f},${w[i]},${offset},${n}`).join('\n')}\n`,
       trigger: 'manual',

@@ -28,6 +28,10 @@ export const MSSQL_PARAMETER_TYPES: Record<string, string> = {
   weight: 'FLOAT',
   offset: 'FLOAT',
   complete: 'BIT',
+  // grade thresholds (NULL for none)
+  gradeA: 'FLOAT',
+  gradeB: 'FLOAT',
+  gradeC: 'FLOAT',
 
   // activation and deployment_log
   by: 'NVARCHAR(200)',

@@ -21,8 +21,8 @@ export const MSSQL_STATEMENTS: Record<string, string> = {
 
   nextVersion: `SELECT ISNULL(MAX(model_version), 0) + 1 AS next_version FROM dbo.model_versions WITH (UPDLOCK, HOLDLOCK);`,
   insertVersion: `INSERT INTO dbo.model_versions
-    (model_version, status, is_active, [trigger], artifact_path, metrics, auc, pr_auc, brier, window_start, window_end, complete)
-VALUES (@version, @status, 0, @trigger, @artifactPath, @metrics, @auc, @prAuc, @brier, @windowStart, @windowEnd, @complete);`,
+    (model_version, status, is_active, [trigger], artifact_path, metrics, auc, pr_auc, brier, window_start, window_end, complete, grade_a_min, grade_b_min, grade_c_min)
+VALUES (@version, @status, 0, @trigger, @artifactPath, @metrics, @auc, @prAuc, @brier, @windowStart, @windowEnd, @complete, @gradeA, @gradeB, @gradeC);`,
   completeVersion: `UPDATE dbo.model_versions SET complete = 1 WHERE model_version = @version;`,
   insertWeight: `INSERT INTO dbo.scoring_weights (model_version, feature, weight, [offset], is_active)
 VALUES (@version, @feature, @weight, @offset, 0);`,
@@ -57,7 +57,7 @@ FROM dbo.deployment_log ORDER BY id DESC;`,
 WHERE NOT EXISTS (SELECT 1 FROM dbo.version_feature_means AS m WHERE m.model_version = v.model_version)
 ORDER BY v.model_version;`,
   getActiveModel: `SELECT model_version, activated_at, w_recency, w_fatigue, w_sentiment, w_engagement, w_reply, w_optout, w_mms, [offset],
-  m_recency, m_fatigue, m_sentiment, m_engagement, m_reply, m_optout, m_mms
+  m_recency, m_fatigue, m_sentiment, m_engagement, m_reply, m_optout, m_mms, grade_a_min, grade_b_min, grade_c_min
 FROM dbo.active_model;`,
   /** The version stamp of the real-time path: one row through UX_model_versions_one_active. */
   getActiveVersion: `SELECT model_version FROM dbo.model_versions WHERE is_active = 1;`,
@@ -83,11 +83,11 @@ WHEN NOT MATCHED THEN INSERT (id, as_of, content_hash, partition_path, contacts,
   readContactFeatures: `SELECT TOP (@limit) contact_id, recency_days, fatigue_score, sentiment_score, engagement_rate_30d, reply_rate_90d, opt_out_risk, mms_affinity
 FROM dbo.served_contacts WHERE contact_id > @after ORDER BY contact_id;`,
 
-  getLeadScore: `SELECT contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at
+  getLeadScore: `SELECT contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at, grade
 FROM dbo.lead_scores WHERE contact_id = @contactId;`,
   countLeadScores: `SELECT COUNT_BIG(*) AS n FROM dbo.lead_scores;`,
   /** The ranked campaign query. */
-  topLeadScores: `SELECT TOP (@limit) contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at
+  topLeadScores: `SELECT TOP (@limit) contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at, grade
 FROM dbo.lead_scores ORDER BY lead_score DESC, contact_id;`,
 };
 

@@ -28,6 +28,7 @@ import {
   activeWeightsFromRow,
   checkActivation,
   deploymentFromRow,
+  gradeColumns,
   iso,
   leadScoreFromRow,
   populationFromRow,
@@ -160,6 +161,7 @@ export class MssqlWarehouse implements Warehouse {
 
   async insertVersion(v: NewVersion): Promise<void> {
     if (v.weights.length !== N_FEATURES) throw new Error(`version ${v.version} has ${v.weights.length} weights, expected ${N_FEATURES}`);
+    const [gradeA, gradeB, gradeC] = gradeColumns(v);
     try {
       await this.inTransaction(async (run) => {
         await run('insertVersion', {
@@ -174,6 +176,9 @@ export class MssqlWarehouse implements Warehouse {
           windowStart: v.windowStart,
           windowEnd: v.windowEnd,
           complete: v.complete !== false,
+          gradeA,
+          gradeB,
+          gradeC,
         });
         for (let i = 0; i < N_FEATURES; i++) {
           await run('insertWeight', { version: v.version, feature: FEATURES[i], weight: v.weights[i], offset: v.offset });

@@ -4,6 +4,7 @@ import {
   type Deployment,
   type LeadScoreRow,
   type ModelVersion,
+  type NewVersion,
   type ServedPopulation,
   type ServingModel,
   type VersionMetrics,
@@ -67,7 +68,22 @@ export function servingModelFromRow(r: Row): ServingModel {
       `active version ${version} has no training means in version_feature_means: run \`leadscore migrate\` to copy them from models/v${version}/model.json`,
     );
   }
-  return { version, weights: FEATURES.map((f) => Number(r[WEIGHT_COLUMNS[f]])), offset: Number(r.offset), trainingMean: trainingMean.map(Number) };
+  const grades = [r.grade_a_min, r.grade_b_min, r.grade_c_min];
+  return {
+    version,
+    weights: FEATURES.map((f) => Number(r[WEIGHT_COLUMNS[f]])),
+    offset: Number(r.offset),
+    trainingMean: trainingMean.map(Number),
+    gradeMin: grades.some((g) => g === null || g === undefined) ? null : grades.map(Number),
+  };
+}
+
+/** grade_a_min, grade_b_min, grade_c_min of a new version: its thresholds, or NULL for none. */
+export function gradeColumns(v: NewVersion): [number | null, number | null, number | null] {
+  const g = v.gradeMin ?? null;
+  if (g === null) return [null, null, null];
+  if (g.length !== 3 || !g.every(Number.isFinite)) throw new Error(`version ${v.version}: grade thresholds must be 3 finite numbers, got ${JSON.stringify(g)}`);
+  return [g[0]!, g[1]!, g[2]!];
 }
 
 export function populationFromRow(r: Row): ServedPopulation {
@@ -103,6 +119,7 @@ export function leadScoreFromRow(r: Row): LeadScoreRow {
     topFactors: String(r.top_factors),
     asOf: day(r.as_of) ?? '',
     scoredAt: iso(r.scored_at) ?? '',
+    grade: r.grade === null || r.grade === undefined ? null : text(r.grade),
   };
 }
 

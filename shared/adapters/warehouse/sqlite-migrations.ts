@@ -214,4 +214,91 @@ CROSS JOIN active_model AS m;
 ALTER TABLE model_versions ADD COLUMN complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1));
 `,
   },
+  {
+    id: '004_grades',
+    sql: `
+-- Grades A-D per version (docs/architecture.md, "SQL schema and serving"): the least lead_score of
+-- A, B and C, set from the version's training rows when it is trained (shared/domain/model/grades.ts)
+-- and stored when it is registered. Versions registered before have none: their grade is NULL.
+ALTER TABLE model_versions ADD COLUMN grade_a_min REAL;
+ALTER TABLE model_versions ADD COLUMN grade_b_min REAL;
+ALTER TABLE model_versions ADD COLUMN grade_c_min REAL
+  CHECK ((grade_a_min IS NULL AND grade_b_min IS NULL AND grade_c_min IS NULL) OR (grade_a_min >= grade_b_min AND grade_b_min >= grade_c_min));
+
+-- The views of 002 again, with the thresholds: active_model carries them, and lead_scores grades each
+-- contact in the same SELECT as its score (the same weighted sum, compared with the thresholds).
+DROP VIEW lead_scores;
+DROP VIEW active_model;
+
+-- The active version in one row: its weights, offset, training means and grade thresholds.
+CREATE VIEW active_model AS
+SELECT
+  v.model_version,
+  v.activated_at,
+  MAX(CASE WHEN w.feature = 'recency_days' THEN w.weight END)        AS w_recency,
+  MAX(CASE WHEN w.feature = 'fatigue_score' THEN w.weight END)       AS w_fatigue,
+  MAX(CASE WHEN w.feature = 'sentiment_score' THEN w.weight END)     AS w_sentiment,
+  MAX(CASE WHEN w.feature = 'engagement_rate_30d' THEN w.weight END) AS w_engagement,
+  MAX(CASE WHEN w.feature = 'reply_rate_90d' THEN w.weight END)      AS w_reply,
+  MAX(CASE WHEN w.feature = 'opt_out_risk' THEN w.weight END)        AS w_optout,
+  MAX(CASE WHEN w.feature = 'mms_affinity' THEN w.weight END)        AS w_mms,
+  MAX(w."offset") AS "offset",
+  MAX(CASE WHEN t.feature = 'recency_days' THEN t.training_mean END)        AS m_recency,
+  MAX(CASE WHEN t.feature = 'fatigue_score' THEN t.training_mean END)       AS m_fatigue,
+  MAX(CASE WHEN t.feature = 'sentiment_score' THEN t.training_mean END)     AS m_sentiment,
+  MAX(CASE WHEN t.feature = 'engagement_rate_30d' THEN t.training_mean END) AS m_engagement,
+  MAX(CASE WHEN t.feature = 'reply_rate_90d' THEN t.training_mean END)      AS m_reply,
+  MAX(CASE WHEN t.feature = 'opt_out_risk' THEN t.training_mean END)        AS m_optout,
+  MAX(CASE WHEN t.feature = 'mms_affinity' THEN t.training_mean END)        AS m_mms,
+  v.grade_a_min,
+  v.grade_b_min,
+  v.grade_c_min
+FROM model_versions AS v
+JOIN scoring_weights AS w ON w.model_version = v.model_version AND w.is_active = 1
+LEFT JOIN version_feature_means AS t ON t.model_version = v.model_version AND t.feature = w.feature
+WHERE v.is_active = 1
+GROUP BY v.model_version, v.activated_at, v.grade_a_min, v.grade_b_min, v.grade_c_min;
+
+-- As in 002, and grade (last, so the columns before it keep their positions): NULL when the active
+-- version has no thresholds, else A when lead_score >= grade_a_min, B when >= grade_b_min, C when
+-- >= grade_c_min, else D.
+CREATE VIEW lead_scores AS
+SELECT
+  f.contact_id,
+  m.model_version,
+  (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" AS lead_score,
+  CASE WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= 0 THEN 1.0 / (1.0 + exp(-((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset"))) ELSE exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset") / (1.0 + exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset")) END AS probability,
+  CAST(floor(100.0 * (CASE WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= 0 THEN 1.0 / (1.0 + exp(-((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset"))) ELSE exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset") / (1.0 + exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset")) END) + 0.5) AS INTEGER) AS score_100,
+  CASE
+    WHEN floor(100.0 * (CASE WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= 0 THEN 1.0 / (1.0 + exp(-((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset"))) ELSE exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset") / (1.0 + exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset")) END) + 0.5) >= 80 THEN 'High'
+    WHEN floor(100.0 * (CASE WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= 0 THEN 1.0 / (1.0 + exp(-((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset"))) ELSE exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset") / (1.0 + exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset")) END) + 0.5) >= 60 THEN 'Medium'
+    WHEN floor(100.0 * (CASE WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= 0 THEN 1.0 / (1.0 + exp(-((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset"))) ELSE exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset") / (1.0 + exp((f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset")) END) + 0.5) >= 40 THEN 'Low'
+    ELSE 'Very low'
+  END AS band,
+  (SELECT json_group_array(json_array(t.feature, round(t.contribution, 4)) ORDER BY abs(t.contribution) DESC, t.ord)
+     FROM (SELECT column1 AS ord, column2 AS feature, column3 AS contribution
+             FROM (VALUES
+        (0, 'recency_days', m.w_recency * (f.recency_days - m.m_recency)),
+        (1, 'fatigue_score', m.w_fatigue * (f.fatigue_score - m.m_fatigue)),
+        (2, 'sentiment_score', m.w_sentiment * (f.sentiment_score - m.m_sentiment)),
+        (3, 'engagement_rate_30d', m.w_engagement * (f.engagement_rate_30d - m.m_engagement)),
+        (4, 'reply_rate_90d', m.w_reply * (f.reply_rate_90d - m.m_reply)),
+        (5, 'opt_out_risk', m.w_optout * (f.opt_out_risk - m.m_optout)),
+        (6, 'mms_affinity', m.w_mms * (f.mms_affinity - m.m_mms)))
+            ORDER BY abs(column3) DESC, column1
+            LIMIT 3) AS t) AS top_factors,
+  p.as_of,
+  max(p.loaded_at, m.activated_at) AS scored_at,
+  CASE
+    WHEN m.grade_a_min IS NULL THEN NULL
+    WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= m.grade_a_min THEN 'A'
+    WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= m.grade_b_min THEN 'B'
+    WHEN (f.recency_days * m.w_recency) + (f.fatigue_score * m.w_fatigue) + (f.sentiment_score * m.w_sentiment) + (f.engagement_rate_30d * m.w_engagement) + (f.reply_rate_90d * m.w_reply) + (f.opt_out_risk * m.w_optout) + (f.mms_affinity * m.w_mms) + m."offset" >= m.grade_c_min THEN 'C'
+    ELSE 'D'
+  END AS grade
+FROM served_contacts AS f
+CROSS JOIN served_population AS p
+CROSS JOIN active_model AS m;
+`,
+  },
 ];

@@ -25,6 +25,7 @@ import {
   activeWeightsFromRow,
   checkActivation,
   deploymentFromRow,
+  gradeColumns,
   leadScoreFromRow,
   populationFromRow,
   type Row,
@@ -162,8 +163,9 @@ export class SqliteWarehouse implements Warehouse {
       this.transaction(() => {
         this.db
           .prepare(
-            `INSERT INTO model_versions (model_version, status, is_active, "trigger", artifact_path, metrics, auc, pr_auc, brier, window_start, window_end, complete)
-             VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO model_versions (model_version, status, is_active, "trigger", artifact_path, metrics, auc, pr_auc, brier, window_start, window_end, complete,
+                                         grade_a_min, grade_b_min, grade_c_min)
+             VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             v.version,
@@ -177,6 +179,7 @@ export class SqliteWarehouse implements Warehouse {
             v.windowStart,
             v.windowEnd,
             v.complete === false ? 0 : 1,
+            ...gradeColumns(v),
           );
         const ins = this.db.prepare(`INSERT INTO scoring_weights (model_version, feature, weight, "offset", is_active) VALUES (?, ?, ?, ?, 0)`);
         FEATURES.forEach((f, i) => ins.run(v.version, f, v.weights[i]!, v.offset));

@@ -1,4 +1,5 @@
 import type { FeatureName } from '../features/schema';
+import type { GradeTable } from './grades';
 
 /** Training-data distribution of one variable, for PSI (docs/architecture.md, "Drift"). */
 export interface PsiBaseline {
@@ -35,4 +36,6 @@ export interface ModelArtifact {
   psi_baseline: Record<FeatureName | 'score', PsiBaseline>;
   /** Feature means of the training data, for top-factor contributions. */
   training_mean: number[];
+  /** Grade thresholds on lead_score from the training rows (grades.ts); null in an artifact made before grades. */
+  grades: GradeTable | null;
 }

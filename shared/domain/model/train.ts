@@ -5,6 +5,7 @@ import type { Dataset } from './dataset';
 import { fitLogistic, type LogisticFit } from './logistic';
 import { evaluate, type Evaluation, type EvaluationDetail } from './metrics';
 import { fitPlatt } from './platt';
+import { gradeSummary, gradeTable, type GradeRow, type GradeShares } from './grades';
 import { psiBaseline, type QuantileSelector, sortedQuantiles } from './psi';
 import { fitScaler, standardize, type Scaler } from './scaler';
 import { leadScore, sigmoid } from './score';
@@ -35,6 +36,8 @@ export interface TrainOptions {
    * repeats the decision its holdout fit made (docs/architecture.md, "Training window"). Default: the rule.
    */
   calibrate?: boolean;
+  /** Percent of training rows graded A, B and C (grades.ts); default 5, 15, 30. */
+  gradeShares?: GradeShares;
 }
 
 export interface Metrics extends Evaluation {
@@ -45,6 +48,8 @@ export interface Metrics extends Evaluation {
   positive_rate: number;
   positive_rate_train: number;
   baseline: Evaluation;
+  /** Each grade's rows, positives and observed positive rate on the validation rows. */
+  grades: GradeRow[];
   calibration_curve: EvaluationDetail['calibration_curve'];
 }
 
@@ -258,6 +263,7 @@ export async function trainModel(
     model = evaluate(finalProbs, valid.y);
   }
 
+  const grades = gradeTable(scoresOf(train, weights, offset), options.gradeShares);
   const scorePsi = psiBaseline(scoresOf(psiRows, weights, offset), options.quantiles);
 
   // Equal-weights baseline on the same validation rows.
@@ -299,6 +305,7 @@ export async function trainModel(
     },
     psi_baseline: psi,
     training_mean: [...scaler.mean],
+    grades,
   };
   const metrics: Metrics = {
     ...summary(model),
@@ -308,6 +315,7 @@ export async function trainModel(
     positive_rate: nPosValid / valid.n,
     positive_rate_train: nPosTrain / train.n,
     baseline: summary(baseline),
+    grades: gradeSummary(finalScores, valid.y, grades.min_lead_score),
     calibration_curve: model.calibration_curve,
   };
   return {

@@ -1,6 +1,7 @@
 import { N_FEATURES } from '../../../shared/domain/features/schema';
 import type { FeatureRows } from '../../../shared/domain/features/rows';
 import { leadScore } from '../../../shared/domain/model/score';
+import { gradeCounts, gradeOf, gradeThresholds } from '../../../shared/domain/model/grades';
 import { RowBuffer } from '../../../shared/fast/featureRows';
 import { type NewVersion, type Warehouse, WarehouseConflictError, WarehouseNotFoundError } from '../../../shared/ports/warehouse';
 import { W1, W2 } from '../../support/fixtures';
@@ -187,6 +188,46 @@ export function warehouseContract(name: string, make: () => Promise<{ warehouse:
       for (let i = 1; i < top.length; i++) expect(top[i - 1]!.leadScore).toBeGreaterThanOrEqual(top[i]!.leadScore);
       const best = Math.max(...[...a.byId.values()].map((x) => leadScore(W2, 0.25, x)));
       expect(Math.abs(top[0]!.leadScore - best)).toBeLessThanOrEqual(1e-12);
+    });
+
+    test('grades: thresholds stored with the version, served by active_model, graded in the lead_scores SELECT; none = NULL', async () => {
+      // v1 has no thresholds; v2, the same weights, has them from v1's served scores (5/15/30 % of 300
+      // contacts: ranks 15, 60 and 150), so the contacts at those ranks sit exactly on a threshold.
+      const a = rows(300, 'c');
+      await w.insertVersion(version(1, W1, -0.3));
+      await w.activate({ action: 'deploy', toVersion: 1, expectedActive: null, by: 'a', reason: null });
+      await load(w, '2026-05-04', a.rows);
+      expect((await w.activeModel())!.gradeMin).toBeNull();
+      const before = await w.topLeadScores(300);
+      expect(before.every((s) => s.grade === null)).toBe(true);
+      const min = gradeThresholds(
+        before.map((s) => s.leadScore),
+        [5, 15, 30],
+      );
+      expect(min).toEqual([before[14]!.leadScore, before[59]!.leadScore, before[149]!.leadScore]);
+      await w.insertVersion(version(2, W1, -0.3, { gradeMin: min }));
+      await w.activate({ action: 'deploy', toVersion: 2, expectedActive: 1, by: 'a', reason: null });
+      expect((await w.activeModel())!.gradeMin).toEqual(min);
+      const after = await w.topLeadScores(300);
+      // Each contact's grade is its own lead_score against the thresholds (ties on a threshold get its grade).
+      for (const s of after) expect(s.grade).toBe(gradeOf(s.leadScore, min));
+      expect(after.map((s) => s.leadScore)).toEqual(before.map((s) => s.leadScore));
+      expect([after[14]!.grade, after[59]!.grade, after[149]!.grade]).toEqual(['A', 'B', 'C']);
+      const counts = ['A', 'B', 'C', 'D'].map((g) => after.filter((s) => s.grade === g).length);
+      expect(counts).toEqual(
+        gradeCounts(
+          after.map((s) => s.leadScore),
+          min,
+        ),
+      );
+      expect(counts.every((c) => c > 0)).toBe(true);
+      expect((await w.getLeadScore('c17'))!.grade).toBe(gradeOf(leadScore(W1, -0.3, a.byId.get('c17')!), min));
+      // Back to v1: no thresholds, no grades.
+      await w.activate({ action: 'rollback', toVersion: 1, expectedActive: 2, by: 'a', reason: null });
+      expect((await w.getLeadScore('c17'))!.grade).toBeNull();
+      // Thresholds out of order are refused, and nothing of that version is kept.
+      await expect(w.insertVersion(version(3, W2, 0.25, { gradeMin: [0, 1, 2] }))).rejects.toThrow();
+      expect(await w.getVersion(3)).toBeUndefined();
     });
 
     test('the next population replaces the served one: a contact absent from it is no longer served', async () => {

@@ -26,7 +26,7 @@ describe('SQLite warehouse schema', () => {
         .prepare('SELECT id FROM schema_migrations')
         .all()
         .map((r) => r.id),
-    ).toEqual(['001_schema', '002_served_by_sql', '003_version_complete']);
+    ).toEqual(['001_schema', '002_served_by_sql', '003_version_complete', '004_grades']);
     db.close();
   });
 
@@ -42,7 +42,7 @@ describe('SQLite warehouse schema', () => {
       .prepare('PRAGMA table_info(lead_scores)')
       .all()
       .map((r) => r.name);
-    expect(ls).toEqual(['contact_id', 'model_version', 'lead_score', 'probability', 'score_100', 'band', 'top_factors', 'as_of', 'scored_at']);
+    expect(ls).toEqual(['contact_id', 'model_version', 'lead_score', 'probability', 'score_100', 'band', 'top_factors', 'as_of', 'scored_at', 'grade']);
     db.close();
   });
 

@@ -107,12 +107,15 @@ describe('scorePartition: the partition becomes the served population', () => {
     expect((await e.lake.read(r.export.files[0]!)).toString().startsWith(SCORES_HEADER)).toBe(true);
     expect(lines).toHaveLength(100);
     lines.forEach((l, i) => {
-      const [id, asOf, v, z, p, s100, band, ...top] = l.split(',');
+      const [id, asOf, v, z, p, s100, band, t1, t2, t3, grade, ...rest] = l.split(',');
       const s = scored[i]!;
-      expect([id, asOf, Number(v), Number(z), Number(s100), band]).toEqual([s.contact_id, DAY, 1, s.lead_score, s.score_100, s.band]);
+      expect([id, asOf, Number(v), Number(z), Number(s100), band, grade]).toEqual([s.contact_id, DAY, 1, s.lead_score, s.score_100, s.band, s.grade]);
       expect(Math.abs(Number(p) - (s.probability as number))).toBeLessThanOrEqual(1e-15);
-      expect(top).toEqual((JSON.parse(String(s.top_factors)) as [string, number][]).map(([f]) => f));
+      expect([t1, t2, t3]).toEqual((JSON.parse(String(s.top_factors)) as [string, number][]).map(([f]) => f));
+      expect(rest).toEqual([]);
     });
+    // The fixture's thresholds put these contacts in every grade: the export agrees with SQL on each.
+    expect(new Set(scored.map((s) => s.grade))).toEqual(new Set(['A', 'B', 'C', 'D']));
     expect((await e.lake.list('scores/2026/05/04')).map((x) => path.posix.basename(x.path)).sort()).toEqual([...manifest!.files, '_SUCCESS'].sort());
   });
 
