@@ -205,7 +205,32 @@ export interface Warehouse {
   /** The seed's scoring SELECT, as written, over contact_features and the pivot view. */
   runSeedScoringSelect(): Promise<{ contactId: string; leadScore: number }[]>;
 
+  /**
+   * Makes a complete, staged version the one challenger (replacing any other), in one transaction;
+   * the database holds at most one. WarehouseNotFoundError for an unknown version,
+   * WarehouseConflictError for one that cannot be the challenger (active, rejected, retired, incomplete).
+   */
+  setChallenger(req: ChallengerRequest): Promise<{ previous: number | null }>;
+  /** Ends the challenger; returns the version that was it, or null when there was none. */
+  clearChallenger(): Promise<number | null>;
+  /** The challenger as challenger_scores uses it (read through challenger_model), or undefined. */
+  challenger(): Promise<ChallengerModel | undefined>;
+  /** challenger_scores' row of a contact: the challenger's score, for the same population. */
+  getChallengerScore(contactId: string): Promise<LeadScoreRow | undefined>;
+
   close(): Promise<void>;
+}
+
+export interface ChallengerRequest {
+  version: number;
+  /** The first send day its outcomes are judged on (YYYY-MM-DD). */
+  from: string;
+  by: string;
+}
+
+export interface ChallengerModel extends ServingModel {
+  from: string;
+  setAt: string;
 }
 
 export class WarehouseConflictError extends Error {

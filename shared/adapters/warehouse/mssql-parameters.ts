@@ -52,4 +52,7 @@ export const MSSQL_PARAMETER_TYPES: Record<string, string> = {
   loadedAt: 'DATETIME2(3)',
   after: 'VARCHAR(64)',
   contactId: 'VARCHAR(64)',
+
+  // the challenger: the first send day its outcomes are judged on
+  from: 'DATE',
 };

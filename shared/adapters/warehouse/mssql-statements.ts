@@ -42,8 +42,22 @@ FROM dbo.active_scoring_weights;`,
 FROM dbo.model_versions AS v WHERE v.model_version = @version;`,
   retireVersion: `UPDATE dbo.model_versions SET status = 'retired', is_active = 0 WHERE model_version = @version;`,
   deactivateWeights: `UPDATE dbo.scoring_weights SET is_active = 0 WHERE model_version = @version;`,
-  activateVersion: `UPDATE dbo.model_versions SET status = 'active', is_active = 1, activated_at = SYSUTCDATETIME(), activated_by = @by
+  activateVersion: `UPDATE dbo.model_versions SET status = 'active', is_active = 1, is_challenger = 0, challenger_set_at = NULL, challenger_from = NULL,
+  activated_at = SYSUTCDATETIME(), activated_by = @by
 WHERE model_version = @version;`,
+
+  /** The challenger (005): the one-row index holds the invariant; setting one replaces any other in one transaction. */
+  lockChallengerTarget: `SELECT status, complete FROM dbo.model_versions WITH (UPDLOCK, HOLDLOCK) WHERE model_version = @version;`,
+  clearChallenger: `UPDATE dbo.model_versions SET is_challenger = 0, challenger_set_at = NULL, challenger_from = NULL
+OUTPUT DELETED.model_version
+WHERE is_challenger = 1;`,
+  setChallenger: `UPDATE dbo.model_versions SET is_challenger = 1, challenger_set_at = SYSUTCDATETIME(), challenger_from = @from
+WHERE model_version = @version;`,
+  getChallengerModel: `SELECT m.model_version, m.activated_at, m.w_recency, m.w_fatigue, m.w_sentiment, m.w_engagement, m.w_reply, m.w_optout, m.w_mms, m.[offset],
+  m.m_recency, m.m_fatigue, m.m_sentiment, m.m_engagement, m.m_reply, m.m_optout, m.m_mms, m.grade_a_min, m.grade_b_min, m.grade_c_min, v.challenger_from
+FROM dbo.challenger_model AS m JOIN dbo.model_versions AS v ON v.model_version = m.model_version;`,
+  getChallengerScore: `SELECT contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at, grade
+FROM dbo.challenger_scores WHERE contact_id = @contactId;`,
   activateWeights: `UPDATE dbo.scoring_weights SET is_active = 1 WHERE model_version = @version;`,
   insertDeployment: `INSERT INTO dbo.deployment_log (action, from_version, to_version, changed_by, reason)
 OUTPUT INSERTED.id, INSERTED.changed_at

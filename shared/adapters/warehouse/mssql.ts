@@ -3,6 +3,8 @@ import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { FEATURES, N_FEATURES } from '../../domain/features/schema';
 import {
   type ActivateRequest,
+  type ChallengerModel,
+  type ChallengerRequest,
   type Deployment,
   type LeadScoreRow,
   type ModelVersion,
@@ -22,8 +24,9 @@ import { statement } from './mssql-statements';
 import { bind, type Run, runIn } from './mssql-binding';
 import { MssqlPopulationLoad } from './mssql-population';
 import { RowBuffer } from '../../fast/featureRows';
-import { DEFAULT_RETRY, type RetryOptions, sqlErrorNumber, withTransientRetry } from './retry';
+import { DEFAULT_RETRY, isUniqueViolation, type RetryOptions, sqlErrorNumber, withTransientRetry } from './retry';
 import { loadTsqlMigrations } from './tsql-batches';
+import { mssqlChallenger } from './mssqlChallenger';
 import {
   activeWeightsFromRow,
   checkActivation,
@@ -52,12 +55,6 @@ export interface MssqlWarehouseOptions {
 
 function populationOf(rows: Row[]): ServedPopulation | null {
   return rows[0] ? populationFromRow(rows[0]) : null;
-}
-
-/** A duplicate key on the one-active filtered indexes means someone else activated meanwhile. */
-function isUniqueViolation(err: unknown): boolean {
-  const n = sqlErrorNumber(err);
-  return n === 2601 || n === 2627;
 }
 
 /** Azure SQL through `mssql` (tedious) with Entra ID tokens from DefaultAzureCredential. */
@@ -362,6 +359,16 @@ export class MssqlWarehouse implements Warehouse {
       throw err;
     }
   }
+
+  // The challenger (migration 005): mssqlChallenger.ts, over this adapter's query and transaction.
+  private readonly challengerOps = mssqlChallenger(
+    (name, params) => this.query(name, params),
+    (fn) => this.inTransaction(fn),
+  );
+  setChallenger = (req: ChallengerRequest): Promise<{ previous: number | null }> => this.challengerOps.setChallenger(req);
+  clearChallenger = (): Promise<number | null> => this.challengerOps.clearChallenger();
+  challenger = (): Promise<ChallengerModel | undefined> => this.challengerOps.challenger();
+  getChallengerScore = (contactId: string): Promise<LeadScoreRow | undefined> => this.challengerOps.getChallengerScore(contactId);
 
   async getLeadScore(contactId: string): Promise<LeadScoreRow | undefined> {
     const r = (await this.query('getLeadScore', { contactId }))[0];

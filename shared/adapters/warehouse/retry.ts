@@ -57,3 +57,9 @@ export async function withTransientRetry<T>(op: () => Promise<T>, options: Retry
     }
   }
 }
+
+/** A duplicate key on a filtered unique index (one active version, one challenger): someone else changed it meanwhile. */
+export function isUniqueViolation(err: unknown): boolean {
+  const n = sqlErrorNumber(err);
+  return n === 2601 || n === 2627;
+}

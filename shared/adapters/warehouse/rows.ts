@@ -153,3 +153,13 @@ export function checkActivation(
     );
   }
 }
+
+/** Refuses a version that cannot be the challenger, before the database's CHECK would, with a message that says why. */
+export function checkChallenger(version: number, target: Row | undefined): void {
+  if (!target) throw new WarehouseNotFoundError(`model version ${version} does not exist`);
+  if (String(target.status) !== 'staged' || !Number(target.complete)) {
+    throw new WarehouseConflictError(
+      `v${version} cannot be the challenger: it is ${Number(target.complete) ? String(target.status) : 'incomplete'}; only a complete, staged version can`,
+    );
+  }
+}

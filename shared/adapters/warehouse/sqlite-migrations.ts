@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import type { DatabaseSync } from 'node:sqlite';
+import { challengerViews, viewStatements } from './challengerSql';
 /**
  * The SQLite equivalent of infra/sql/*.sql, migration for migration (same ids, same tables, columns,
  * constraints and views). SQLite has no BIT/DATETIME types: BIT is INTEGER 0/1, dates are ISO text.
@@ -301,4 +304,57 @@ CROSS JOIN served_population AS p
 CROSS JOIN active_model AS m;
 `,
   },
+  {
+    id: '005_challenger',
+    get sql(): string {
+      return challengerMigration();
+    },
+  },
 ];
+
+/**
+ * At most one challenger (docs/architecture.md, "SQL schema and serving"), as the one active version
+ * is: a partial unique index, and a CHECK that only a complete, staged, inactive version with its
+ * start can be it. Activating a version clears its flag in the same UPDATE. Its views are 004's,
+ * derived by challengerSql.ts, so that challenger_scores is lead_scores' SQL over the challenger.
+ */
+function challengerMigration(): string {
+  const grades = SQLITE_MIGRATIONS.find((m) => m.id === '004_grades')!.sql;
+  const views = challengerViews(viewStatements(grades, 'sqlite'));
+  return `
+ALTER TABLE model_versions ADD COLUMN challenger_set_at TEXT;
+ALTER TABLE model_versions ADD COLUMN challenger_from TEXT;
+ALTER TABLE model_versions ADD COLUMN is_challenger INTEGER NOT NULL DEFAULT 0
+  CHECK (is_challenger IN (0, 1) AND (is_challenger = 0 OR (status = 'staged' AND is_active = 0 AND complete = 1 AND challenger_set_at IS NOT NULL AND challenger_from IS NOT NULL)));
+CREATE UNIQUE INDEX ux_model_versions_one_challenger ON model_versions (is_challenger) WHERE is_challenger = 1;
+
+${views.activeModel}
+
+${views.leadScores}
+`;
+}
+
+/** Applies the pending migrations in order, each in its own transaction; returns the ids applied now. */
+export function applyMigrations(db: DatabaseSync, transaction: (fn: () => void) => void): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      id TEXT NOT NULL PRIMARY KEY, checksum TEXT NOT NULL,
+      applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`);
+  const applied = new Map(
+    (db.prepare('SELECT id, checksum FROM schema_migrations').all() as { id: string; checksum: string }[]).map((r) => [String(r.id), String(r.checksum)]),
+  );
+  const now: string[] = [];
+  for (const m of SQLITE_MIGRATIONS) {
+    const checksum = createHash('sha256').update(m.sql).digest('hex');
+    const seen = applied.get(m.id);
+    if (seen !== undefined) {
+      if (seen !== checksum) throw new Error(`migration ${m.id} changed after it was applied (checksum ${seen} → ${checksum}); add a new migration instead`);
+      continue;
+    }
+    transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (id, checksum) VALUES (?, ?)').run(m.id, checksum);
+    });
+    now.push(m.id);
+  }
+  return now;
+}

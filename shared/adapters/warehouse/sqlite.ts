@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import { FEATURES, N_FEATURES } from '../../domain/features/schema';
 import {
   type ActivateRequest,
+  type ChallengerModel,
+  type ChallengerRequest,
   type Deployment,
   type LeadScoreRow,
   type ModelVersion,
@@ -19,7 +20,8 @@ import {
   WarehouseConflictError,
   weightsFromRows,
 } from '../../ports/warehouse';
-import { SQLITE_MIGRATIONS } from './sqlite-migrations';
+import { applyMigrations } from './sqlite-migrations';
+import { challengerModel, challengerScore, clearChallenger, setChallenger } from './sqliteChallenger';
 import { MSSQL_STATEMENTS } from './mssql-statements';
 import {
   activeWeightsFromRow,
@@ -131,25 +133,7 @@ export class SqliteWarehouse implements Warehouse {
   }
 
   async migrate(): Promise<string[]> {
-    this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      id TEXT NOT NULL PRIMARY KEY, checksum TEXT NOT NULL,
-      applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`);
-    const applied = new Map((this.db.prepare('SELECT id, checksum FROM schema_migrations').all() as Row[]).map((r) => [String(r.id), String(r.checksum)]));
-    const now: string[] = [];
-    for (const m of SQLITE_MIGRATIONS) {
-      const checksum = createHash('sha256').update(m.sql).digest('hex');
-      const seen = applied.get(m.id);
-      if (seen !== undefined) {
-        if (seen !== checksum) throw new Error(`migration ${m.id} changed after it was applied (checksum ${seen} → ${checksum}); add a new migration instead`);
-        continue;
-      }
-      this.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_migrations (id, checksum) VALUES (?, ?)').run(m.id, checksum);
-      });
-      now.push(m.id);
-    }
-    return now;
+    return applyMigrations(this.db, (fn) => this.transaction(fn));
   }
 
   async nextVersion(): Promise<number> {
@@ -262,7 +246,7 @@ export class SqliteWarehouse implements Warehouse {
       }
       const at = nowIso();
       this.db
-        .prepare(`UPDATE model_versions SET status = 'active', is_active = 1, activated_at = ?, activated_by = ? WHERE model_version = ?`)
+        .prepare(`UPDATE model_versions SET status = 'active', is_active = 1, is_challenger = 0, activated_at = ?, activated_by = ? WHERE model_version = ?`)
         .run(at, req.by, req.toVersion);
       this.failpoint('activate-version');
       this.db.prepare('UPDATE scoring_weights SET is_active = 1 WHERE model_version = ?').run(req.toVersion);
@@ -390,6 +374,22 @@ export class SqliteWarehouse implements Warehouse {
   /** The seed's SELECT exactly as written (no contact column): for the test that it runs unchanged. */
   seedScoringSelectAsWritten(): number[] {
     return (this.db.prepare(MSSQL_STATEMENTS.seedScoringSelect!).all() as Row[]).map((r) => Number(r.lead_score));
+  }
+
+  async setChallenger(req: ChallengerRequest): Promise<{ previous: number | null }> {
+    return this.transaction(() => setChallenger(this.db, req, nowIso()));
+  }
+
+  async clearChallenger(): Promise<number | null> {
+    return clearChallenger(this.db);
+  }
+
+  async challenger(): Promise<ChallengerModel | undefined> {
+    return challengerModel(this.db);
+  }
+
+  async getChallengerScore(contactId: string): Promise<LeadScoreRow | undefined> {
+    return challengerScore(this.db, contactId);
   }
 
   async close(): Promise<void> {

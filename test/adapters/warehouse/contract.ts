@@ -230,6 +230,51 @@ export function warehouseContract(name: string, make: () => Promise<{ warehouse:
       expect(await w.getVersion(3)).toBeUndefined();
     });
 
+    test('challenger: at most one, a complete staged version, scored by challenger_scores for the same population; cleared when deployed', async () => {
+      const min = [1, 0, -1];
+      await w.insertVersion(version(1, W1, -0.3));
+      await w.insertVersion(version(2, W2, 0.25, { gradeMin: min }));
+      await w.insertVersion(version(3, W2, 0.5));
+      await w.insertVersion(version(4, W1, 0.1, { status: 'rejected' }));
+      await w.insertVersion(version(5, W1, 0.2, { complete: false }));
+      await w.activate({ action: 'deploy', toVersion: 1, expectedActive: null, by: 'a', reason: null });
+      const a = rows(120, 'c');
+      await load(w, '2026-05-04', a.rows);
+      expect(await w.challenger()).toBeUndefined();
+      expect(await w.getChallengerScore('c7')).toBeUndefined();
+      expect(await w.setChallenger({ version: 2, from: '2026-05-05', by: 'op' })).toEqual({ previous: null });
+      const c = (await w.challenger())!;
+      expect(c).toMatchObject({ version: 2, weights: W2, offset: 0.25, from: '2026-05-05', gradeMin: min });
+      expect(Date.parse(c.setAt)).toBeGreaterThan(0);
+      // The same columns as lead_scores, for the same contacts, by the challenger's weights and thresholds.
+      for (const id of ['c0', 'c7', 'c119']) {
+        const champion = (await w.getLeadScore(id))!;
+        const challenger = (await w.getChallengerScore(id))!;
+        expect(Object.keys(challenger).sort()).toEqual(Object.keys(champion).sort());
+        expect(champion.modelVersion).toBe(1);
+        expect(challenger).toMatchObject({ contactId: id, modelVersion: 2, asOf: '2026-05-04' });
+        expect(Math.abs(challenger.leadScore - leadScore(W2, 0.25, a.byId.get(id)!))).toBeLessThanOrEqual(1e-12);
+        expect(challenger.grade).toBe(gradeOf(challenger.leadScore, min));
+      }
+      expect(await w.countLeadScores()).toBe(120);
+      // Only a complete, staged version; another replaces it (one at a time, by the database).
+      await expect(w.setChallenger({ version: 1, from: '2026-05-05', by: 'op' })).rejects.toThrow(WarehouseConflictError);
+      await expect(w.setChallenger({ version: 4, from: '2026-05-05', by: 'op' })).rejects.toThrow(/rejected/);
+      await expect(w.setChallenger({ version: 5, from: '2026-05-05', by: 'op' })).rejects.toThrow(/incomplete/);
+      await expect(w.setChallenger({ version: 9, from: '2026-05-05', by: 'op' })).rejects.toThrow(WarehouseNotFoundError);
+      expect((await w.challenger())!.version).toBe(2);
+      expect(await w.setChallenger({ version: 3, from: '2026-05-06', by: 'op' })).toEqual({ previous: 2 });
+      expect((await w.challenger())!).toMatchObject({ version: 3, from: '2026-05-06' });
+      // Deploying the challenger makes it the champion and ends it as challenger, in the same transaction.
+      await w.activate({ action: 'deploy', toVersion: 3, expectedActive: 1, by: 'a', reason: null });
+      expect(await w.challenger()).toBeUndefined();
+      expect((await w.getLeadScore('c7'))!.modelVersion).toBe(3);
+      await w.setChallenger({ version: 2, from: '2026-05-07', by: 'op' });
+      expect(await w.clearChallenger()).toBe(2);
+      expect(await w.clearChallenger()).toBeNull();
+      expect(await w.getChallengerScore('c7')).toBeUndefined();
+    });
+
     test('the next population replaces the served one: a contact absent from it is no longer served', async () => {
       await w.insertVersion(version(1, W1, -0.3));
       await w.activate({ action: 'deploy', toVersion: 1, expectedActive: null, by: 'a', reason: null });

@@ -26,7 +26,26 @@ describe('SQLite warehouse schema', () => {
         .prepare('SELECT id FROM schema_migrations')
         .all()
         .map((r) => r.id),
-    ).toEqual(['001_schema', '002_served_by_sql', '003_version_complete', '004_grades']);
+    ).toEqual(['001_schema', '002_served_by_sql', '003_version_complete', '004_grades', '005_challenger']);
+    db.close();
+  });
+
+  test('the database itself holds at most one challenger, and only a complete staged inactive one', async () => {
+    e = await env();
+    for (let v = 1; v <= 3; v++) await register(e, W1, -0.1 * v);
+    await deployVersion(e, 1, { by: 't' });
+    const db = raw(e);
+    const set = (v: number): void => {
+      db.prepare(
+        `UPDATE model_versions SET is_challenger = 1, challenger_set_at = '2026-05-01T00:00:00.000Z', challenger_from = '2026-05-01' WHERE model_version = ?`,
+      ).run(v);
+    };
+    set(2);
+    // Bypassing the adapter: a second challenger breaks the unique index, the active one the CHECK.
+    expect(() => set(3)).toThrow(/UNIQUE constraint failed/);
+    db.prepare('UPDATE model_versions SET is_challenger = 0, challenger_set_at = NULL, challenger_from = NULL').run();
+    expect(() => set(1)).toThrow(/CHECK constraint failed/);
+    expect(() => db.prepare(`UPDATE model_versions SET is_challenger = 1 WHERE model_version = 3`).run()).toThrow(/CHECK constraint failed/);
     db.close();
   });
 
