@@ -7,7 +7,7 @@ import { checkChallenger, leadScoreFromRow, servingModelFromRow, type Row } from
  * are the reads and writes, each a statement or one transaction of the caller's.
  */
 export function setChallenger(db: DatabaseSync, req: ChallengerRequest, at: string): { previous: number | null } {
-  checkChallenger(req.version, db.prepare('SELECT status, complete FROM model_versions WHERE model_version = ?').get(req.version) as Row | undefined);
+  checkChallenger(req.version, db.prepare('SELECT status, complete FROM model_versions WHERE model_version = ?').get(req.version));
   const prev = db.prepare('SELECT model_version FROM model_versions WHERE is_challenger = 1').get() as Row | undefined;
   const previous = prev ? Number(prev.model_version) : null;
   db.prepare('UPDATE model_versions SET is_challenger = 0, challenger_set_at = NULL, challenger_from = NULL WHERE is_challenger = 1').run();
