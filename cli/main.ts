@@ -5,6 +5,7 @@ import { registerStatus } from './commands/status';
 import { registerTrain } from './commands/train';
 import { registerMigrate } from './commands/migrate';
 import { registerDeploy } from './commands/deploy';
+import { registerChallenger } from './commands/challenger';
 import { registerRollback } from './commands/rollback';
 import { registerVersions } from './commands/versions';
 import { registerScore } from './commands/score';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerDeploy(program);
   registerRollback(program);
+  registerChallenger(program);
   registerVersions(program);
   registerScore(program);
   registerOps(program);

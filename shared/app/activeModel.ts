@@ -1,7 +1,7 @@
 import { N_FEATURES } from '../domain/features/schema';
 import { modelFolder } from '../domain/lakeLayout';
 import type { Lake } from '../ports/lake';
-import type { Warehouse } from '../ports/warehouse';
+import type { ChallengerModel, Warehouse } from '../ports/warehouse';
 import type { ServingModel } from '../domain/serving';
 
 export class NoActiveVersionError extends Error {
@@ -42,7 +42,7 @@ export class ActiveModelCache {
   private pending: Promise<ServingModel> | undefined;
 
   constructor(
-    private readonly warehouse: Pick<Warehouse, 'activeVersion' | 'activeModel'>,
+    private readonly warehouse: Pick<Warehouse, 'activeVersion' | 'activeModel' | 'challenger'>,
     readonly stampMs = 1_000,
     private readonly now: () => number = () => performance.now(),
   ) {}
@@ -67,9 +67,25 @@ export class ActiveModelCache {
     return this.model;
   }
 
+  private challengerModel: Promise<ChallengerModel | undefined> | undefined;
+  private challengerAt = -Infinity;
+
+  /** The challenger, or undefined: read again at most every `stampMs`, as the active version is checked. */
+  async challenger(): Promise<ChallengerModel | undefined> {
+    if (!this.challengerModel || this.now() - this.challengerAt >= this.stampMs) {
+      this.challengerAt = this.now();
+      this.challengerModel = this.warehouse.challenger();
+      this.challengerModel.catch(() => {
+        this.challengerModel = undefined;
+      });
+    }
+    return this.challengerModel;
+  }
+
   /** Forget the model at once (this process just deployed or rolled back). */
   invalidate(): void {
     this.model = undefined;
     this.checkedAt = -Infinity;
+    this.challengerModel = undefined;
   }
 }

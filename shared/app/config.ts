@@ -103,6 +103,24 @@ const schema = z.object({
     .describe(
       "Client id of the app's user-assigned managed identity: every Azure adapter (lake, SQL, ledger, telemetry queries) signs in as it; unset = the DefaultAzureCredential chain (your developer login)",
     ),
+  RETRAIN_MODE: z
+    .enum(['deploy', 'challenger'])
+    .default('deploy')
+    .describe(
+      "What a retrain that passes its gates becomes: 'deploy' = staged, or active at once under AUTO_DEPLOY; 'challenger' = the challenger, scored beside the active version and judged on the outcomes that mature",
+    ),
+  PROMOTION_MIN_SENDS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(2000)
+    .describe('Challenger rule: matured sends scored by both versions before it promotes or retires the challenger'),
+  PROMOTION_ALPHA: z.coerce
+    .number()
+    .gt(0)
+    .lt(1)
+    .default(0.05)
+    .describe("Challenger rule: two-sided significance level of DeLong's paired AUC test"),
   AUTO_DEPLOY: bool.default(false).describe('Activate a version that passes every gate at once (otherwise it waits as staged)'),
   ADMIN_AUTH: z
     .enum(['key', 'entra'])

@@ -13,6 +13,7 @@ import type { ModelVersion, Warehouse } from '../ports/warehouse';
 import { ActiveModelCache } from './activeModel';
 import { gradeShares, lakeRoot, ledgerFile, loadConfig, telemetryFile, warehouseFile, type Config } from './config';
 import { checkDriftAndRespond, type DriftDeps } from './drift';
+import { clearChallenger, setChallenger, type ChallengerDeps, type ChallengerReport } from './challenger';
 import { ingestDate, ingestRange, type IngestResult } from './ingest';
 import { collectLabelsRange, collectPendingLabels, type LabelResult } from './labels';
 import { completeFeaturesDates } from './partitions';
@@ -166,8 +167,12 @@ export interface UseCases {
   rollback(options: ChangeOptions & { toVersion?: number }): Promise<ChangeResult>;
   listVersions(): Promise<ModelVersion[]>;
   retrain(request: RetrainRequest): Promise<RetrainRun>;
-  /** The daily drift check, and the retrain it calls for when DRIFT_RETRAIN=direct. */
-  checkDrift(date: string): Promise<{ report: DriftReport; run: RetrainRun | null }>;
+  /** The daily drift check, the challenger's evaluation, and the retrain it calls for when DRIFT_RETRAIN=direct. */
+  checkDrift(date: string): Promise<{ report: DriftReport; run: RetrainRun | null; challenger: ChallengerReport | null }>;
+  /** Makes a staged version the challenger, judged on the sends from `from` on. */
+  setChallenger(version: number, opts: { from: string; by: string }): Promise<{ previous: number | null }>;
+  /** Ends the challenger; the version it was, or null. */
+  clearChallenger(by: string): Promise<number | null>;
   status(): Promise<StatusSnapshot>;
   /** Applies the schema migrations; versions registered before training means were kept get them. */
   migrate(): Promise<{ applied: string[]; mended: number[] }>;
@@ -221,6 +226,7 @@ function useCases(p: Ports, log: Log): UseCases {
       brierThreshold: config.CALIBRATION_BRIER_THRESHOLD,
       gradeShares: gradeShares(config),
       autoDeploy: config.AUTO_DEPLOY,
+      mode: config.RETRAIN_MODE,
       gates: {
         minTrainRows: config.GATE_MIN_TRAIN_ROWS,
         minTrainPerClass: config.GATE_MIN_TRAIN_PER_CLASS,
@@ -246,6 +252,16 @@ function useCases(p: Ports, log: Log): UseCases {
     recentDays: config.RECENT_AUC_DAYS,
     performanceBaseline: config.PERFORMANCE_BASELINE,
     freshness: { maxLabelAgeDays: config.GATE_MAX_LABEL_AGE_DAYS, maxFeaturesAgeDays: config.GATE_MAX_FEATURES_AGE_DAYS },
+  };
+  const challengerDeps: ChallengerDeps = {
+    lake,
+    warehouse,
+    telemetry,
+    log,
+    exportChunkRows,
+    rule: { minSends: config.PROMOTION_MIN_SENDS, alpha: config.PROMOTION_ALPHA },
+    autoDeploy: config.AUTO_DEPLOY,
+    freshness: drift.freshness,
   };
   const ingest = { maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE, log };
   const labels = { windowDays: config.LABEL_WINDOW_DAYS, maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE, log };
@@ -277,7 +293,9 @@ function useCases(p: Ports, log: Log): UseCases {
     rollback: async (options) => changed(await rollback(versions, options)),
     listVersions: () => listVersions(versions),
     retrain: (request) => retrain(retrainDeps, request),
-    checkDrift: (date) => checkDriftAndRespond(drift, retrainDeps, date, config.DRIFT_RETRAIN),
+    checkDrift: (date) => checkDriftAndRespond(drift, retrainDeps, date, config.DRIFT_RETRAIN, challengerDeps),
+    setChallenger: (version, opts) => setChallenger(challengerDeps, version, opts),
+    clearChallenger: (by) => clearChallenger(challengerDeps, by),
     status: () => statusSnapshot({ lake, warehouse, ledger, monitor: p.monitor }),
     migrate: async () => {
       const applied = await warehouse.migrate();

@@ -8,7 +8,8 @@ import { daysBetween } from '../domain/calendar';
 import type { FreshnessLimits } from '../domain/gates';
 import type { Lake } from '../ports/lake';
 import type { Log } from '../ports/log';
-import type { Ledger } from '../ports/ledger';
+import type { DriftRecord, Ledger } from '../ports/ledger';
+import { evaluateChallenger, type ChallengerDeps, type ChallengerReport } from './challenger';
 import type { Telemetry } from '../ports/telemetry';
 import type { Warehouse } from '../ports/warehouse';
 import { driftReportPath, SUCCESS_MARKER } from '../domain/lakeLayout';
@@ -157,7 +158,7 @@ export async function checkDrift(deps: DriftDeps, date: string): Promise<DriftRe
   };
 
   await deps.lake.write(driftReportPath(date), `${JSON.stringify(report, null, 2)}\n`);
-  await deps.ledger.putDrift({ date, psi: report.psi, aucRecent: report.auc_recent, drifted: report.drifted, action: report.action });
+  await deps.ledger.putDrift(driftRecord(report));
   for (const [name, value] of Object.entries(report.psi)) deps.telemetry.trackMetric('psi', value, { feature: name, modelVersion: String(active.version) });
   // baseline and threshold: what the AUC-drop alert compares the recent AUC with (infra/modules/alerts.bicep).
   if (report.auc_recent !== null)
@@ -199,6 +200,16 @@ export async function checkDrift(deps: DriftDeps, date: string): Promise<DriftRe
   return report;
 }
 
+function driftRecord(report: DriftReport): DriftRecord {
+  return { date: report.date, psi: report.psi, aucRecent: report.auc_recent, drifted: report.drifted, action: report.action };
+}
+
+/** What the ledger keeps of a challenger evaluation (GET /api/status shows it). */
+function challengerSummary(c: ChallengerReport): NonNullable<DriftRecord['challenger']> {
+  const { date, champion, challenger, n, auc_champion, auc_challenger, auc_diff, p_value, decision, ready, action } = c;
+  return { date, champion, challenger, n, auc_champion, auc_challenger, auc_diff, p_value, decision, ready, action };
+}
+
 function aucOf(model: { weights: readonly number[]; offset: number }, rows: Dataset): number {
   const z = new Float64Array(rows.n);
   for (let i = 0; i < rows.n; i++) z[i] = leadScore(model.weights, model.offset, rows.x, i * N_FEATURES);
@@ -224,15 +235,21 @@ export async function checkDriftAndRespond(
   retrainDeps: RetrainDeps,
   date: string,
   mode: 'direct' | 'alert',
-): Promise<{ report: DriftReport; run: RetrainRun | null }> {
+  challengerDeps?: ChallengerDeps,
+): Promise<{ report: DriftReport; run: RetrainRun | null; challenger: ChallengerReport | null }> {
   const report = await checkDrift(drift, date);
+  // The challenger is judged against the champion the check measured, before any retrain it calls for.
+  const challenger = challengerDeps ? await evaluateChallenger(challengerDeps, date) : null;
+  if (challenger) {
+    await drift.ledger.putDrift({ ...driftRecord(report), challenger: challengerSummary(challenger) });
+  }
   // The daily check also mends a lake export a crash left behind what is served.
   if ((await exportIsCurrent(drift.lake, await drift.warehouse.servedState())) === false) {
     const e = await exportServedScores({ lake: drift.lake, warehouse: drift.warehouse, chunkRows: 100_000, runId: `drift-${date}` });
     drift.log.warn(`drift ${date}: the lake export was not current: ${e.status === 'published' ? `rewritten from SQL (${e.folder})` : e.status}`);
   }
-  if (report.action !== 'retrain' || mode !== 'direct') return { report, run: null };
+  if (report.action !== 'retrain' || mode !== 'direct') return { report, run: null, challenger };
   const trigger = report.drifted.length ? 'drift' : 'performance';
   const run = await retrain(retrainDeps, { trigger, reason: report.reason ?? 'drift check', asOf: date, requestedBy: 'drift-check' });
-  return { report, run };
+  return { report, run, challenger };
 }

@@ -28,6 +28,7 @@ import { holdoutFit, refitOnWindow, withoutRefit, type HoldoutFit, type VersionF
 import { buildTrainingSet, newestData, type TrainingSet } from './trainingSet';
 import { weightsCsv } from '../domain/model/outputs';
 import { deployVersion, registerVersion } from './versions';
+import { challengerStart } from './challenger';
 import type { GradeShares } from '../domain/model/grades';
 
 /**
@@ -54,6 +55,8 @@ export interface RetrainSettings {
   cooldownHours: number;
   lockMinutes: number;
   freshness: FreshnessLimits;
+  /** RETRAIN_MODE: a version that passes its gates is deployed/staged (default) or becomes the challenger. */
+  mode?: 'deploy' | 'challenger';
   /** Newest features partitions whose contacts form a version's PSI baseline. */
   psiBaselineDays: number;
 }
@@ -80,7 +83,7 @@ export interface RetrainRequest {
   requestedBy?: string;
 }
 
-export type RetrainOutcome = 'deployed' | 'staged' | 'rejected' | 'blocked' | 'suppressed' | 'duplicate' | 'error';
+export type RetrainOutcome = 'deployed' | 'staged' | 'challenger' | 'rejected' | 'blocked' | 'suppressed' | 'duplicate' | 'error';
 
 export interface RetrainDetails {
   outcome: RetrainOutcome;
@@ -273,7 +276,7 @@ async function retrainLocked(
   const quality = [learnsSomethingGate(result.metrics, settings.gates), safetyGate(result.metrics.auc_roc, details.production, settings.gates)];
   details.gates.push(...quality);
   const rejected = quality.filter((g) => !g.passed);
-  const approval = approvalGate(settings.autoDeploy);
+  const approval = approvalGate(settings.autoDeploy, settings.mode ?? 'deploy');
   if (!rejected.length) details.gates.push(approval);
 
   // The version's weights: the same recipe on the whole window once the holdout fit passed.
@@ -355,6 +358,13 @@ async function retrainLocked(
       'rejected',
       `v${registered.version} rejected: gate ${rejected.map((g) => g.name).join(', ')} failed: ${rejected.map((g) => g.detail).join('; ')}`,
     );
+  }
+  if (settings.mode === 'challenger') {
+    // Complete first: only a complete, staged version can be the challenger (the database checks it).
+    await deps.warehouse.completeVersion(registered.version);
+    const from = challengerStart(details.asOf);
+    await deps.warehouse.setChallenger({ version: registered.version, from, by: `retrain:${request.trigger}` });
+    return finish('succeeded', 'challenger', `v${registered.version} is the challenger, judged on the sends from ${from} on`);
   }
   if (!settings.autoDeploy) return finish('succeeded', 'staged', `v${registered.version} staged for approval`);
 

@@ -139,7 +139,16 @@ export function safetyGate(aucNew: number, production: { version: number; auc: n
   );
 }
 
-export function approvalGate(autoDeploy: boolean): GateOutcome {
+export function approvalGate(autoDeploy: boolean, mode: 'deploy' | 'challenger' = 'deploy'): GateOutcome {
+  if (mode === 'challenger') {
+    return {
+      name: 'approval',
+      outcome: 'pending',
+      passed: false,
+      pending: true,
+      detail: 'RETRAIN_MODE=challenger: it becomes the challenger; the challenger rule judges it on the outcomes that mature',
+    };
+  }
   return {
     name: 'approval',
     outcome: autoDeploy ? 'passed' : 'pending',

@@ -157,3 +157,8 @@ export function scoresFolder(asOf: string): string {
 export function driftReportPath(date: string): string {
   return `monitoring/drift/${datePath(date)}/drift.json`;
 }
+
+/** Where a drift check writes its champion/challenger evaluation. */
+export function challengerReportPath(date: string): string {
+  return `monitoring/challenger/${datePath(date)}/challenger.json`;
+}

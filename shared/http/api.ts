@@ -3,7 +3,7 @@ import { codeVersion } from '../app/codeVersion';
 import { BODIES, type BodySpec } from './body';
 import type { Handler } from './handler';
 import { alertBody, manualBody } from './ops';
-import { deployBody, rollbackBody, scoreBody, VERSION_PATTERN } from './schemas';
+import { challengerBody, deployBody, rollbackBody, scoreBody, VERSION_PATTERN } from './schemas';
 
 /**
  * Every HTTP endpoint, once: its function name, method and route (the registrations in functions/
@@ -70,6 +70,37 @@ export const ENDPOINTS: readonly Endpoint[] = [
       404: 'no such version',
       409: 'the version cannot be activated (already active, rejected, incomplete) or another change won the race',
       413: 'the body is over its limit',
+    },
+  },
+  {
+    name: 'setChallenger',
+    method: 'POST',
+    route: 'weights/{version}/challenger',
+    admin: true,
+    summary:
+      "Makes a staged version the challenger (replacing any other; the database holds at most one): challenger_scores serves its scores for the same population, POST /api/score answers with them beside the champion's, and every drift check judges it on the sends from `from` on",
+    params: { version: versionParam },
+    body: { schema: challengerBody, spec: BODIES.challenger, description: 'from: the first send day it is judged on (default tomorrow, UTC)' },
+    responses: {
+      200: 'the challenger is set',
+      400: 'the version or the body is invalid',
+      401: 'ADMIN_AUTH=entra: no valid principal',
+      403: 'ADMIN_AUTH=entra: the principal lacks LeadScore.Admin',
+      404: 'no such version',
+      409: 'the version cannot be the challenger (not a complete, staged version)',
+      413: 'the body is over its limit',
+    },
+  },
+  {
+    name: 'clearChallenger',
+    method: 'POST',
+    route: 'weights/challenger/clear',
+    admin: true,
+    summary: 'Ends the challenger (the version stays staged); nothing campaign targeting reads changes',
+    responses: {
+      200: 'cleared (the version that was the challenger, or null)',
+      401: 'ADMIN_AUTH=entra: no valid principal',
+      403: 'ADMIN_AUTH=entra: the principal lacks LeadScore.Admin',
     },
   },
   {

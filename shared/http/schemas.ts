@@ -27,6 +27,11 @@ export const deployBody = z.strictObject({
   force: z.boolean().optional(),
 });
 
+/** `from`: the first send day the challenger is judged on (YYYY-MM-DD). */
+export const challengerBody = z.strictObject({
+  from: z.iso.date({ error: 'must be a date, YYYY-MM-DD' }).optional(),
+});
+
 export const rollbackBody = z.strictObject({
   toVersion: writtenVersion.optional(),
   reason: z.string().max(1000).optional(),

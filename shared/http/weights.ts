@@ -7,7 +7,9 @@ import { requireAdmin } from './auth';
 import { BODIES, readJson } from './body';
 import { handle, json, type GetApp, type Handler } from './handler';
 import { BadRequestError } from './problem';
-import { deployBody, rollbackBody, scoreBody, versionNumber } from './schemas';
+import { challengerBody, deployBody, rollbackBody, scoreBody, versionNumber } from './schemas';
+import { challengerStart } from '../app/challenger';
+import { todayUtc } from '../domain/calendar';
 
 /** The weights endpoints: the versions, the active weights, deploy, rollback, and a contact's score. */
 
@@ -50,6 +52,30 @@ export function deployHandler(getApp: GetApp): Handler {
   });
 }
 
+/** POST /api/weights/{version}/challenger (admin): the staged version becomes the challenger. */
+export function challengerHandler(getApp: GetApp): Handler {
+  return handle(getApp, async (app, request) => {
+    const admin = requireAdmin(request, app.config.ADMIN_AUTH);
+    const parsedVersion = versionNumber.safeParse(request.params.version);
+    if (!parsedVersion.success) throw new BadRequestError('version', parsedVersion.error.issues[0]?.message ?? 'invalid');
+    const body = challengerBody.parse(await readJson(request, BODIES.challenger));
+    const from = body.from ?? challengerStart(todayUtc());
+    const out = await app.useCases.setChallenger(parsedVersion.data, { from, by: admin.actor });
+    app.activeModel.invalidate();
+    return json(200, { challenger: parsedVersion.data, from, previous: out.previous });
+  });
+}
+
+/** POST /api/weights/challenger/clear (admin): the challenger ends (the version stays staged). */
+export function clearChallengerHandler(getApp: GetApp): Handler {
+  return handle(getApp, async (app, request) => {
+    const admin = requireAdmin(request, app.config.ADMIN_AUTH);
+    const was = await app.useCases.clearChallenger(admin.actor);
+    app.activeModel.invalidate();
+    return json(200, { cleared: was });
+  });
+}
+
 /** POST /api/weights/rollback (admin) */
 export function rollbackHandler(getApp: GetApp): Handler {
   return handle(getApp, async (app, request) => {
@@ -69,11 +95,9 @@ export function rollbackHandler(getApp: GetApp): Handler {
 export function scoreContactHandler(getApp: GetApp): Handler {
   return handle(getApp, async (app, request) => {
     const body = scoreBody.parse(await readJson(request, BODIES.score));
-    const model = await app.activeModel.get();
-    const s = scoreOne(
-      model,
-      FEATURES.map((f) => body.features[f]),
-    );
-    return json(200, { contact_id: body.contact_id ?? null, ...s });
+    const [model, challenger] = await Promise.all([app.activeModel.get(), app.activeModel.challenger()]);
+    const x = FEATURES.map((f) => body.features[f]);
+    // The challenger's result beside the champion's, when one is set: the same computation, its weights.
+    return json(200, { contact_id: body.contact_id ?? null, ...scoreOne(model, x), challenger: challenger ? scoreOne(challenger, x) : null });
   });
 }

@@ -44,6 +44,20 @@ export interface DriftRecord {
   aucRecent: number | null;
   drifted: string[];
   action: string;
+  /** The check's champion/challenger evaluation, when a challenger was set. */
+  challenger?: {
+    date: string;
+    champion: number;
+    challenger: number;
+    n: number;
+    auc_champion: number | null;
+    auc_challenger: number | null;
+    auc_diff: number | null;
+    p_value: number | null;
+    decision: string;
+    ready: boolean;
+    action: string;
+  };
 }
 
 export interface Ledger {

@@ -14,6 +14,8 @@ export const TELEMETRY_EVENTS = [
   'DriftChecked',
   'DataFreshness',
   'PerformanceDegraded',
+  'ChallengerChanged',
+  'ChallengerEvaluated',
 ] as const;
 export type TelemetryEvent = (typeof TELEMETRY_EVENTS)[number];
 
