@@ -7,7 +7,7 @@ export function registerChallenger(program: Command): void {
   program
     .command('challenger')
     .description(
-      "Make a staged version the challenger (challenger_scores serves its scores beside lead_scores; every drift check judges it on the outcomes that mature), or end it with --clear",
+      'Make a staged version the challenger (challenger_scores serves its scores beside lead_scores; every drift check judges it on the outcomes that mature), or end it with --clear',
     )
     .argument('[version]', 'model version number', versionArg)
     .option('--from <date>', 'the first send day it is judged on (default tomorrow, UTC)', dayArg)
@@ -22,7 +22,9 @@ export function registerChallenger(program: Command): void {
         }
         const from = opts.from ?? challengerStart(todayUtc());
         const out = await useCases.setChallenger(version!, { from, by: cliActor() });
-        process.stdout.write(`v${version} is the challenger, judged on the sends from ${from} on${out.previous !== null ? ` (replacing v${out.previous})` : ''}\n`);
+        process.stdout.write(
+          `v${version} is the challenger, judged on the sends from ${from} on${out.previous !== null ? ` (replacing v${out.previous})` : ''}\n`,
+        );
       });
     });
 }

@@ -8,9 +8,8 @@ import { evaluate } from '../domain/model/metrics';
 import { leadScore, sigmoid } from '../domain/model/score';
 import type { FreshnessLimits } from '../domain/gates';
 import type { Lake } from '../ports/lake';
-import type { Log } from '../ports/log';
 import type { Telemetry } from '../ports/telemetry';
-import type { ChallengerModel, Warehouse } from '../ports/warehouse';
+import type { ChallengerModel } from '../ports/warehouse';
 import { buildTrainingSet, newestData } from './trainingSet';
 import { deployVersion, type ChangeResult, type VersionDeps } from './versions';
 
@@ -122,12 +121,19 @@ export async function evaluateChallenger(deps: ChallengerDeps, date: string): Pr
     action: 'none',
   };
   if (positives === 0 || positives === rows.n) {
-    report.reason = `${rows.n} matured sends since ${challenger.from}${rows.n ? ', all of one class' : ''}: nothing to compare yet`;
+    report.reason = `${rows.n} matured sends since ${challenger.from}${rows.n ? ', fewer than 2 of a class' : ''}: nothing to compare yet`;
   } else {
     const a = outcomes(champion.version, champion, rows);
     const b = outcomes(challenger.version, challenger, rows);
     const { auc_a, auc_b, auc_diff, ...test } = delongPaired(a.z, b.z, rows.y);
-    Object.assign(report, { auc_champion: auc_a, auc_challenger: auc_b, auc_diff, delong: test, p_value: test.p_value, models: { champion: a.m, challenger: b.m } });
+    Object.assign(report, {
+      auc_champion: auc_a,
+      auc_challenger: auc_b,
+      auc_diff,
+      delong: test,
+      p_value: test.p_value,
+      models: { champion: a.m, challenger: b.m },
+    });
     // The challenger passed its own gates when it was trained (it is staged, not rejected); the labels
     // it is judged on must be fresh, as the freshness gate requires of a retrain.
     const fresh = labelsAge !== null && labelsAge <= deps.freshness.maxLabelAgeDays;
@@ -150,7 +156,9 @@ export async function evaluateChallenger(deps: ChallengerDeps, date: string): Pr
     action: report.action,
   });
   await deps.telemetry.flush();
-  deps.log.info(`challenger ${date}: v${report.challenger} vs v${report.champion} on ${report.n} sends: ${report.decision} (${report.action}) — ${report.reason}`);
+  deps.log.info(
+    `challenger ${date}: v${report.challenger} vs v${report.champion} on ${report.n} sends: ${report.decision} (${report.action}) — ${report.reason}`,
+  );
   return report;
 }
 

@@ -115,12 +115,13 @@ const schema = z.object({
     .nonnegative()
     .default(2000)
     .describe('Challenger rule: matured sends scored by both versions before it promotes or retires the challenger'),
-  PROMOTION_ALPHA: z.coerce
+  PROMOTION_ALPHA: z.coerce.number().gt(0).lt(1).default(0.05).describe("Challenger rule: two-sided significance level of DeLong's paired AUC test"),
+  PROMOTION_MIN_AUC_GAIN: z.coerce
     .number()
-    .gt(0)
+    .min(0)
     .lt(1)
-    .default(0.05)
-    .describe("Challenger rule: two-sided significance level of DeLong's paired AUC test"),
+    .default(0.005)
+    .describe('Challenger rule: the smallest AUC gain over the champion that promotes (a significant gain below it continues)'),
   AUTO_DEPLOY: bool.default(false).describe('Activate a version that passes every gate at once (otherwise it waits as staged)'),
   ADMIN_AUTH: z
     .enum(['key', 'entra'])

@@ -259,7 +259,7 @@ function useCases(p: Ports, log: Log): UseCases {
     telemetry,
     log,
     exportChunkRows,
-    rule: { minSends: config.PROMOTION_MIN_SENDS, alpha: config.PROMOTION_ALPHA },
+    rule: { minSends: config.PROMOTION_MIN_SENDS, alpha: config.PROMOTION_ALPHA, minAucGain: config.PROMOTION_MIN_AUC_GAIN },
     autoDeploy: config.AUTO_DEPLOY,
     freshness: drift.freshness,
   };

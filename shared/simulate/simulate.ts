@@ -19,12 +19,34 @@ export interface Drift {
   from: string;
 }
 
+/** From `from` on, the outcome's dependence on the hidden traits changes: TRUTH's coefficients replaced. */
+export interface EffectChange {
+  effect: EffectName;
+  value: number;
+  from: string;
+}
+
+/** The coefficients of the logit (TRUTH) that `--effect` can change. */
+export const EFFECTS = ['mood', 'risk', 'fatigue', 'hot'] as const;
+export type EffectName = (typeof EFFECTS)[number];
+
+/** Parses `<effect>=<value>@<YYYY-MM-DD>`, e.g. risk=-7.5@2026-03-01. */
+export function parseEffect(spec: string): EffectChange {
+  const m = /^([a-z]+)=([-+]?\d*\.?\d+)@(\d{4}-\d{2}-\d{2})$/.exec(spec);
+  if (!m) throw new Error(`--effect ${JSON.stringify(spec)}: expected <effect>=<value>@<YYYY-MM-DD>, e.g. risk=-7.5@2026-03-01`);
+  if (!(EFFECTS as readonly string[]).includes(m[1]!)) throw new Error(`--effect: unknown effect ${JSON.stringify(m[1])}; one of ${EFFECTS.join(', ')}`);
+  dayStartMs(m[3]!);
+  return { effect: m[1] as EffectName, value: Number(m[2]), from: m[3]! };
+}
+
 export interface SimulateOptions {
   contacts: number;
   days: number;
   start: string;
   seed: number;
   drift?: Drift;
+  /** A change in the generating process itself: what a retrained model can learn and the old one cannot. */
+  effect?: EffectChange;
   /**
    * Continue a history: simulate from `start` as usual (same seed, so the hidden state evolves exactly as
    * before) but write only the days from this one on. Earlier days are left as they are in the lake, and
@@ -148,7 +170,9 @@ export async function simulate(lake: RawSink, opts: SimulateOptions): Promise<Si
   const drift = opts.drift;
   const driftDay = drift ? Math.round((dayStartMs(drift.from) - start) / DAY_MS) : Infinity;
   const log = opts.log ?? (() => {});
-  const T = TRUTH;
+  const effectDay = opts.effect ? Math.round((dayStartMs(opts.effect.from) - start) / DAY_MS) : Infinity;
+  const changed = opts.effect ? { ...TRUTH, [opts.effect.effect]: opts.effect.value } : TRUTH;
+  let T = TRUTH;
   let writeDay = 0;
   if (opts.writeFrom !== undefined) {
     writeDay = Math.round((dayStartMs(opts.writeFrom) - start) / DAY_MS);
@@ -245,6 +269,7 @@ export async function simulate(lake: RawSink, opts: SimulateOptions): Promise<Si
     const dayStart = start + d * DAY_MS;
     const day = addDays(opts.start, d);
     const drifting = d >= driftDay && drift ? drift : null;
+    T = d >= effectDay ? changed : TRUTH;
     const shiftOf = (f: FeatureName): number => (drifting && drifting.feature === f ? drifting.shift : 0);
     const logitShift = shiftOf('recency_days') + shiftOf('engagement_rate_30d');
     const cadenceFactor = 1 + shiftOf('fatigue_score');

@@ -179,7 +179,11 @@ describe('the real-time path checks the version stamp', () => {
       // Concurrent requests after the interval share one stamp read.
       now = 5_000;
       let reads = 0;
-      const counting = { activeVersion: async () => (reads++, other.activeVersion()), activeModel: () => other.activeModel() };
+      const counting = {
+        activeVersion: async () => (reads++, other.activeVersion()),
+        activeModel: () => other.activeModel(),
+        challenger: () => other.challenger(),
+      };
       const c2 = new ActiveModelCache(counting, 1_000, () => now);
       await Promise.all(Array.from({ length: 20 }, () => c2.get()));
       expect(reads).toBe(1);

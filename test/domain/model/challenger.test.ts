@@ -3,8 +3,19 @@ import { challengerDecision, DEFAULT_PROMOTION_RULE, topShareRate } from '../../
 const rule = DEFAULT_PROMOTION_RULE;
 
 describe('the promotion rule', () => {
-  test('defaults: 2000 sends, alpha 0.05', () => {
-    expect(rule).toEqual({ minSends: 2000, alpha: 0.05 });
+  test('defaults: 2000 sends, alpha 0.05, a gain of at least 0.005', () => {
+    expect(rule).toEqual({ minSends: 2000, alpha: 0.05, minAucGain: 0.005 });
+  });
+
+  test('better and significant, by less than minAucGain: continue; at minAucGain: promote', () => {
+    const small = challengerDecision({ n: 6117, auc_diff: 0.0018, p_value: 0.015 }, rule, true);
+    expect(small).toEqual({
+      decision: 'continue',
+      reason: 'the challenger ranks better, but by less than the 0.005 that promotes: AUC difference 0.0018 (challenger − champion), p = 0.015, 6117 sends',
+    });
+    expect(challengerDecision({ n: 6117, auc_diff: 0.005, p_value: 0.015 }, rule, true).decision).toBe('promote');
+    expect(challengerDecision({ n: 6117, auc_diff: 0.0018, p_value: 0.015 }, { ...rule, minAucGain: 0 }, true).decision).toBe('promote');
+    expect(() => challengerDecision({ n: 1, auc_diff: 0, p_value: 1 }, { ...rule, minAucGain: -1 }, true)).toThrow(/minAucGain/);
   });
 
   test('promote: enough sends, better, significant, gates passed; the reason names the numbers', () => {
@@ -51,14 +62,14 @@ describe('the promotion rule', () => {
     expect(challengerDecision({ n: 2000, auc_diff: -0.01, p_value: 0.0499 }, rule, true).decision).toBe('retire');
     expect(challengerDecision({ n: 2000, auc_diff: 0.01, p_value: 0.05 }, rule, true).decision).toBe('continue');
     expect(challengerDecision({ n: 2000, auc_diff: -0.01, p_value: 0.05 }, rule, true).decision).toBe('continue');
-    expect(challengerDecision({ n: 10, auc_diff: 0.01, p_value: 0.01 }, { minSends: 10, alpha: 0.02 }, true).decision).toBe('promote');
+    expect(challengerDecision({ n: 10, auc_diff: 0.01, p_value: 0.01 }, { minSends: 10, alpha: 0.02, minAucGain: 0 }, true).decision).toBe('promote');
   });
 
   test('a bad rule is refused', () => {
-    expect(() => challengerDecision({ n: 1, auc_diff: 0, p_value: 1 }, { minSends: -1, alpha: 0.05 }, true)).toThrow(/minSends/);
-    expect(() => challengerDecision({ n: 1, auc_diff: 0, p_value: 1 }, { minSends: 1.5, alpha: 0.05 }, true)).toThrow(/minSends/);
-    expect(() => challengerDecision({ n: 1, auc_diff: 0, p_value: 1 }, { minSends: 1, alpha: 0 }, true)).toThrow(/alpha/);
-    expect(() => challengerDecision({ n: 1, auc_diff: 0, p_value: 1 }, { minSends: 1, alpha: 1 }, true)).toThrow(/alpha/);
+    expect(() => challengerDecision({ n: 1, auc_diff: 0, p_value: 1 }, { minSends: -1, alpha: 0.05, minAucGain: 0 }, true)).toThrow(/minSends/);
+    expect(() => challengerDecision({ n: 1, auc_diff: 0, p_value: 1 }, { minSends: 1.5, alpha: 0.05, minAucGain: 0 }, true)).toThrow(/minSends/);
+    expect(() => challengerDecision({ n: 1, auc_diff: 0, p_value: 1 }, { minSends: 1, alpha: 0, minAucGain: 0 }, true)).toThrow(/alpha/);
+    expect(() => challengerDecision({ n: 1, auc_diff: 0, p_value: 1 }, { minSends: 1, alpha: 1, minAucGain: 0 }, true)).toThrow(/alpha/);
   });
 });
 
