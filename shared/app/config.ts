@@ -22,7 +22,26 @@ const schema = z.object({
     .positive()
     .default(0.5)
     .describe("Relative change in a partition's row count against the previous day that the quality gate reports as a warning"),
-  CALIBRATION_BRIER_THRESHOLD: z.coerce.number().positive().default(0.2).describe('Platt scaling is fitted when validation Brier exceeds this'),
+  CALIBRATION_BRIER_THRESHOLD: z.coerce
+    .number()
+    .positive()
+    .default(0.2)
+    .describe('Platt scaling is tried when validation Brier exceeds this (and kept only if it lowers validation log-loss)'),
+  CALIBRATION_MAX_ECE: z.coerce
+    .number()
+    .positive()
+    .default(0.02)
+    .describe('Platt scaling is tried when the validation expected calibration error (10 equal-count bins) exceeds this'),
+  CALIBRATION_MAX_SLOPE_DEVIATION: z.coerce
+    .number()
+    .positive()
+    .default(0.2)
+    .describe('Platt scaling is tried when the validation calibration slope is further than this from 1'),
+  CALIBRATION_MAX_INTERCEPT: z.coerce
+    .number()
+    .positive()
+    .default(0.2)
+    .describe('Platt scaling is tried when the validation calibration-in-the-large (log-odds, slope fixed at 1) is further than this from 0'),
   GATE_MIN_TRAIN_ROWS: z.coerce.number().int().nonnegative().default(1000).describe('Data sufficiency gate: fewest training rows'),
   GATE_MIN_TRAIN_PER_CLASS: z.coerce.number().int().nonnegative().default(100).describe('Data sufficiency gate: fewest training rows of each class'),
   GATE_MIN_VALID_ROWS: z.coerce.number().int().nonnegative().default(200).describe('Data sufficiency gate: fewest validation rows'),

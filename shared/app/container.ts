@@ -16,7 +16,7 @@ import { checkDriftAndRespond, type DriftDeps } from './drift';
 import { ingestDate, ingestRange, type IngestResult } from './ingest';
 import { collectLabelsRange, collectPendingLabels, type LabelResult } from './labels';
 import { completeFeaturesDates } from './partitions';
-import { retrain, type RetrainDeps, type RetrainRequest, type RetrainRun } from './retrain';
+import { retrain, type RetrainDeps, type RetrainRequest, type RetrainRun, type RetrainSettings } from './retrain';
 import { exportServedScores, type ExportResult } from './scoresExport';
 import { scorePartition, type ScoreOptions, type ScorePartitionResult, type ScoringDeps } from './scoring';
 import { statusSnapshot, type StatusSnapshot } from './status';
@@ -219,6 +219,7 @@ function useCases(p: Ports, log: Log): UseCases {
       validDays: config.VALID_DAYS,
       C: config.TRAIN_C,
       brierThreshold: config.CALIBRATION_BRIER_THRESHOLD,
+      calibration: calibrationThresholds(config),
       autoDeploy: config.AUTO_DEPLOY,
       gates: {
         minTrainRows: config.GATE_MIN_TRAIN_ROWS,
@@ -259,6 +260,7 @@ function useCases(p: Ports, log: Log): UseCases {
       trainFromLake(lake, {
         C: options.C ?? config.TRAIN_C,
         brierThreshold: config.CALIBRATION_BRIER_THRESHOLD,
+        calibration: calibrationThresholds(config),
         trainDays: config.TRAIN_DAYS,
         validDays: config.VALID_DAYS,
         ...(options.asOf ? { asOf: options.asOf } : {}),
@@ -370,11 +372,20 @@ export function currentSettings(env: NodeJS.ProcessEnv = process.env): Config {
 
 /**
  * `leadscore train --train --valid --out`: the file mode, which needs no port (no lake, warehouse or
- * ledger is opened), with C and the calibration threshold from the settings unless given.
+ * ledger is opened), with C and the calibration thresholds from the settings unless given.
  */
 export function trainFiles(trainFile: string, validFile: string, outDir: string, options: { C?: number } = {}): Promise<FileTrainingRun> {
   const config = loadConfig();
-  return trainFromFiles(trainFile, validFile, outDir, { C: options.C ?? config.TRAIN_C, brierThreshold: config.CALIBRATION_BRIER_THRESHOLD });
+  return trainFromFiles(trainFile, validFile, outDir, {
+    C: options.C ?? config.TRAIN_C,
+    brierThreshold: config.CALIBRATION_BRIER_THRESHOLD,
+    calibration: calibrationThresholds(config),
+  });
+}
+
+/** The calibration checks' limits besides Brier (docs/architecture.md, "Training recipe"). */
+function calibrationThresholds(config: Config): RetrainSettings['calibration'] {
+  return { maxEce: config.CALIBRATION_MAX_ECE, maxSlopeDeviation: config.CALIBRATION_MAX_SLOPE_DEVIATION, maxIntercept: config.CALIBRATION_MAX_INTERCEPT };
 }
 
 /** The worker's telemetry client, created when the app starts (functions/app.ts), before any invocation. */

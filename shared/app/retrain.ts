@@ -35,6 +35,8 @@ export interface RetrainSettings {
   validDays: number;
   C: number;
   brierThreshold: number;
+  /** Limits of the other calibration checks (ECE, |slope − 1|, |intercept|). */
+  calibration: { maxEce: number; maxSlopeDeviation: number; maxIntercept: number };
   autoDeploy: boolean;
   gates: GateThresholds;
   cooldownHours: number;
@@ -257,6 +259,7 @@ async function retrainLocked(
     result = await trainModel(set.train, set.valid, {
       C: settings.C,
       brierThreshold: settings.brierThreshold,
+      calibration: settings.calibration,
       quantiles: selectQuantiles,
       ...(population ? { psiRows: population } : {}),
     });
