@@ -69,7 +69,10 @@ export interface CalibrationLine {
    * mean prediction matches the base rate in log-odds; e^b is the factor the odds are off by.
    */
   intercept: number;
-  /** Both Newton fits reached a score-equation residual below 1e-10 per row (false only when the logits separate the labels). */
+  /**
+   * Both Newton fits reached a score-equation residual below 1e-10 per row. Logits that separate the labels have
+   * no finite slope: the fit then stops (converged or not) at a slope far from 1, which the slope check catches.
+   */
   converged: boolean;
 }
 
@@ -123,12 +126,14 @@ function fitLine(z: ArrayLike<number>, y: ArrayLike<number>, fixedSlope: number 
       db = (haa * gb - hab * ga) / det;
     }
     if (!Number.isFinite(da) || !Number.isFinite(db)) break;
-    // Newton step, halved until the loss does not rise (the log-likelihood is concave, so this only guards rounding).
+    // Newton step, halved until the loss does not rise. The log-likelihood is concave, so this only guards the
+    // first steps; near the optimum the loss changes below its rounding (1e-16 relative), and a rise of that
+    // size must not stop the step that takes the gradient the rest of the way to 0.
     let step = 1;
     let accepted = false;
     for (let k = 0; k < 50; k++) {
       const fa = loss(a - step * da, b - step * db);
-      if (fa <= f) {
+      if (fa <= f + 1e-13 * Math.abs(f)) {
         a -= step * da;
         b -= step * db;
         f = fa;
