@@ -1,4 +1,5 @@
 import type { ModelArtifact } from '../domain/model/artifact';
+import type { CalibrationRecord } from '../domain/model/calibration';
 import type { CalibrationBin, CurvePoint, Evaluation } from '../domain/model/metrics';
 
 /** What a report is drawn from: one training run's version, metrics, curves and gates. */
@@ -28,7 +29,7 @@ export interface ReportInput {
   dataWindow?: Record<string, string>;
   artifact: ModelArtifact;
   /** The trainer's metrics on the validation rows (train.ts Metrics fits). */
-  metrics: Evaluation & { n_train: number; n_valid: number; positive_rate: number; calibrated: boolean };
+  metrics: Evaluation & { n_train: number; n_valid: number; positive_rate: number; calibrated: boolean; calibration?: CalibrationRecord };
   /** The equal-weights baseline on the same validation rows. */
   baselineMetrics: Evaluation;
   /** The version in production, evaluated on the same validation rows; absent on the first run. */

@@ -166,7 +166,7 @@ export interface CalibrationChecks {
 }
 
 export function calibrationChecks(z: ArrayLike<number>, y: ArrayLike<number>): CalibrationChecks {
-  const p = Float64Array.from(z as ArrayLike<number>, sigmoid);
+  const p = Float64Array.from(z, (v) => sigmoid(v));
   let brier = 0;
   for (let i = 0; i < p.length; i++) brier += (p[i]! - y[i]!) ** 2;
   const line = calibrationLine(z, y);

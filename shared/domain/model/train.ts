@@ -15,7 +15,7 @@ import { fitLogistic, type LogisticFit } from './logistic';
 import { evaluate, type Evaluation, type EvaluationDetail } from './metrics';
 import { fitPlatt, type PlattParameters } from './platt';
 import { psiBaseline, type QuantileSelector, sortedQuantiles } from './psi';
-import { fitScaler, standardize, type Scaler } from './scaler';
+import { fitScaler, type Scaler } from './scaler';
 import { leadScore, sigmoid } from './score';
 import { covarianceOfRaw, equalWeightsBaseline, featurePsiBaselines, type BaselineEvaluation } from './trainJobs';
 

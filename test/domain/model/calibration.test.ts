@@ -80,7 +80,12 @@ describe('expected calibration error (10 equal-count bins)', () => {
 function calibratedGroups(): { p: number[]; z: number[]; y: number[] } {
   const p: number[] = [];
   const y: number[] = [];
-  for (const q of [0.1, 0.3, 0.6, 0.9]) for (let i = 0; i < 10; i++) (p.push(q), y.push(i < Math.round(10 * q) ? 1 : 0));
+  for (const q of [0.1, 0.3, 0.6, 0.9]) {
+    for (let i = 0; i < 10; i++) {
+      p.push(q);
+      y.push(i < Math.round(10 * q) ? 1 : 0);
+    }
+  }
   return { p, z: p.map(logit), y };
 }
 
