@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_CALIBRATION_THRESHOLDS as CAL } from '../domain/model/calibration';
 
 /**
  * Every setting the product reads, with its default and meaning, in one place. Values come from the
@@ -25,22 +26,22 @@ const schema = z.object({
   CALIBRATION_BRIER_THRESHOLD: z.coerce
     .number()
     .positive()
-    .default(0.2)
+    .default(CAL.maxBrier)
     .describe('Platt scaling is tried when validation Brier exceeds this (and kept only if it lowers validation log-loss)'),
   CALIBRATION_MAX_ECE: z.coerce
     .number()
     .positive()
-    .default(0.02)
+    .default(CAL.maxEce)
     .describe('Platt scaling is tried when the validation expected calibration error (10 equal-count bins) exceeds this'),
   CALIBRATION_MAX_SLOPE_DEVIATION: z.coerce
     .number()
     .positive()
-    .default(0.2)
+    .default(CAL.maxSlopeDeviation)
     .describe('Platt scaling is tried when the validation calibration slope is further than this from 1'),
   CALIBRATION_MAX_INTERCEPT: z.coerce
     .number()
     .positive()
-    .default(0.2)
+    .default(CAL.maxIntercept)
     .describe('Platt scaling is tried when the validation calibration-in-the-large (log-odds, slope fixed at 1) is further than this from 0'),
   GATE_MIN_TRAIN_ROWS: z.coerce.number().int().nonnegative().default(1000).describe('Data sufficiency gate: fewest training rows'),
   GATE_MIN_TRAIN_PER_CLASS: z.coerce.number().int().nonnegative().default(100).describe('Data sufficiency gate: fewest training rows of each class'),
