@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_GRADE_SHARES, type GradeShares, parseGradeShares } from '../domain/model/grades';
+import { DEFAULT_CALIBRATION_THRESHOLDS as CAL } from '../domain/model/calibration';
 
 /**
  * Every setting the product reads, with its default and meaning, in one place. Values come from the
@@ -36,7 +37,26 @@ const schema = z.object({
     .describe(
       "Percent of a version's training rows graded A, B and C (D the rest), e.g. 5,15,30: each version's thresholds on lead_score are set from its own training rows",
     ),
-  CALIBRATION_BRIER_THRESHOLD: z.coerce.number().positive().default(0.2).describe('Platt scaling is fitted when validation Brier exceeds this'),
+  CALIBRATION_BRIER_THRESHOLD: z.coerce
+    .number()
+    .positive()
+    .default(CAL.maxBrier)
+    .describe('Platt scaling is tried when validation Brier exceeds this (and kept only if it lowers validation log-loss)'),
+  CALIBRATION_MAX_ECE: z.coerce
+    .number()
+    .positive()
+    .default(CAL.maxEce)
+    .describe('Platt scaling is tried when the validation expected calibration error (10 equal-count bins) exceeds this'),
+  CALIBRATION_MAX_SLOPE_DEVIATION: z.coerce
+    .number()
+    .positive()
+    .default(CAL.maxSlopeDeviation)
+    .describe('Platt scaling is tried when the validation calibration slope is further than this from 1'),
+  CALIBRATION_MAX_INTERCEPT: z.coerce
+    .number()
+    .positive()
+    .default(CAL.maxIntercept)
+    .describe('Platt scaling is tried when the validation calibration-in-the-large (log-odds, slope fixed at 1) is further than this from 0'),
   GATE_MIN_TRAIN_ROWS: z.coerce.number().int().nonnegative().default(1000).describe('Data sufficiency gate: fewest training rows'),
   GATE_MIN_TRAIN_PER_CLASS: z.coerce.number().int().nonnegative().default(100).describe('Data sufficiency gate: fewest training rows of each class'),
   GATE_MIN_VALID_ROWS: z.coerce.number().int().nonnegative().default(200).describe('Data sufficiency gate: fewest validation rows'),

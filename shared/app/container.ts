@@ -11,6 +11,7 @@ import type { MonitorQueries } from '../ports/monitor';
 import type { Telemetry } from '../ports/telemetry';
 import type { ModelVersion, Warehouse } from '../ports/warehouse';
 import { ActiveModelCache } from './activeModel';
+import { calibrationThresholds, freshnessLimits, promotionRule, retrainSettings } from './settings';
 import { gradeShares, lakeRoot, ledgerFile, loadConfig, telemetryFile, warehouseFile, type Config } from './config';
 import { checkDriftAndRespond, type DriftDeps } from './drift';
 import { clearChallenger, setChallenger, type ChallengerDeps, type ChallengerReport } from './challenger';
@@ -219,27 +220,7 @@ function useCases(p: Ports, log: Log): UseCases {
     telemetry,
     log,
     exportChunkRows,
-    settings: {
-      trainDays: config.TRAIN_DAYS,
-      validDays: config.VALID_DAYS,
-      C: config.TRAIN_C,
-      brierThreshold: config.CALIBRATION_BRIER_THRESHOLD,
-      gradeShares: gradeShares(config),
-      autoDeploy: config.AUTO_DEPLOY,
-      mode: config.RETRAIN_MODE,
-      gates: {
-        minTrainRows: config.GATE_MIN_TRAIN_ROWS,
-        minTrainPerClass: config.GATE_MIN_TRAIN_PER_CLASS,
-        minValidRows: config.GATE_MIN_VALID_ROWS,
-        minValidPerClass: config.GATE_MIN_VALID_PER_CLASS,
-        prAucLift: config.GATE_PR_AUC_LIFT,
-        maxAucDrop: config.GATE_MAX_AUC_DROP,
-      },
-      cooldownHours: config.RETRAIN_COOLDOWN_HOURS,
-      psiBaselineDays: config.PSI_BASELINE_DAYS,
-      freshness: { maxLabelAgeDays: config.GATE_MAX_LABEL_AGE_DAYS, maxFeaturesAgeDays: config.GATE_MAX_FEATURES_AGE_DAYS },
-      lockMinutes: config.RETRAIN_LOCK_MINUTES,
-    },
+    settings: retrainSettings(config),
   };
   const drift: DriftDeps = {
     lake,
@@ -251,7 +232,7 @@ function useCases(p: Ports, log: Log): UseCases {
     aucDropThreshold: config.AUC_DROP_THRESHOLD,
     recentDays: config.RECENT_AUC_DAYS,
     performanceBaseline: config.PERFORMANCE_BASELINE,
-    freshness: { maxLabelAgeDays: config.GATE_MAX_LABEL_AGE_DAYS, maxFeaturesAgeDays: config.GATE_MAX_FEATURES_AGE_DAYS },
+    freshness: freshnessLimits(config),
   };
   const challengerDeps: ChallengerDeps = {
     lake,
@@ -259,7 +240,7 @@ function useCases(p: Ports, log: Log): UseCases {
     telemetry,
     log,
     exportChunkRows,
-    rule: { minSends: config.PROMOTION_MIN_SENDS, alpha: config.PROMOTION_ALPHA, minAucGain: config.PROMOTION_MIN_AUC_GAIN },
+    rule: promotionRule(config),
     autoDeploy: config.AUTO_DEPLOY,
     freshness: drift.freshness,
   };
@@ -281,6 +262,7 @@ function useCases(p: Ports, log: Log): UseCases {
         C: options.C ?? config.TRAIN_C,
         brierThreshold: config.CALIBRATION_BRIER_THRESHOLD,
         gradeShares: gradeShares(config),
+        calibration: calibrationThresholds(config),
         trainDays: config.TRAIN_DAYS,
         validDays: config.VALID_DAYS,
         ...(options.asOf ? { asOf: options.asOf } : {}),
@@ -394,7 +376,7 @@ export function currentSettings(env: NodeJS.ProcessEnv = process.env): Config {
 
 /**
  * `leadscore train --train --valid --out`: the file mode, which needs no port (no lake, warehouse or
- * ledger is opened), with C and the calibration threshold from the settings unless given.
+ * ledger is opened), with C and the calibration thresholds from the settings unless given.
  */
 export function trainFiles(trainFile: string, validFile: string, outDir: string, options: { C?: number } = {}): Promise<FileTrainingRun> {
   const config = loadConfig();
@@ -402,6 +384,7 @@ export function trainFiles(trainFile: string, validFile: string, outDir: string,
     C: options.C ?? config.TRAIN_C,
     brierThreshold: config.CALIBRATION_BRIER_THRESHOLD,
     gradeShares: gradeShares(config),
+    calibration: calibrationThresholds(config),
   });
 }
 

@@ -27,7 +27,7 @@ import {
 import { holdoutFit, refitOnWindow, withoutRefit, type HoldoutFit, type VersionFit } from './versionFit';
 import { buildTrainingSet, newestData, type TrainingSet } from './trainingSet';
 import { weightsCsv } from '../domain/model/outputs';
-import { deployVersion, registerVersion } from './versions';
+import { deployVersion, registerVersion, SAME_WEIGHTS, sameWeightsVersion } from './versions';
 import { challengerStart } from './challenger';
 import type { GradeShares } from '../domain/model/grades';
 
@@ -50,6 +50,8 @@ export interface RetrainSettings {
   brierThreshold: number;
   /** Percent of training rows graded A, B and C (GRADE_SHARES); default 5, 15, 30. */
   gradeShares?: GradeShares;
+  /** Limits of the other calibration checks (ECE, |slope − 1|, |intercept|). */
+  calibration: { maxEce: number; maxSlopeDeviation: number; maxIntercept: number };
   autoDeploy: boolean;
   gates: GateThresholds;
   cooldownHours: number;
@@ -258,7 +260,13 @@ async function retrainLocked(
     return finish('failed', 'blocked', `gate ${blocked.map((g) => g.name).join(', ')} failed: ${blocked.map((g) => g.detail).join('; ')}`);
   }
 
-  const fitOptions = { C: settings.C, brierThreshold: settings.brierThreshold, gradeShares: settings.gradeShares, psiBaselineDays: settings.psiBaselineDays };
+  const fitOptions = {
+    C: settings.C,
+    brierThreshold: settings.brierThreshold,
+    calibration: settings.calibration,
+    gradeShares: settings.gradeShares,
+    psiBaselineDays: settings.psiBaselineDays,
+  };
   let holdout: HoldoutFit;
   try {
     holdout = await holdoutFit(deps.lake, set, fitOptions);
@@ -375,24 +383,4 @@ async function retrainLocked(
     reason: request.reason ?? `retrain ${run.id}`,
   });
   return finish('succeeded', 'deployed', `v${registered.version} deployed`);
-}
-
-/** Weights and offset this close to a version's are that version again. */
-export const SAME_WEIGHTS = 1e-12;
-
-/** The active or a staged, complete version whose weights and offset equal these within SAME_WEIGHTS, if any. */
-export async function sameWeightsVersion(
-  warehouse: Warehouse,
-  weights: readonly number[],
-  offset: number,
-): Promise<{ version: number; status: string } | null> {
-  for (const v of await warehouse.listVersions()) {
-    // An incomplete version (its retrain was killed midway) is no match: its artifacts may be partial,
-    // and the retrain that takes over must register a whole one.
-    if ((v.status !== 'active' && v.status !== 'staged') || !v.complete) continue;
-    const w = await warehouse.getWeights(v.version);
-    if (w && Math.abs(w.offset - offset) <= SAME_WEIGHTS && w.weights.every((x, i) => Math.abs(x - weights[i]!) <= SAME_WEIGHTS))
-      return { version: v.version, status: v.status };
-  }
-  return null;
 }

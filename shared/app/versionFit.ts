@@ -22,7 +22,7 @@ import type { TrainingSet } from './trainingSet';
  * `npm run measure:drift` compares this with the alternatives on simulated drifts (README, "Training
  * window of a retrain").
  */
-export interface VersionFitOptions extends Pick<TrainOptions, 'C' | 'brierThreshold' | 'gradeShares'> {
+export interface VersionFitOptions extends Pick<TrainOptions, 'C' | 'brierThreshold' | 'calibration' | 'gradeShares'> {
   psiBaselineDays: number;
 }
 
@@ -82,6 +82,7 @@ function trainOptions(options: VersionFitOptions): TrainOptions {
     ...(options.C !== undefined ? { C: options.C } : {}),
     ...(options.brierThreshold !== undefined ? { brierThreshold: options.brierThreshold } : {}),
     ...(options.gradeShares !== undefined ? { gradeShares: options.gradeShares } : {}),
+    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
   };
 }
 

@@ -296,3 +296,23 @@ async function notFound(deps: Pick<VersionDeps, 'lake' | 'warehouse'>, version: 
 export async function listVersions(deps: Pick<VersionDeps, 'warehouse'>): Promise<ModelVersion[]> {
   return deps.warehouse.listVersions();
 }
+
+/** Weights and offset this close to a version's are that version again. */
+export const SAME_WEIGHTS = 1e-12;
+
+/** The active or a staged, complete version whose weights and offset equal these within SAME_WEIGHTS, if any. */
+export async function sameWeightsVersion(
+  warehouse: Warehouse,
+  weights: readonly number[],
+  offset: number,
+): Promise<{ version: number; status: string } | null> {
+  for (const v of await warehouse.listVersions()) {
+    // An incomplete version (its retrain was killed midway) is no match: its artifacts may be partial,
+    // and the retrain that takes over must register a whole one.
+    if ((v.status !== 'active' && v.status !== 'staged') || !v.complete) continue;
+    const w = await warehouse.getWeights(v.version);
+    if (w && Math.abs(w.offset - offset) <= SAME_WEIGHTS && w.weights.every((x, i) => Math.abs(x - weights[i]!) <= SAME_WEIGHTS))
+      return { version: v.version, status: v.status };
+  }
+  return null;
+}

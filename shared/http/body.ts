@@ -32,7 +32,7 @@ export const BODIES = {
   score: { route: 'POST /api/score', limit: 4 * KiB },
   deploy: { route: 'POST /api/weights/{version}/deploy', limit: 8 * KiB },
   rollback: { route: 'POST /api/weights/rollback', limit: 8 * KiB, writtenNumbers: ['toVersion'] },
-  challenger: { route: 'POST /api/weights/{version}/challenger', limit: 8 * KiB },
+  challenger: { route: 'POST /api/weights/{version}/challenger', limit: KiB },
   retrain: {
     route: 'POST /api/retrain',
     limit: 64 * KiB,

@@ -1,4 +1,5 @@
 import type { ModelArtifact } from '../domain/model/artifact';
+import type { CalibrationRecord } from '../domain/model/calibration';
 import type { CalibrationBin, CurvePoint, Evaluation } from '../domain/model/metrics';
 import type { GradeRow } from '../domain/model/grades';
 
@@ -31,7 +32,7 @@ export interface ReportInput {
   refit?: { from: string; to: string; rows: number } | null;
   artifact: ModelArtifact;
   /** The trainer's metrics on the validation rows (train.ts Metrics fits). */
-  metrics: Evaluation & { n_train: number; n_valid: number; positive_rate: number; calibrated: boolean; grades?: GradeRow[] };
+  metrics: Evaluation & { n_train: number; n_valid: number; positive_rate: number; calibrated: boolean; grades?: GradeRow[]; calibration?: CalibrationRecord };
   /** The equal-weights baseline on the same validation rows. */
   baselineMetrics: Evaluation;
   /** The version in production, evaluated on the same validation rows; absent on the first run. */

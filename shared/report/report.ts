@@ -3,6 +3,7 @@ import type { Evaluation } from '../domain/model/metrics';
 import { calibrationChart, escapeHtml, FONT, fmt, histogramChart, prChart, psiChart, rocChart, weightInterval, weightsChart } from './charts';
 import type { GateOutcome, ReportInput } from './input';
 import { sigmoid } from '../domain/model/score';
+import { calibrationSection } from './calibration';
 
 /**
  * models/v{N}/report.html: one self-contained page (no external URL; charts are inline SVG rendered on
@@ -151,7 +152,14 @@ export function renderReport(input: ReportInput): string {
       `${input.metrics.n_train.toLocaleString('en-US')} training, ${input.metrics.n_valid.toLocaleString('en-US')} validation (positive rate ${fmt(input.metrics.positive_rate, 3)})`,
     ],
     ['Regularisation', `L2, C = ${a.C}; L-BFGS ${a.iterations} iterations, ${a.converged ? 'converged' : 'NOT converged'}`],
-    ['Calibration', a.calibration ? `Platt scaling folded into the weights (a = ${fmt(a.calibration.a)}, b = ${fmt(a.calibration.b)})` : 'none needed'],
+    [
+      'Calibration',
+      a.calibration
+        ? `Platt scaling folded into the weights (a = ${fmt(a.calibration.a)}, b = ${fmt(a.calibration.b)})`
+        : input.metrics.calibration?.after
+          ? 'Platt scaling tried and rejected (see Calibration)'
+          : 'none needed',
+    ],
   ];
   const psiNames = Object.keys(a.psi_baseline) as (keyof ModelArtifact['psi_baseline'])[];
   const chart = (svg: string) => `<div class="card chart">${svg}</div>`;
@@ -191,6 +199,9 @@ ${chart(calibrationChart(input))}
 <div class="card"><p class="strong">Reading the curves</p><p class="muted">All curves are measured on the ${input.metrics.n_valid.toLocaleString('en-US')} most recent validation rows, which the model never saw in training.${input.refit ? ` The version's weights were then fitted again, by the same recipe, on every labelled day ${input.refit.from} .. ${input.refit.to} (${input.refit.rows.toLocaleString('en-US')} rows, the validation days included), so that it has seen the newest days; the curves and metrics here are those of the fit the gates judged.` : ''} The equal-weights baseline rescales each feature to [0, 1] by its documented range, turns it so that larger means better by the sign of its training correlation with the label, and averages the seven: the average is its probability. A model that does not beat it clearly has not learned anything useful. Calibration compares predicted probabilities with the observed share of positives in ten equal-width bins.</p></div>
 </div>
 ${chart(histogramChart(input))}
+
+<h2>Calibration</h2>
+${calibrationSection(input.metrics.calibration)}
 
 <h2>Weights</h2>
 ${chart(weightsChart(input))}

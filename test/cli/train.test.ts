@@ -66,6 +66,14 @@ describe('leadscore train (file mode)', () => {
     }
     expect(Object.keys(metrics.baseline).sort()).toEqual(['auc_roc', 'brier', 'lift_at_10pct', 'pr_auc', 'precision_at_100', 'precision_at_200']);
     expect(metrics.calibration_curve).toHaveLength(10);
+    // The checked calibration (docs/architecture.md, "Training recipe"): on the seed ECE fires and Platt is rejected.
+    expect(metrics.calibration).toMatchObject({
+      triggers: ['ece'],
+      applied: false,
+      thresholds: { max_ece: 0.01, max_slope_deviation: 0.2, max_intercept: 0.2, max_brier: 0.2 },
+    });
+    expect(Object.keys(metrics.calibration.before).sort()).toEqual(['brier', 'ece', 'intercept', 'log_loss', 'slope']);
+    expect(metrics.calibration.after.log_loss).toBeGreaterThan(metrics.calibration.before.log_loss);
     const model = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
     for (const key of [
       'features',

@@ -155,6 +155,16 @@ describe('the registered handlers answer as the document says', () => {
       409: { params: { version: '1' }, versions: 1, deployed: 1 },
       413: { params: { version: '1' }, body: 'x'.repeat(BODIES.deploy.limit + 1) },
     },
+    setChallenger: {
+      200: { params: { version: '2' }, versions: 2, deployed: 1 },
+      400: { params: { version: '01' } },
+      401: { params: { version: '2' }, principal: null, versions: 2, deployed: 1 },
+      403: { params: { version: '2' }, principal: reader, versions: 2, deployed: 1 },
+      404: { params: { version: '7' }, versions: 1 },
+      409: { params: { version: '1' }, versions: 1, deployed: 1 },
+      413: { params: { version: '2' }, body: 'x'.repeat(BODIES.challenger.limit + 1) },
+    },
+    clearChallenger: { 200: {}, 401: { principal: null }, 403: { principal: reader } },
     rollbackWeights: {
       200: { versions: 2, deployed: 2 },
       400: { body: { toVersion: '1' } },

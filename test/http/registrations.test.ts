@@ -19,6 +19,7 @@ describe('functions/', () => {
       [
         'app.ts',
         'checkDrift.ts',
+        'clearChallenger.ts',
         'collectLabels.ts',
         'deployWeights.ts',
         'ingestFeatures.ts',
@@ -30,6 +31,7 @@ describe('functions/', () => {
         'runs.ts',
         'scoreContact.ts',
         'scoreFeatures.ts',
+        'setChallenger.ts',
         'status.ts',
         'weights.ts',
         'weightsActive.ts',

@@ -30,6 +30,8 @@ export const FUNCTIONS: Record<string, ExpectedFunction> = {
   retrainWorker: { trigger: 'queueTrigger', queueName: 'retrain-requests', connections: ['AzureWebJobsStorage'] },
   retrain: { trigger: 'httpTrigger', route: 'retrain', methods: ['POST'], authLevel: 'function', admin: true, connections: ['AzureWebJobsStorage'] },
   deployWeights: { trigger: 'httpTrigger', route: 'weights/{version}/deploy', methods: ['POST'], authLevel: 'function', admin: true, connections: [] },
+  setChallenger: { trigger: 'httpTrigger', route: 'weights/{version}/challenger', methods: ['POST'], authLevel: 'function', admin: true, connections: [] },
+  clearChallenger: { trigger: 'httpTrigger', route: 'weights/challenger/clear', methods: ['POST'], authLevel: 'function', admin: true, connections: [] },
   rollbackWeights: { trigger: 'httpTrigger', route: 'weights/rollback', methods: ['POST'], authLevel: 'function', admin: true, connections: [] },
   scoreContact: { trigger: 'httpTrigger', route: 'score', methods: ['POST'], authLevel: 'function', admin: false, connections: [] },
   weights: { trigger: 'httpTrigger', route: 'weights', methods: ['GET'], authLevel: 'function', admin: false, connections: [] },

@@ -1,26 +1,38 @@
 import { FEATURES, N_FEATURES, type FeatureName } from '../features/schema';
 import { fnv1a } from '../hash';
 import type { ModelArtifact, PsiBaseline } from './artifact';
+import {
+  calibrationChecks,
+  calibrationRecord,
+  calibrationTriggers,
+  DEFAULT_CALIBRATION_THRESHOLDS,
+  type CalibrationChecks,
+  type CalibrationRecord,
+  type CalibrationThresholds,
+} from './calibration';
 import type { Dataset } from './dataset';
 import { fitLogistic, type LogisticFit } from './logistic';
 import { evaluate, type Evaluation, type EvaluationDetail } from './metrics';
-import { fitPlatt } from './platt';
+import { fitPlatt, type PlattParameters } from './platt';
 import { gradeSummary, gradeTable, type GradeRow, type GradeShares } from './grades';
 import { psiBaseline, type QuantileSelector, sortedQuantiles } from './psi';
-import { fitScaler, standardize, type Scaler } from './scaler';
+import { fitScaler, type Scaler } from './scaler';
 import { leadScore, sigmoid } from './score';
 import { covarianceOfRaw, equalWeightsBaseline, featurePsiBaselines, type BaselineEvaluation } from './trainJobs';
 
 /**
  * The training recipe (docs/architecture.md, "Training recipe"), as one pure function: scale on training rows,
  * fit L2 logistic regression, evaluate on validation rows beside the equal-weights baseline,
- * calibrate with Platt scaling when Brier is too high, and express everything as raw-space weights
- * so SQL needs one weighted sum.
+ * try Platt scaling when a calibration check fails and keep it only when it lowers validation log-loss,
+ * and express everything as raw-space weights so SQL needs one weighted sum.
  */
 export interface TrainOptions {
   C?: number;
-  /** Platt scaling is fitted when validation Brier exceeds this (docs/architecture.md, "Training recipe"). */
+  /** Platt scaling is tried when validation Brier exceeds this (docs/architecture.md, "Training recipe"); default 0.2. */
   brierThreshold?: number;
+  /** The other calibration checks' limits (ECE, |slope − 1|, |intercept|); defaults DEFAULT_CALIBRATION_THRESHOLDS. */
+  calibration?: Partial<Omit<CalibrationThresholds, 'maxBrier'>>;
+  /** Stratified folds of the validation rows for the held-out check of Platt scaling; default 5. */
   folds?: number;
   /** L-BFGS iteration bound of each fit (scikit-learn's max_iter); default 1000. */
   maxIterations?: number;
@@ -41,6 +53,7 @@ export interface TrainOptions {
 }
 
 export interface Metrics extends Evaluation {
+  /** Platt scaling is folded into the weights (calibration.applied). */
   calibrated: boolean;
   n_train: number;
   n_valid: number;
@@ -51,6 +64,7 @@ export interface Metrics extends Evaluation {
   /** Each grade's rows, positives and observed positive rate on the validation rows. */
   grades: GradeRow[];
   calibration_curve: EvaluationDetail['calibration_curve'];
+  calibration: CalibrationRecord;
 }
 
 export interface TrainResult {
@@ -60,7 +74,7 @@ export interface TrainResult {
   detail: {
     model: EvaluationDetail;
     baseline: EvaluationDetail;
-    /** Uncalibrated model, when calibration was applied. */
+    /** Uncalibrated model, when Platt scaling was applied. */
     uncalibrated: Evaluation | null;
     validProbabilities: Float64Array;
     validScores: Float64Array;
@@ -102,7 +116,7 @@ export class TrainingDataError extends Error {
  */
 export class TrainingDidNotConvergeError extends Error {
   constructor(
-    /** Which fit: the model itself or a calibration fold. */
+    /** Which fit (the model's logistic regression). */
     readonly fit: string,
     readonly iterations: number,
     /** max |∇f| of the objective divided by n, where L-BFGS stopped. */
@@ -172,31 +186,26 @@ export function stratifiedFolds(data: Dataset, folds: number): Uint8Array {
   return fold;
 }
 
-/** Out-of-fold logits: each fold scored by a model (its own scaler and fit) that never saw it. */
-function outOfFoldLogits(train: Dataset, C: number, folds: number, maxIterations: number): Float64Array {
-  const fold = stratifiedFolds(train, folds);
-  const logits = new Float64Array(train.n);
+/**
+ * Platt scaling fitted on the validation logits (the newest rows: what the served score will meet), and the
+ * validation logits calibrated held-out: each stratified fold by the fit on the other folds, so the
+ * keep-or-reject decision compares log-losses on rows the calibration did not see.
+ */
+function plattOnValidation(valid: Dataset, z: Float64Array, folds: number): { platt: PlattParameters; heldOut: Float64Array } {
+  const fold = stratifiedFolds(valid, folds);
+  const heldOut = new Float64Array(valid.n);
   for (let k = 0; k < folds; k++) {
-    let m = 0;
-    for (let i = 0; i < train.n; i++) if (fold[i] !== k) m++;
-    const part: Dataset = { n: m, x: new Float64Array(m * N_FEATURES), y: new Uint8Array(m) };
-    for (let i = 0, r = 0; i < train.n; i++) {
+    const zk: number[] = [];
+    const yk: number[] = [];
+    for (let i = 0; i < valid.n; i++) {
       if (fold[i] === k) continue;
-      part.x.set(train.x.subarray(i * N_FEATURES, (i + 1) * N_FEATURES), r * N_FEATURES);
-      part.y[r++] = train.y[i]!;
+      zk.push(z[i]!);
+      yk.push(valid.y[i]!);
     }
-    checkTwoClasses(part, `calibration fold ${k + 1}`);
-    const scaler = fitScaler(part.x, part.n);
-    const fit = requireConverged(
-      fitLogistic(standardize(part.x, part.n, scaler), part.y, part.n, { C, maxIterations }),
-      `the logistic regression of calibration fold ${k + 1}`,
-    );
-    const raw = toRawSpace(fit.coef, fit.intercept, scaler);
-    for (let i = 0; i < train.n; i++) {
-      if (fold[i] === k) logits[i] = leadScore(raw.weights, raw.offset, train.x, i * N_FEATURES);
-    }
+    const p = fitPlatt(zk, yk);
+    for (let i = 0; i < valid.n; i++) if (fold[i] === k) heldOut[i] = p.a * z[i]! + p.b;
   }
-  return logits;
+  return { platt: fitPlatt(z, valid.y), heldOut };
 }
 
 function summary(e: EvaluationDetail): Evaluation {
@@ -217,7 +226,11 @@ export async function trainModel(
   offload: TrainOffload = inlineOffload(options.quantiles),
 ): Promise<TrainResult> {
   const C = options.C ?? 1.0;
-  const brierThreshold = options.brierThreshold ?? 0.2;
+  const thresholds: CalibrationThresholds = {
+    ...DEFAULT_CALIBRATION_THRESHOLDS,
+    ...options.calibration,
+    maxBrier: options.brierThreshold ?? DEFAULT_CALIBRATION_THRESHOLDS.maxBrier,
+  };
   const folds = options.folds ?? 5;
   const maxIterations = options.maxIterations ?? 1000;
   if (!(C > 0) || !Number.isFinite(C)) throw new TrainingDataError(`C must be a positive number, got ${C}`);
@@ -251,13 +264,27 @@ export async function trainModel(
   let offset = raw.offset;
   let finalScores = logitsValid;
   let finalProbs = probs;
-  if (options.calibrate ?? model.brier > brierThreshold) {
-    const platt = fitPlatt(outOfFoldLogits(train, C, folds, maxIterations), train.y);
-    calibration = platt;
-    uncalibrated = summary(model);
+  // The checks on validation decide whether Platt scaling is tried; validation log-loss decides whether it is kept.
+  const before = calibrationChecks(logitsValid, valid.y);
+  const fired = calibrationTriggers(before, thresholds);
+  let tried: { platt: PlattParameters; after: CalibrationChecks; weights: number[]; offset: number } | null = null;
+  // A refit repeats its holdout fit's decision (options.calibrate): tried whenever it was applied there, never otherwise.
+  if (options.calibrate ?? fired.length > 0) {
+    const { platt, heldOut } = plattOnValidation(valid, logitsValid, folds);
     // z' = a·z + b is still one weighted sum: fold a and b into the weights and the offset.
-    weights = raw.weights.map((w) => platt.a * w);
-    offset = platt.a * raw.offset + platt.b;
+    tried = { platt, after: calibrationChecks(heldOut, valid.y), weights: raw.weights.map((w) => platt.a * w), offset: platt.a * raw.offset + platt.b };
+  }
+  const record: CalibrationRecord = calibrationRecord(thresholds, before, tried ? fired : [], tried);
+  if (options.calibrate !== undefined) {
+    // The refit of a retrain: applied exactly when its holdout fit applied it (a > 0 still required).
+    record.applied = options.calibrate && tried !== null && tried.platt.a > 0;
+    record.reason = `${record.applied ? 'applied' : 'not applied'}, as the fit the gates judged decided (a retrain's refit repeats that decision)`;
+  }
+  if (record.applied && tried) {
+    calibration = tried.platt;
+    uncalibrated = summary(model);
+    weights = tried.weights;
+    offset = tried.offset;
     finalScores = scoresOf(valid, weights, offset);
     finalProbs = finalScores.map(sigmoid);
     model = evaluate(finalProbs, valid.y);
@@ -317,6 +344,7 @@ export async function trainModel(
     baseline: summary(baseline),
     grades: gradeSummary(finalScores, valid.y, grades.min_lead_score),
     calibration_curve: model.calibration_curve,
+    calibration: record,
   };
   return {
     artifact,

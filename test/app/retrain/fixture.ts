@@ -30,6 +30,7 @@ export const SETTINGS: RetrainSettings = {
   validDays: 14,
   C: 1,
   brierThreshold: 0.2,
+  calibration: { maxEce: 0.01, maxSlopeDeviation: 0.2, maxIntercept: 0.2 },
   autoDeploy: true,
   gates: DEFAULT_GATES,
   cooldownHours: 24,

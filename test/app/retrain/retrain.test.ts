@@ -87,6 +87,15 @@ describe('retrain', () => {
     expect(population.n).not.toBe(run.details.metrics!.n_train);
     const report = (await deps.lake.read('models/v1/report.html')).toString();
     expect(report).toContain('<svg');
+    // The calibration checks reach the run record, the version's metrics.json and the report.
+    const calibration = run.details.metrics!.calibration;
+    expect(Object.keys(calibration.before).sort()).toEqual(['brier', 'ece', 'intercept', 'log_loss', 'slope']);
+    expect(calibration.thresholds).toEqual({ max_ece: 0.01, max_slope_deviation: 0.2, max_intercept: 0.2, max_brier: 0.2 });
+    expect(JSON.parse((await deps.lake.read('models/v1/metrics.json')).toString()).calibration).toEqual(calibration);
+    expect(report).toContain('<h2>Calibration</h2>');
+    expect(report).toContain(
+      calibration.applied ? 'Platt scaling applied' : calibration.after ? 'Platt scaling tried and rejected' : 'Platt scaling not needed',
+    );
     const events = telemetryLines(telemetryFile).map((l) => l.name);
     expect(events).toEqual(expect.arrayContaining(['RetrainRun', 'Deploy']));
   });

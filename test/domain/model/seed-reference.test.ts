@@ -47,7 +47,8 @@ describe('seed reference data', () => {
     for (const [k, v] of Object.entries(PUBLISHED.model)) {
       expect((result.metrics[k as keyof typeof PUBLISHED.model] as number).toFixed(4)).toBe(v.toFixed(4));
     }
-    expect(result.metrics.calibrated).toBe(false); // Brier 0.1664 ≤ 0.20: no Platt scaling
+    // ECE 0.026 > 0.01 makes the trainer try Platt scaling; the held-out log-loss rises, so it is not kept (calibration.test.ts).
+    expect(result.metrics.calibrated).toBe(false);
     expect(result.metrics.n_train).toBe(3500);
     expect(result.metrics.n_valid).toBe(1200);
   });
