@@ -4,6 +4,7 @@ import type { FeatureName } from '../shared/domain/features/schema';
 import type { ModelVersion } from '../shared/ports/warehouse';
 import type { Container } from '../shared/app/container';
 import type { DriftReport } from '../shared/app/drift';
+import type { ChallengerReport } from '../shared/app/challenger';
 import type { RetrainRun } from '../shared/app/retrain';
 import { addDays } from '../shared/domain/calendar';
 import { partitionFolder } from '../shared/domain/lakeLayout';
@@ -13,8 +14,9 @@ import { partitionFolder } from '../shared/domain/lakeLayout';
  * in Azure. On an empty home: 120 days of campaigns for 5,000 contacts (after 90 days of simulated
  * history) → ingest → labels → retrain
  * → deploy v1 → score the newest partition → drift check; then a drift in one feature, the drift
- * check's retrain producing v2, a rollback to v1 and forward again. On a home that already holds a
- * run it continues: two more weeks of campaigns through the same steps.
+ * check's retrain producing v2, a rollback to v1 and forward again, and a retrain on a 60-day window
+ * as the challenger. On a home that already holds a run it continues: two more weeks of campaigns
+ * through the same steps, the drift check judging the challenger on the outcomes that matured.
  */
 export interface LocalRunPlan {
   /** First simulated day. */
@@ -43,6 +45,8 @@ export interface LocalRunSummary {
   versions: ModelVersion[];
   activeVersion: number | null;
   drift: DriftReport | null;
+  /** The drift check's champion/challenger evaluation, when a challenger was set. */
+  challenger: ChallengerReport | null;
   runs: RetrainRun[];
   rowsScored: number;
   reportPath: string | null;
@@ -58,6 +62,8 @@ export interface LocalRunOptions {
   firstPlan?: LocalRunPlan;
   /** Days each later phase adds. */
   phaseDays?: number;
+  /** The challenger's training window (default 60 days; a shorter history needs a shorter one). */
+  challengerTrainDays?: number;
 }
 
 export async function runLocalPipeline(s: Container, progress: (message: string) => void, options: LocalRunOptions = {}): Promise<LocalRunSummary> {
@@ -117,8 +123,18 @@ export async function runLocalPipeline(s: Container, progress: (message: string)
       `  ${r.path}: ${r.status}${r.status === 'scored' ? `, ${r.contacts} contacts${r.modelVersion !== null ? `, scored by v${r.modelVersion}` : ''}` : ''}`,
     );
   };
+  let challenger: ChallengerReport | null = null;
   const drift = async (asOf: string): Promise<DriftReport> => {
-    const { report, run } = await step(`drift check as of ${asOf}`, () => u.checkDrift(asOf));
+    const { report, run, challenger: judged } = await step(`drift check as of ${asOf}`, () => u.checkDrift(asOf));
+    if (judged) {
+      challenger = judged;
+      progress(`  challenger v${judged.challenger} vs v${judged.champion} on ${judged.n} sends: ${judged.decision} — ${judged.reason}`);
+      // AUTO_DEPLOY=false leaves a promotion ready; the local operator approves it here.
+      if (judged.ready) {
+        await u.deploy(judged.challenger, { by: ACTOR, reason: 'promotion approved by the local run' });
+        progress(`  approved the promotion: deployed v${judged.challenger}`);
+      }
+    }
     const top = Object.entries(report.psi).sort((a, b) => b[1] - a[1])[0];
     progress(
       `  PSI max ${top ? `${top[0]} ${top[1].toFixed(3)}` : 'n/a'}; AUC recent ${report.auc_recent?.toFixed(4) ?? 'n/a'}; action ${report.action}${report.reason ? ` (${report.reason})` : ''}`,
@@ -157,6 +173,22 @@ export async function runLocalPipeline(s: Container, progress: (message: string)
         );
       });
     }
+    // An experiment the next run judges: would a shorter window serve better after a drift? A retrain
+    // on 60 days becomes the challenger, scored beside v2 by the same SQL from tomorrow on.
+    const asOf2 = addDays(plan.start, plan.days - 1);
+    const window = options.challengerTrainDays ?? 60;
+    const trial = await step(`retrain on a ${window}-day window as the challenger`, () =>
+      u.retrain({
+        trigger: 'manual',
+        reason: `challenger: a ${window}-day window after the drift`,
+        asOf: asOf2,
+        requestedBy: ACTOR,
+        mode: 'challenger',
+        trainDays: window,
+      }),
+    );
+    runs.push(trial);
+    progress(`  retrain ${trial.status} (${trial.details.outcome})${trial.reason ? `: ${trial.reason}` : ''}`);
   } else {
     const from = addDays(stored.start, stored.days);
     plan = { ...stored, days: stored.days + phaseDays };
@@ -183,6 +215,7 @@ export async function runLocalPipeline(s: Container, progress: (message: string)
     versions,
     activeVersion,
     drift: report,
+    challenger,
     runs,
     rowsScored: await s.warehouse.countLeadScores(),
     reportPath,

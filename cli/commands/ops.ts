@@ -2,8 +2,15 @@ import type { Command } from 'commander';
 import type { DriftReport } from '../../shared/app/drift';
 import type { RetrainRun } from '../../shared/app/retrain';
 import { todayUtc } from '../../shared/domain/calendar';
+import { InvalidArgumentError } from 'commander';
 import { cliActor, dayArg, result, withContainer } from '../options';
 import { EXIT, exitWith } from '../exit';
+
+function days(value: string): number {
+  const v = Number(value);
+  if (!/^[1-9]\d{0,3}$/.test(value)) throw new InvalidArgumentError(`'${value}' is not a number of days (a whole number from 1 to 9999)`);
+  return v;
+}
 
 /** A retrain that did not produce a servable version exits non-zero (see cli/exit.ts). */
 export function retrainExit(run: RetrainRun): void {
@@ -47,10 +54,19 @@ export function registerOps(program: Command): void {
     .description('Build the training set from the lake, train, apply every gate, register, deploy when allowed (AUTO_DEPLOY), record the run')
     .option('--as-of <date>', 'use labelled send dates up to this day (default today, UTC)', dayArg)
     .option('--reason <text>', 'why, for the run record', 'manual retrain from the CLI')
-    .option('--json', 'print the run record as JSON')
-    .action(async (opts: { asOf?: string; reason: string; json?: boolean }) => {
+    .option('--challenger', 'a version that passes its gates becomes the challenger instead of being deployed (RETRAIN_MODE=challenger for this run)')
+    .option('--train-days <n>', 'days of labelled sends in the training window, for this run (TRAIN_DAYS)', days)
+    .option('--json', 'print the run record as JSON, every gate with its outcome')
+    .action(async (opts: { asOf?: string; reason: string; json?: boolean; challenger?: boolean; trainDays?: number }) => {
       const run = await withContainer(({ useCases }) =>
-        useCases.retrain({ trigger: 'manual', reason: opts.reason, requestedBy: cliActor(), ...(opts.asOf ? { asOf: opts.asOf } : {}) }),
+        useCases.retrain({
+          trigger: 'manual',
+          reason: opts.reason,
+          requestedBy: cliActor(),
+          ...(opts.asOf ? { asOf: opts.asOf } : {}),
+          ...(opts.challenger ? { mode: 'challenger' as const } : {}),
+          ...(opts.trainDays ? { trainDays: opts.trainDays } : {}),
+        }),
       );
       result(run, opts.json, describeRun);
       retrainExit(run);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { runLocalPipeline, type LocalRunSummary } from '../localRun';
 import { withContainer } from '../options';
 import { driftVerdictLines } from './ops';
+import type { ChallengerReport } from '../../shared/app/challenger';
 
 const f4 = (v: unknown): string => (typeof v === 'number' ? v.toFixed(4) : '   n/a');
 
@@ -27,9 +28,27 @@ export function formatSummary(sum: LocalRunSummary, show: (p: string) => string 
       lines.push(`  ${name.padEnd(20)} PSI ${v.toFixed(4)}${sum.drift.drifted.includes(name as never) ? '  ← drift' : ''}`);
     lines.push(...driftVerdictLines(sum.drift).map((l) => `  ${l}`));
   }
+  if (sum.challenger) lines.push('', ...challengerLines(sum.challenger));
   for (const r of sum.runs) lines.push(`retrain ${r.trigger}: ${r.details.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
   if (sum.reportPath) lines.push('', `report of the active version: ${show(sum.reportPath)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** A challenger evaluation as the summary shows it: both AUCs, DeLong's test, the rule's decision. */
+export function challengerLines(c: ChallengerReport): string[] {
+  const lines = [`challenger v${c.challenger} against v${c.champion} on ${c.n} sends matured ${c.from}..${c.to ?? '-'} (${c.positives} positive):`];
+  if (c.models) {
+    for (const [role, m] of [
+      ['champion', c.models.champion],
+      ['challenger', c.models.challenger],
+    ] as const)
+      lines.push(
+        `  ${role.padEnd(10)} v${m.version}  AUC ${f4(m.auc)}  PR-AUC ${f4(m.pr_auc)}  Brier ${f4(m.brier)}  top 10 % positive rate ${f4(m.top10_positive_rate)}`,
+      );
+    lines.push(`  DeLong: AUC difference ${c.auc_diff!.toFixed(4)}, z ${c.delong!.z.toFixed(2)}, p ${c.p_value!.toPrecision(3)}`);
+  }
+  lines.push(`  decision: ${c.decision}${c.action !== 'none' ? ` (${c.action})` : ''} — ${c.reason}`);
+  return lines;
 }
 
 export function registerStart(program: Command): void {

@@ -83,6 +83,9 @@ export interface RetrainRequest {
   /** A run id given out earlier (POST /api/retrain answers with it before the work starts). */
   runId?: string;
   requestedBy?: string;
+  /** This run only: become the challenger instead of being deployed (RETRAIN_MODE), and/or another TRAIN_DAYS. */
+  mode?: 'deploy' | 'challenger';
+  trainDays?: number;
 }
 
 export type RetrainOutcome = 'deployed' | 'staged' | 'challenger' | 'rejected' | 'blocked' | 'suppressed' | 'duplicate' | 'error';
@@ -232,7 +235,7 @@ async function retrainLocked(
   finish: (status: RunRecord['status'], outcome: RetrainOutcome, reason?: string) => Promise<RetrainRun>,
   log: (message: string) => void,
 ): Promise<RetrainRun> {
-  const { settings } = deps;
+  const settings = { ...deps.settings, ...(request.mode ? { mode: request.mode } : {}), ...(request.trainDays ? { trainDays: request.trainDays } : {}) };
   const details = run.details;
   const gateFailed = (g: GateOutcome): void => {
     deps.telemetry.trackEvent('GateFailed', { runId: run.id, gate: g.name, detail: g.detail, trigger: request.trigger });

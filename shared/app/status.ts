@@ -1,5 +1,5 @@
 import type { Lake } from '../ports/lake';
-import type { Ledger, RunRecord } from '../ports/ledger';
+import type { DriftRecord, Ledger, RunRecord } from '../ports/ledger';
 import type { DriftSnapshot, MonitorQueries } from '../ports/monitor';
 import type { ServedPopulation, Warehouse } from '../ports/warehouse';
 import { exportIsCurrent } from './scoresExport';
@@ -13,22 +13,27 @@ export interface StatusSnapshot {
   exportCurrent: boolean | null;
   runs: RunRecord[];
   drift: DriftSnapshot | null;
+  /** The challenger, and the latest drift check's evaluation of it (docs/architecture.md, "Challenger"); null when none is set. */
+  challenger: { version: number; from: string; setAt: string; latest: DriftRecord['challenger'] | null } | null;
 }
 
 export interface StatusDeps {
   lake: Lake;
   warehouse: Warehouse;
-  ledger: Pick<Ledger, 'listRuns'>;
+  ledger: Pick<Ledger, 'listRuns' | 'listDrift'>;
   monitor: MonitorQueries;
 }
 
 export async function statusSnapshot(deps: StatusDeps): Promise<StatusSnapshot> {
-  const [state, versions, runs, drift] = await Promise.all([
+  const [state, versions, runs, drift, challenger, checks] = await Promise.all([
     deps.warehouse.servedState(),
     deps.warehouse.listVersions(),
     deps.ledger.listRuns(10),
     deps.monitor.latestDrift(),
+    deps.warehouse.challenger(),
+    deps.ledger.listDrift(10),
   ]);
+  const latest = challenger ? (checks.find((d) => d.challenger?.challenger === challenger.version)?.challenger ?? null) : null;
   const v = state.activeVersion === null ? undefined : versions.find((x) => x.version === state.activeVersion);
   return {
     active: v ? { version: v.version, activatedAt: v.activatedAt, activatedBy: v.activatedBy, metrics: v.metrics } : null,
@@ -37,5 +42,6 @@ export async function statusSnapshot(deps: StatusDeps): Promise<StatusSnapshot> 
     exportCurrent: await exportIsCurrent(deps.lake, state),
     runs,
     drift,
+    challenger: challenger ? { version: challenger.version, from: challenger.from, setAt: challenger.setAt, latest } : null,
   };
 }

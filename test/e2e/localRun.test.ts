@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { runLocalPipeline, type LocalRunPlan } from '../../cli/localRun';
 import { openContainer, type Container } from '../../shared/app/container';
 import { silentLog } from '../../shared/ports/log';
+import { addDays } from '../../shared/domain/calendar';
 
 /**
  * The end-to-end path of `npm start` on the embedded default (local lake folder, SQLite warehouse and
@@ -25,11 +26,12 @@ afterAll(async () => {
 
 describe('npm start on the embedded default', () => {
   test('first run: v1 deployed, drift detected, drift retrain deploys v2, rollback and forward again', async () => {
-    const sum = await runLocalPipeline(s, (m) => progress.push(m), { firstPlan: PLAN, phaseDays: 14 });
+    const sum = await runLocalPipeline(s, (m) => progress.push(m), { firstPlan: PLAN, phaseDays: 14, challengerTrainDays: 21 });
     expect(sum.plan.days).toBe(149);
-    expect(sum.versions.map((v) => [v.version, v.trigger])).toEqual([
-      [1, 'manual'],
-      [2, 'drift'],
+    expect(sum.versions.map((v) => [v.version, v.trigger, v.status])).toEqual([
+      [1, 'manual', 'retired'],
+      [2, 'drift', 'active'],
+      [3, 'manual', 'staged'],
     ]);
     expect(sum.activeVersion).toBe(2);
     expect(sum.drift?.drifted).toContain('sentiment_score');
@@ -38,7 +40,11 @@ describe('npm start on the embedded default', () => {
     expect(sum.runs.map((r) => [r.trigger, r.details.outcome])).toEqual([
       ['manual', 'staged'],
       ['drift', 'staged'],
+      ['manual', 'challenger'],
     ]);
+    // The experiment the next run judges: a 60-day window as the challenger, from tomorrow on.
+    expect(await s.warehouse.challenger()).toMatchObject({ version: 3, from: addDays(sum.drift!.date, 1) });
+    expect(sum.challenger).toBeNull();
     const log = await s.warehouse.listDeployments(10);
     expect(log.map((d) => [d.action, d.fromVersion, d.toVersion]).reverse()).toEqual([
       ['deploy', null, 1],
@@ -68,14 +74,20 @@ describe('npm start on the embedded default', () => {
   }, 600_000);
 
   test('a second run continues from the current state: the drift-triggered version learnt the drift', async () => {
-    const sum = await runLocalPipeline(s, () => undefined, { firstPlan: PLAN, phaseDays: 14 });
+    const sum = await runLocalPipeline(s, () => undefined, { firstPlan: PLAN, phaseDays: 14, challengerTrainDays: 21 });
     expect(sum.plan.days).toBe(163);
     // v2 was fitted on days of the drifted regime and carries a baseline of the population it scores:
     // two weeks on, the check against it finds no drift on the feature that drifted, and no retrain.
     expect(sum.drift).toMatchObject({ model_version: 2, action: 'none', drifted: [] });
     expect(sum.drift!.psi.sentiment_score).toBeLessThan(0.2);
     expect(sum.runs).toEqual([]);
-    expect(sum.versions.length).toBe(2);
+    expect(sum.versions.length).toBe(3);
+    // The drift check judged the challenger on the sends that matured since it was set.
+    expect(sum.challenger).toMatchObject({ champion: 2, challenger: 3, from: addDays(sum.drift!.date, -13) });
+    expect(sum.challenger!.n).toBeGreaterThan(1000);
+    expect(['promote', 'retire', 'continue']).toContain(sum.challenger!.decision);
+    expect(sum.challenger!.auc_diff).toBeCloseTo(sum.challenger!.auc_challenger! - sum.challenger!.auc_champion!, 12);
+    expect(await s.lake.exists(`monitoring/challenger/${sum.drift!.date.replaceAll('-', '/')}/challenger.json`)).toBe(true);
     // On the newest matured labels, v2 ranks at least as well as v1, which it replaced, on the same rows.
     expect(sum.drift!.previous?.version).toBe(1);
     expect(sum.drift!.auc_recent).toBeGreaterThanOrEqual(sum.drift!.previous!.auc_recent!);
