@@ -28,10 +28,38 @@ export const EMISSIONS: Emission[] = [
     properties: { partition: 'processed/features/2025/06/02', reason: '90 of 100 rows invalid', quarantineFile: 'quarantine/x.csv' },
   },
   { kind: 'event', name: 'DriftChecked', properties: { date: '2025-06-03', modelVersion: 3, drifted: 'score', action: 'retrain', reason: null } },
+  {
+    kind: 'event',
+    name: 'DataFreshness',
+    properties: { date: '2025-06-03', featuresPartition: '2025-06-03', featuresAgeDays: 0, labelsNewest: '2025-05-27', labelsAgeDays: 7, stale: '' },
+  },
+  {
+    kind: 'event',
+    name: 'PerformanceDegraded',
+    properties: { date: '2025-06-03', modelVersion: 3, aucRecent: 0.7, baseline: 0.8, baselineKind: 'validation' },
+  },
+  { kind: 'event', name: 'ChallengerChanged', properties: { version: 4, previous: '', from: '2025-06-04', by: 'cli', action: 'set' } },
+  {
+    kind: 'event',
+    name: 'ChallengerEvaluated',
+    properties: {
+      date: '2025-06-10',
+      champion: 3,
+      challenger: 4,
+      n: 2500,
+      aucChampion: 0.8,
+      aucChallenger: 0.81,
+      aucDiff: 0.01,
+      pValue: 0.01,
+      decision: 'promote',
+      action: 'deployed',
+    },
+  },
   { kind: 'metric', name: 'psi', value: 0.25, dimensions: { feature: 'recency_days', modelVersion: '3' } },
   { kind: 'metric', name: 'auc_recent', value: 0.71, dimensions: { modelVersion: '3', baseline: '0.75', threshold: '0.05' } },
   { kind: 'metric', name: 'rows_scored', value: 4999, dimensions: { partition: 'processed/features/2025/06/01' } },
   { kind: 'metric', name: 'rows_rejected', value: 1, dimensions: {} },
+  { kind: 'metric', name: 'data_age_days', value: 7, dimensions: { data: 'labels', limit: '10' } },
 ];
 
 const event = (name: string, properties: Record<string, string>) => ({
@@ -52,10 +80,34 @@ export const EXPECTED_ENVELOPES = [
   event('PartitionScored', { partition: 'processed/features/2025/06/01', modelVersion: '3', rowsScored: '4999', rowsRejected: '1' }),
   event('ScoringFailed', { partition: 'processed/features/2025/06/02', reason: '90 of 100 rows invalid', quarantineFile: 'quarantine/x.csv' }),
   event('DriftChecked', { date: '2025-06-03', modelVersion: '3', drifted: 'score', action: 'retrain' }),
+  // Added after 13.6 (the freshness signal, the performance alert, the challenger): the same envelope shape.
+  event('DataFreshness', {
+    date: '2025-06-03',
+    featuresPartition: '2025-06-03',
+    featuresAgeDays: '0',
+    labelsNewest: '2025-05-27',
+    labelsAgeDays: '7',
+    stale: '',
+  }),
+  event('PerformanceDegraded', { date: '2025-06-03', modelVersion: '3', aucRecent: '0.7', baseline: '0.8', baselineKind: 'validation' }),
+  event('ChallengerChanged', { version: '4', previous: '', from: '2025-06-04', by: 'cli', action: 'set' }),
+  event('ChallengerEvaluated', {
+    date: '2025-06-10',
+    champion: '3',
+    challenger: '4',
+    n: '2500',
+    aucChampion: '0.8',
+    aucChallenger: '0.81',
+    aucDiff: '0.01',
+    pValue: '0.01',
+    decision: 'promote',
+    action: 'deployed',
+  }),
   metric('psi', 0.25, { feature: 'recency_days', modelVersion: '3' }),
   metric('auc_recent', 0.71, { modelVersion: '3', baseline: '0.75', threshold: '0.05' }),
   metric('rows_scored', 4999, { partition: 'processed/features/2025/06/01' }),
   metric('rows_rejected', 1, {}),
+  metric('data_age_days', 7, { data: 'labels', limit: '10' }),
 ];
 
 /** Every name the workbook can read is emitted above (a new one must be added here too). */
