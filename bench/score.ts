@@ -146,7 +146,7 @@ async function productChild(home: string, lakeRoot: string, rows: number, measur
     // The design not taken: lead_scores as a table recomputed set-based inside the change's transaction.
     const db = new DatabaseSync(path.join(home, 'warehouse.db'));
     db.exec(`CREATE TABLE lead_scores_table (contact_id TEXT PRIMARY KEY, model_version INTEGER, lead_score REAL, probability REAL, score_100 INTEGER,
-      band TEXT, top_factors TEXT, as_of TEXT, scored_at TEXT) WITHOUT ROWID; CREATE INDEX lead_scores_table_score ON lead_scores_table (lead_score);`);
+      band TEXT, top_factors TEXT, as_of TEXT, scored_at TEXT, grade TEXT) WITHOUT ROWID; CREATE INDEX lead_scores_table_score ON lead_scores_table (lead_score);`);
     const tr = process.hrtime.bigint();
     db.exec('BEGIN IMMEDIATE; DELETE FROM lead_scores_table; INSERT INTO lead_scores_table SELECT * FROM lead_scores; COMMIT;');
     extra.tableRecompute = seconds(tr).toFixed(2);
