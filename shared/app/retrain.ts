@@ -10,7 +10,7 @@ import type { Telemetry } from '../ports/telemetry';
 import type { Warehouse } from '../ports/warehouse';
 import { renderReport } from '../report/report';
 import { codeVersion } from './codeVersion';
-import { DAY_MS, dayStartMs } from '../domain/calendar';
+import { DAY_MS, dayStartMs, isDay } from '../domain/calendar';
 import { abandonOrphans, lockOwner, ownerAlive } from './retrainLock';
 import {
   approvalGate,
@@ -185,7 +185,8 @@ export async function retrain(deps: RetrainDeps, request: RetrainRequest): Promi
   };
 
   // Monitoring triggers are rate-limited, on the data's clock; a suppressed trigger is still recorded with its reason.
-  const clock = dataClock(asOf, started);
+  // An as-of that is not a day fails the run below, recorded, as before; it has no clock of its own.
+  const clock = isDay(asOf) ? dataClock(asOf, started) : started;
   if (RATE_LIMITED.includes(request.trigger)) {
     const until = await deps.ledger.getCooldown(COOLDOWN);
     if (until && new Date(until) > clock) {

@@ -310,6 +310,11 @@ describe('retrain', () => {
     // The cooldown runs on the data's clock: as of the next day (24 hours of data later) a trigger runs again.
     const nextDay = await retrain(deps, { trigger: 'drift', reason: 'psi > 0.2 the next day', asOf: addDays(LAST_DAY, 1) });
     expect(nextDay.status).toBe('succeeded');
+    // An as-of that is no day has no clock: the run fails, and is recorded, with its reason.
+    const bad = await retrain(deps, { trigger: 'manual', reason: 'typo', asOf: '2026-02-30' });
+    expect(bad.status).toBe('failed');
+    expect(bad.reason).toMatch(/2026-02-30/);
+    expect(await deps.ledger.getRun(bad.id)).toMatchObject({ status: 'failed' });
   });
 
   test('a fit that did not converge fails the run and registers nothing: no version to deploy, production unchanged', async () => {
