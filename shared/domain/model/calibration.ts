@@ -1,3 +1,4 @@
+import { fitSigmoidLine } from './platt';
 import { sigmoid, softplus } from './score';
 
 /**
@@ -84,67 +85,7 @@ export interface CalibrationLine {
  * and must be the plain estimate (with smoothed targets a perfectly calibrated model would not measure 1).
  */
 function fitLine(z: ArrayLike<number>, y: ArrayLike<number>, fixedSlope: number | null): { a: number; b: number; converged: boolean } {
-  const n = z.length;
-  let a = fixedSlope ?? 1;
-  let b = 0;
-  const loss = (a: number, b: number): number => {
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const u = a * z[i]! + b;
-      s += softplus(u) - y[i]! * u;
-    }
-    return s;
-  };
-  let f = loss(a, b);
-  for (let iter = 0; iter < 100; iter++) {
-    let ga = 0;
-    let gb = 0;
-    let haa = 0;
-    let hab = 0;
-    let hbb = 0;
-    for (let i = 0; i < n; i++) {
-      const zi = z[i]!;
-      const q = sigmoid(a * zi + b);
-      const r = q - y[i]!;
-      const w = q * (1 - q);
-      ga += r * zi;
-      gb += r;
-      haa += w * zi * zi;
-      hab += w * zi;
-      hbb += w;
-    }
-    if (fixedSlope !== null) ga = 0;
-    if (Math.max(Math.abs(ga), Math.abs(gb)) <= 1e-10 * n) return { a, b, converged: true };
-    let da: number;
-    let db: number;
-    if (fixedSlope !== null) {
-      da = 0;
-      db = gb / hbb;
-    } else {
-      const det = haa * hbb - hab * hab;
-      da = (hbb * ga - hab * gb) / det;
-      db = (haa * gb - hab * ga) / det;
-    }
-    if (!Number.isFinite(da) || !Number.isFinite(db)) break;
-    // Newton step, halved until the loss does not rise. The log-likelihood is concave, so this only guards the
-    // first steps; near the optimum the loss changes below its rounding (1e-16 relative), and a rise of that
-    // size must not stop the step that takes the gradient the rest of the way to 0.
-    let step = 1;
-    let accepted = false;
-    for (let k = 0; k < 50; k++) {
-      const fa = loss(a - step * da, b - step * db);
-      if (fa <= f + 1e-13 * Math.abs(f)) {
-        a -= step * da;
-        b -= step * db;
-        f = fa;
-        accepted = true;
-        break;
-      }
-      step /= 2;
-    }
-    if (!accepted) break;
-  }
-  return { a, b, converged: false };
+  return fitSigmoidLine(z, y, { tolerance: 1e-10, ...(fixedSlope !== null ? { fixedSlope } : {}) });
 }
 
 /** The calibration slope and intercepts of logits z against labels y (see CalibrationLine). */

@@ -1,3 +1,5 @@
+import { sigmoid, softplus } from './score';
+
 /**
  * Platt scaling (Platt 1999, as scikit-learn's `_sigmoid_calibration`): fit p = sigmoid(a·z + b) to
  * labels on out-of-fold logits z, with Platt's smoothed targets (N₊+1)/(N₊+2) and 1/(N₋+2) so a
@@ -14,15 +16,38 @@ export function fitPlatt(z: ArrayLike<number>, y: ArrayLike<number>): PlattParam
   for (let i = 0; i < n; i++) pos += y[i]!;
   const hi = (pos + 1) / (pos + 2);
   const lo = 1 / (n - pos + 2);
-  let a = 1;
+  const t = Float64Array.from({ length: n }, (_, i) => (y[i] ? hi : lo));
+  // A tiny ridge on the Hessian for safety; the calibration slope (calibration.ts) fits the plain labels without one.
+  const { a, b } = fitSigmoidLine(z, t, { tolerance: 1e-12, ridge: 1e-12 });
+  return { a, b };
+}
+
+export interface SigmoidLineOptions {
+  /** Stop once max |∇| ≤ tolerance·n. */
+  tolerance: number;
+  /** Added to the Hessian's diagonal, relative to its trace (0: none). */
+  ridge?: number;
+  /** Fit b alone with a fixed at this (z as an offset). */
+  fixedSlope?: number;
+}
+
+/**
+ * The one maximum-likelihood fit of targets t ∈ [0, 1] by sigmoid(a·z + b), for Platt scaling (smoothed
+ * targets) and the calibration slope and intercept (the labels themselves): Newton's method from
+ * a = 1 (or the fixed slope), b = 0, each step halved until the loss −Σ[t·log σ(u) + (1−t)·log(1−σ(u))]
+ * = Σ softplus(u) − t·u does not rise beyond its rounding.
+ */
+export function fitSigmoidLine(z: ArrayLike<number>, t: ArrayLike<number>, options: SigmoidLineOptions): { a: number; b: number; converged: boolean } {
+  const n = z.length;
+  const fixed = options.fixedSlope;
+  const ridgeShare = options.ridge ?? 0;
+  let a = fixed ?? 1;
   let b = 0;
   const loss = (a: number, b: number): number => {
     let s = 0;
     for (let i = 0; i < n; i++) {
       const u = a * z[i]! + b;
-      const t = y[i] ? hi : lo;
-      // -[t·log σ(u) + (1-t)·log(1-σ(u))] = softplus(u) - t·u
-      s += (u > 0 ? u + Math.log1p(Math.exp(-u)) : Math.log1p(Math.exp(u))) - t * u;
+      s += softplus(u) - t[i]! * u;
     }
     return s;
   };
@@ -35,24 +60,31 @@ export function fitPlatt(z: ArrayLike<number>, y: ArrayLike<number>): PlattParam
     let hbb = 0;
     for (let i = 0; i < n; i++) {
       const zi = z[i]!;
-      const u = a * zi + b;
-      const p = u >= 0 ? 1 / (1 + Math.exp(-u)) : Math.exp(u) / (1 + Math.exp(u));
-      const r = p - (y[i] ? hi : lo);
-      const w = p * (1 - p);
+      const q = sigmoid(a * zi + b);
+      const r = q - t[i]!;
+      const w = q * (1 - q);
       ga += r * zi;
       gb += r;
       haa += w * zi * zi;
       hab += w * zi;
       hbb += w;
     }
-    if (Math.max(Math.abs(ga), Math.abs(gb)) <= 1e-12 * n) break;
-    // Newton step with a tiny ridge for safety, then halve until the loss does not rise beyond its rounding
-    // (near the optimum the loss changes by less than 1e-16 relative: a strict test there rejected the step that
-    // finishes the job and crept on in tiny steps for all 100 iterations, 30 s on 16,000 rows).
-    const ridge = 1e-12 * (haa + hbb);
-    const det = (haa + ridge) * (hbb + ridge) - hab * hab;
-    const da = ((hbb + ridge) * ga - hab * gb) / det;
-    const db = ((haa + ridge) * gb - hab * ga) / det;
+    if (fixed !== undefined) ga = 0;
+    if (Math.max(Math.abs(ga), Math.abs(gb)) <= options.tolerance * n) return { a, b, converged: true };
+    let da = 0;
+    let db: number;
+    if (fixed !== undefined) {
+      db = gb / hbb;
+    } else {
+      const ridge = ridgeShare * (haa + hbb);
+      const det = (haa + ridge) * (hbb + ridge) - hab * hab;
+      da = ((hbb + ridge) * ga - hab * gb) / det;
+      db = ((haa + ridge) * gb - hab * ga) / det;
+    }
+    if (!Number.isFinite(da) || !Number.isFinite(db)) break;
+    // Newton step, halved until the loss does not rise. The log-likelihood is concave, so this only guards the
+    // first steps; near the optimum the loss changes below its rounding (1e-16 relative), and a strict test there
+    // rejected the step that finishes the job and crept on in tiny steps for all 100 iterations (30 s on 16,000 rows).
     let step = 1;
     let accepted = false;
     for (let k = 0; k < 50; k++) {
@@ -68,5 +100,5 @@ export function fitPlatt(z: ArrayLike<number>, y: ArrayLike<number>): PlattParam
     }
     if (!accepted) break;
   }
-  return { a, b };
+  return { a, b, converged: false };
 }
