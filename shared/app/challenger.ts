@@ -1,11 +1,10 @@
-import { N_FEATURES } from '../domain/features/schema';
 import { addDays, daysBetween } from '../domain/calendar';
 import { challengerReportPath } from '../domain/lakeLayout';
 import { challengerDecision, topShareRate, type ChallengerDecision, type PromotionRule } from '../domain/model/challenger';
 import type { Dataset } from '../domain/model/dataset';
 import { delongPaired, type DeLongResult } from '../domain/model/delong';
 import { evaluate } from '../domain/model/metrics';
-import { leadScore, sigmoid } from '../domain/model/score';
+import { leadScores, sigmoid } from '../domain/model/score';
 import type { FreshnessLimits } from '../domain/gates';
 import type { Lake } from '../ports/lake';
 import type { Telemetry } from '../ports/telemetry';
@@ -78,8 +77,7 @@ export async function clearChallenger(deps: ChallengerDeps, by: string, reason =
 }
 
 function outcomes(version: number, model: { weights: readonly number[]; offset: number }, rows: Dataset): { z: Float64Array; m: ModelOutcomes } {
-  const z = new Float64Array(rows.n);
-  for (let i = 0; i < rows.n; i++) z[i] = leadScore(model.weights, model.offset, rows.x, i * N_FEATURES);
+  const z = leadScores(model.weights, model.offset, rows);
   const e = evaluate(z.map(sigmoid), rows.y);
   return { z, m: { version, auc: e.auc_roc, pr_auc: e.pr_auc, brier: e.brier, top10_positive_rate: topShareRate(z, rows.y, 0.1) } };
 }

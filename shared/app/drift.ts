@@ -2,7 +2,7 @@ import { FEATURES, N_FEATURES, type FeatureName } from '../domain/features/schem
 import type { ModelArtifact } from '../domain/model/artifact';
 import { evaluateDrift, type DriftResult } from '../domain/model/drift';
 import { rankingMetrics } from '../domain/model/metrics';
-import { leadScore } from '../domain/model/score';
+import { leadScore, leadScores } from '../domain/model/score';
 import type { Dataset } from '../domain/model/dataset';
 import { daysBetween } from '../domain/calendar';
 import type { FreshnessLimits } from '../domain/gates';
@@ -211,9 +211,7 @@ function challengerSummary(c: ChallengerReport): NonNullable<DriftRecord['challe
 }
 
 function aucOf(model: { weights: readonly number[]; offset: number }, rows: Dataset): number {
-  const z = new Float64Array(rows.n);
-  for (let i = 0; i < rows.n; i++) z[i] = leadScore(model.weights, model.offset, rows.x, i * N_FEATURES);
-  return rankingMetrics(z, rows.y).auc_roc;
+  return rankingMetrics(leadScores(model.weights, model.offset, rows), rows.y).auc_roc;
 }
 
 function freshnessOf(date: string, featuresDay: string, labelsNewest: string | null, limits: FreshnessLimits): Freshness {

@@ -1,7 +1,6 @@
-import { N_FEATURES } from '../domain/features/schema';
-import type { Dataset } from '../domain/model/dataset';
+import { concatRows, type Dataset } from '../domain/model/dataset';
 import { rankingMetrics } from '../domain/model/metrics';
-import { leadScore } from '../domain/model/score';
+import { leadScores } from '../domain/model/score';
 import { trainModel, type TrainOptions, type TrainResult } from '../domain/model/train';
 import { selectQuantiles } from '../fast/quantiles';
 import type { Lake } from '../ports/lake';
@@ -71,9 +70,7 @@ export function withoutRefit(set: TrainingSet, holdout: HoldoutFit): VersionFit 
 
 /** AUC of a fit's served weights on rows (ranking only: the logit orders rows as the probability does). */
 function aucOn(fit: TrainResult, rows: Dataset): number {
-  const z = new Float64Array(rows.n);
-  for (let i = 0; i < rows.n; i++) z[i] = leadScore(fit.artifact.raw_weights, fit.artifact.offset, rows.x, i * N_FEATURES);
-  return rankingMetrics(z, rows.y).auc_roc;
+  return rankingMetrics(leadScores(fit.artifact.raw_weights, fit.artifact.offset, rows), rows.y).auc_roc;
 }
 
 function trainOptions(options: VersionFitOptions): TrainOptions {
@@ -84,14 +81,4 @@ function trainOptions(options: VersionFitOptions): TrainOptions {
     ...(options.gradeShares !== undefined ? { gradeShares: options.gradeShares } : {}),
     ...(options.calibration !== undefined ? { calibration: options.calibration } : {}),
   };
-}
-
-function concatRows(a: Dataset, b: Dataset): Dataset {
-  const x = new Float64Array((a.n + b.n) * N_FEATURES);
-  x.set(a.x, 0);
-  x.set(b.x, a.n * N_FEATURES);
-  const y = new Uint8Array(a.n + b.n);
-  y.set(a.y, 0);
-  y.set(b.y, a.n);
-  return { n: a.n + b.n, x, y };
 }

@@ -10,6 +10,13 @@ export function leadScore(weights: ArrayLike<number>, offset: number, x: ArrayLi
   return s + offset;
 }
 
+/** The lead score of every row of a row-major matrix (N_FEATURES values per row). */
+export function leadScores(weights: ArrayLike<number>, offset: number, rows: { n: number; x: ArrayLike<number> }): Float64Array {
+  const out = new Float64Array(rows.n);
+  for (let i = 0; i < rows.n; i++) out[i] = leadScore(weights, offset, rows.x, i * N_FEATURES);
+  return out;
+}
+
 export function sigmoid(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));
   const e = Math.exp(z);

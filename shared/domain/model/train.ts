@@ -17,7 +17,7 @@ import { fitPlatt, type PlattParameters } from './platt';
 import { gradeSummary, gradeTable, type GradeRow, type GradeShares } from './grades';
 import { psiBaseline, type QuantileSelector, sortedQuantiles } from './psi';
 import { fitScaler, type Scaler } from './scaler';
-import { leadScore, sigmoid } from './score';
+import { leadScores, sigmoid } from './score';
 import { covarianceOfRaw, equalWeightsBaseline, featurePsiBaselines, type BaselineEvaluation } from './trainJobs';
 
 /**
@@ -159,12 +159,6 @@ export function toRawSpace(coef: readonly number[], intercept: number, scaler: S
   return { weights, offset };
 }
 
-function scoresOf(data: Dataset, weights: readonly number[], offset: number): Float64Array {
-  const out = new Float64Array(data.n);
-  for (let i = 0; i < data.n; i++) out[i] = leadScore(weights, offset, data.x, i * N_FEATURES);
-  return out;
-}
-
 /**
  * Stratified fold of each row, independent of row order: rows of each class are ranked by a hash
  * of their feature values and dealt round-robin, so shuffling the input file changes nothing.
@@ -254,7 +248,7 @@ export async function trainModel(
   covariance.catch(() => undefined);
   const raw = toRawSpace(fit.coef, fit.intercept, scaler);
 
-  const logitsValid = scoresOf(valid, raw.weights, raw.offset);
+  const logitsValid = leadScores(raw.weights, raw.offset, valid);
   const probs = logitsValid.map(sigmoid);
   let model = evaluate(probs, valid.y);
 
@@ -285,13 +279,13 @@ export async function trainModel(
     uncalibrated = summary(model);
     weights = tried.weights;
     offset = tried.offset;
-    finalScores = scoresOf(valid, weights, offset);
+    finalScores = leadScores(weights, offset, valid);
     finalProbs = finalScores.map(sigmoid);
     model = evaluate(finalProbs, valid.y);
   }
 
-  const grades = gradeTable(scoresOf(train, weights, offset), options.gradeShares);
-  const scorePsi = psiBaseline(scoresOf(psiRows, weights, offset), options.quantiles);
+  const grades = gradeTable(leadScores(weights, offset, train), options.gradeShares);
+  const scorePsi = psiBaseline(leadScores(weights, offset, psiRows), options.quantiles);
 
   // Equal-weights baseline on the same validation rows.
   const { signs, detail: baseline } = await baselineJob;
