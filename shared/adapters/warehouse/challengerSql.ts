@@ -33,16 +33,18 @@ export function challengerViews(champion: ViewTexts): ViewTexts {
   return { activeModel: m, leadScores: s };
 }
 
-/** The CREATE VIEW statements of a migration's text, by view name. */
+/** One CREATE VIEW statement of a migration's text (T-SQL: up to its GO; SQLite: up to its ;). */
+export function viewStatement(sql: string, dialect: 'sqlite' | 'tsql', name: string): string {
+  const re =
+    dialect === 'tsql'
+      ? new RegExp(`^CREATE OR ALTER VIEW dbo\\.${name} AS\\n[\\s\\S]*?(?=\\nGO$)`, 'm')
+      : new RegExp(`^CREATE VIEW ${name} AS\\n[\\s\\S]*?;$`, 'm');
+  const m = re.exec(sql);
+  if (!m) throw new Error(`challenger views: no CREATE VIEW ${name} in the migration`);
+  return m[0];
+}
+
+/** The champion's two views of a migration's text. */
 export function viewStatements(sql: string, dialect: 'sqlite' | 'tsql'): ViewTexts {
-  const grab = (name: string): string => {
-    const re =
-      dialect === 'tsql'
-        ? new RegExp(`^CREATE OR ALTER VIEW dbo\\.${name} AS\\n[\\s\\S]*?(?=\\nGO$)`, 'm')
-        : new RegExp(`^CREATE VIEW ${name} AS\\n[\\s\\S]*?;$`, 'm');
-    const m = re.exec(sql);
-    if (!m) throw new Error(`challenger views: no CREATE VIEW ${name} in the migration`);
-    return m[0];
-  };
-  return { activeModel: grab('active_model'), leadScores: grab('lead_scores') };
+  return { activeModel: viewStatement(sql, dialect, 'active_model'), leadScores: viewStatement(sql, dialect, 'lead_scores') };
 }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { challengerViews, viewStatements } from '../../../shared/adapters/warehouse/challengerSql';
+import { challengerViews, viewStatement, viewStatements } from '../../../shared/adapters/warehouse/challengerSql';
 import { SQLITE_MIGRATIONS } from '../../../shared/adapters/warehouse/sqlite-migrations';
 
 /**
@@ -11,12 +11,8 @@ const sqlDir = path.resolve(__dirname, '../../../infra/sql');
 
 test("infra/sql/005_challenger.sql's views are 004's, derived by challengerSql.ts", () => {
   const derived = challengerViews(viewStatements(fs.readFileSync(path.join(sqlDir, '004_grades.sql'), 'utf8'), 'tsql'));
-  const in005 = (name: string): string => {
-    const m = new RegExp(`^CREATE OR ALTER VIEW dbo\\.${name} AS\\n[\\s\\S]*?(?=\\nGO$)`, 'm').exec(
-      fs.readFileSync(path.join(sqlDir, '005_challenger.sql'), 'utf8'),
-    );
-    return m ? m[0] : '';
-  };
+  const file = fs.readFileSync(path.join(sqlDir, '005_challenger.sql'), 'utf8');
+  const in005 = (name: string): string => viewStatement(file, 'tsql', name);
   expect(in005('challenger_model')).toBe(derived.activeModel);
   expect(in005('challenger_scores')).toBe(derived.leadScores);
 });
