@@ -1,5 +1,3 @@
-import { sigmoid, softplus } from './score';
-
 /**
  * Platt scaling (Platt 1999, as scikit-learn's `_sigmoid_calibration`): fit p = sigmoid(a·z + b) to
  * labels on out-of-fold logits z, with Platt's smoothed targets (N₊+1)/(N₊+2) and 1/(N₋+2) so a
@@ -43,16 +41,13 @@ export function fitSigmoidLine(z: ArrayLike<number>, t: ArrayLike<number>, optio
   const ridgeShare = options.ridge ?? 0;
   let a = fixed ?? 1;
   let b = 0;
-  const loss = (a: number, b: number): number => {
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const u = a * z[i]! + b;
-      s += softplus(u) - t[i]! * u;
-    }
-    return s;
-  };
-  let f = loss(a, b);
-  for (let iter = 0; iter < 100; iter++) {
+  // The loss at (a, b) and the gradient and Hessian there, in one pass and one exp per row: the point a
+  // step is accepted at is the next iteration's, so each iteration reads the rows once per step tried.
+  // softplus(u) = max(u, 0) + log1p(e) and sigmoid(u) = (u ≥ 0 ? 1 : e)/(1 + e) with e = exp(−|u|): the
+  // same values score.ts's softplus and sigmoid give.
+  const at = { f: 0, ga: 0, gb: 0, haa: 0, hab: 0, hbb: 0 };
+  const evaluate = (a: number, b: number, out: typeof at): void => {
+    let f = 0;
     let ga = 0;
     let gb = 0;
     let haa = 0;
@@ -60,7 +55,10 @@ export function fitSigmoidLine(z: ArrayLike<number>, t: ArrayLike<number>, optio
     let hbb = 0;
     for (let i = 0; i < n; i++) {
       const zi = z[i]!;
-      const q = sigmoid(a * zi + b);
+      const u = a * zi + b;
+      const e = Math.exp(u > 0 ? -u : u);
+      f += (u > 0 ? u + Math.log1p(e) : Math.log1p(e)) - t[i]! * u;
+      const q = u >= 0 ? 1 / (1 + e) : e / (1 + e);
       const r = q - t[i]!;
       const w = q * (1 - q);
       ga += r * zi;
@@ -69,7 +67,14 @@ export function fitSigmoidLine(z: ArrayLike<number>, t: ArrayLike<number>, optio
       hab += w * zi;
       hbb += w;
     }
-    if (fixed !== undefined) ga = 0;
+    Object.assign(out, { f, ga, gb, haa, hab, hbb });
+  };
+  const tried = { ...at };
+  evaluate(a, b, at);
+  for (let iter = 0; iter < 100; iter++) {
+    const { haa, hab, hbb } = at;
+    const ga = fixed !== undefined ? 0 : at.ga;
+    const gb = at.gb;
     if (Math.max(Math.abs(ga), Math.abs(gb)) <= options.tolerance * n) return { a, b, converged: true };
     let da = 0;
     let db: number;
@@ -88,11 +93,11 @@ export function fitSigmoidLine(z: ArrayLike<number>, t: ArrayLike<number>, optio
     let step = 1;
     let accepted = false;
     for (let k = 0; k < 50; k++) {
-      const fa = loss(a - step * da, b - step * db);
-      if (fa <= f + 1e-13 * Math.abs(f)) {
+      evaluate(a - step * da, b - step * db, tried);
+      if (tried.f <= at.f + 1e-13 * Math.abs(at.f)) {
         a -= step * da;
         b -= step * db;
-        f = fa;
+        Object.assign(at, tried);
         accepted = true;
         break;
       }
