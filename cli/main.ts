@@ -6,6 +6,7 @@ import { registerTrain } from './commands/train';
 import { registerMigrate } from './commands/migrate';
 import { registerDeploy } from './commands/deploy';
 import { registerChallenger } from './commands/challenger';
+import { registerAbTest } from './commands/ab';
 import { registerRollback } from './commands/rollback';
 import { registerVersions } from './commands/versions';
 import { registerScore } from './commands/score';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerDeploy(program);
   registerRollback(program);
   registerChallenger(program);
+  registerAbTest(program);
   registerVersions(program);
   registerScore(program);
   registerOps(program);

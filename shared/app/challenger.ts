@@ -67,7 +67,7 @@ export async function setChallenger(deps: ChallengerDeps, version: number, opts:
 }
 
 export async function clearChallenger(deps: ChallengerDeps, by: string, reason = 'ended by an operator'): Promise<number | null> {
-  const was = await deps.warehouse.clearChallenger();
+  const was = await deps.warehouse.clearChallenger(by);
   if (was !== null) {
     deps.telemetry.trackEvent('ChallengerChanged', { version: was, by, reason, action: 'clear' });
     await deps.telemetry.flush();

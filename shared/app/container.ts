@@ -2,39 +2,30 @@
 import { LocalLake } from '../adapters/lake/local';
 import { LedgerMonitor } from '../adapters/monitor/ledger';
 import { JsonlTelemetry } from '../adapters/telemetry/jsonl';
-import type { DriftReport } from './drift';
-import { simulate, type SimulateOptions, type SimulateSummary } from '../simulate/simulate';
+import { simulate } from '../simulate/simulate';
 import type { Lake } from '../ports/lake';
-import type { Ledger, RunRecord } from '../ports/ledger';
+import type { Ledger } from '../ports/ledger';
 import { logTo, type Log } from '../ports/log';
 import type { MonitorQueries } from '../ports/monitor';
 import type { Telemetry } from '../ports/telemetry';
-import type { ModelVersion, Warehouse } from '../ports/warehouse';
+import type { Warehouse } from '../ports/warehouse';
+import type { UseCases } from './useCases';
+import { abResults, startAbTest, stopAbTest, type AbDeps } from './abTest';
 import { ActiveModelCache } from './activeModel';
 import { calibrationThresholds, freshnessLimits, promotionRule, retrainSettings } from './settings';
 import { gradeShares, lakeRoot, ledgerFile, loadConfig, telemetryFile, warehouseFile, type Config } from './config';
 import { checkDriftAndRespond, type DriftDeps } from './drift';
-import { clearChallenger, setChallenger, type ChallengerDeps, type ChallengerReport } from './challenger';
-import { ingestDate, ingestRange, type IngestResult } from './ingest';
-import { collectLabelsRange, collectPendingLabels, type LabelResult } from './labels';
+import { clearChallenger, setChallenger, type ChallengerDeps } from './challenger';
+import { ingestDate, ingestRange } from './ingest';
+import { collectLabelsRange, collectPendingLabels } from './labels';
 import { completeFeaturesDates } from './partitions';
-import { retrain, type RetrainDeps, type RetrainRequest, type RetrainRun } from './retrain';
-import { exportServedScores, type ExportResult } from './scoresExport';
-import { scorePartition, type ScoreOptions, type ScorePartitionResult, type ScoringDeps } from './scoring';
-import { statusSnapshot, type StatusSnapshot } from './status';
+import { retrain, type RetrainDeps } from './retrain';
+import { exportServedScores } from './scoresExport';
+import { scorePartition, type ScoringDeps } from './scoring';
+import { statusSnapshot } from './status';
 import { trainFromFiles, type FileTrainingRun } from './trainFiles';
-import { trainFromLake, type LakeTrainingRun, type TrainFromLakeOptions } from './trainFromLake';
-import {
-  backfillTrainingMeans,
-  deployVersion,
-  listVersions,
-  registerVersion,
-  rollback,
-  type ChangeOptions,
-  type ChangeResult,
-  type RegisterInput,
-  type VersionDeps,
-} from './versions';
+import { trainFromLake } from './trainFromLake';
+import { backfillTrainingMeans, deployVersion, listVersions, registerVersion, rollback, type VersionDeps } from './versions';
 
 /**
  * The composition root: the one place that reads configuration and builds adapters. Every door — a
@@ -150,38 +141,6 @@ function createMonitor(config: Config, ledger: Ledger): MonitorQueries {
   return new LedgerMonitor(ledger);
 }
 
-/** The product's use cases, bound to the container's ports, settings and log. */
-export interface UseCases {
-  ingestDate(date: string): Promise<IngestResult>;
-  ingestRange(from: string, to: string): Promise<IngestResult[]>;
-  collectPendingLabels(): Promise<LabelResult[]>;
-  collectLabelsRange(from: string, to: string): Promise<LabelResult[]>;
-  /** Simulated raw days into the lake (the local run and `leadscore simulate`). */
-  simulate(options: Omit<SimulateOptions, 'log'>): Promise<SimulateSummary>;
-  trainFromLake(options: Partial<Pick<TrainFromLakeOptions, 'C' | 'asOf'>>): Promise<LakeTrainingRun>;
-  registerVersion(input: RegisterInput): Promise<ModelVersion>;
-  /** Dates of the complete features partitions, newest first. */
-  completeFeaturesDates(): Promise<string[]>;
-  scorePartition(path: string, options?: ScoreOptions): Promise<ScorePartitionResult>;
-  exportServedScores(runId: string): Promise<ExportResult>;
-  deploy(version: number, options: ChangeOptions): Promise<ChangeResult>;
-  rollback(options: ChangeOptions & { toVersion?: number }): Promise<ChangeResult>;
-  listVersions(): Promise<ModelVersion[]>;
-  retrain(request: RetrainRequest): Promise<RetrainRun>;
-  /** The daily drift check, the challenger's evaluation, and the retrain it calls for when DRIFT_RETRAIN=direct. */
-  checkDrift(date: string): Promise<{ report: DriftReport; run: RetrainRun | null; challenger: ChallengerReport | null }>;
-  /** Makes a staged version the challenger, judged on the sends from `from` on. */
-  setChallenger(version: number, opts: { from: string; by: string }): Promise<{ previous: number | null }>;
-  /** Ends the challenger; the version it was, or null. */
-  clearChallenger(by: string): Promise<number | null>;
-  status(): Promise<StatusSnapshot>;
-  /** Applies the schema migrations; versions registered before training means were kept get them. */
-  migrate(): Promise<{ applied: string[]; mended: number[] }>;
-  /** Records a retrain request as a queued run (the queue's worker then calls retrain). */
-  queueRun(run: RunRecord): Promise<void>;
-  getRun(id: string): Promise<RunRecord | undefined>;
-}
-
 export interface Container {
   readonly config: Config;
   readonly lake: Lake;
@@ -244,6 +203,7 @@ function useCases(p: Ports, log: Log): UseCases {
     autoDeploy: config.AUTO_DEPLOY,
     freshness: drift.freshness,
   };
+  const ab: AbDeps = { lake, warehouse, telemetry, log };
   const ingest = { maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE, log };
   const labels = { windowDays: config.LABEL_WINDOW_DAYS, maxRowCountChange: config.QUALITY_MAX_ROWCOUNT_CHANGE, log };
   // A version change in this process is seen by its own scores at once, not a stamp later.
@@ -278,6 +238,9 @@ function useCases(p: Ports, log: Log): UseCases {
     checkDrift: (date) => checkDriftAndRespond(drift, retrainDeps, date, config.DRIFT_RETRAIN, challengerDeps),
     setChallenger: (version, opts) => setChallenger(challengerDeps, version, opts),
     clearChallenger: (by) => clearChallenger(challengerDeps, by),
+    startAbTest: (req) => startAbTest(ab, req),
+    stopAbTest: (by) => stopAbTest(ab, by),
+    abResults: () => abResults(ab),
     status: () => statusSnapshot({ lake, warehouse, ledger, monitor: p.monitor }),
     migrate: async () => {
       const applied = await warehouse.migrate();

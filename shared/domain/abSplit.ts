@@ -38,11 +38,30 @@ export function abBucket(salt: string, contactId: string): number {
   return fmix32(fnv1a(utf8.encode(`${salt}:${contactId}`))) % 10000;
 }
 
-/** The contact's arm; treatmentPercent in [0, 100] with at most 2 decimals (0 puts everyone in control, 100 in treatment). */
-export function abArm(salt: string, contactId: string, treatmentPercent: number): Arm {
+/** The treatment arm's share as a whole number of buckets (0..10000); throws for a percent out of range or with more than 2 decimals. */
+export function treatmentBuckets(treatmentPercent: number): number {
   const buckets = Math.round(treatmentPercent * 100);
   if (!Number.isFinite(treatmentPercent) || treatmentPercent < 0 || treatmentPercent > 100 || Math.abs(treatmentPercent * 100 - buckets) > 1e-6) {
     throw new Error(`treatmentPercent must be a number from 0 to 100 with at most 2 decimals: got ${treatmentPercent}`);
   }
-  return abBucket(salt, contactId) < buckets ? 'treatment' : 'control';
+  return buckets;
+}
+
+/** The arm of a bucket when the first `buckets` of the 10,000 are the treatment's. */
+export function armOfBucket(bucket: number, buckets: number): Arm {
+  return bucket < buckets ? 'treatment' : 'control';
+}
+
+/** The contact's arm; treatmentPercent in [0, 100] with at most 2 decimals (0 puts everyone in control, 100 in treatment). */
+export function abArm(salt: string, contactId: string, treatmentPercent: number): Arm {
+  return armOfBucket(abBucket(salt, contactId), treatmentBuckets(treatmentPercent));
+}
+
+/** A salt names one experiment: 1 to 100 printable characters (it is stored, and typed on a command line). */
+export function checkSalt(salt: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (salt.length < 1 || salt.length > 100 || /[\u0000-\u001f\u007f]/.test(salt)) {
+    throw new Error(`the salt must be 1 to 100 printable characters: got ${JSON.stringify(salt.slice(0, 40))}${salt.length > 40 ? '…' : ''}`);
+  }
+  return salt;
 }

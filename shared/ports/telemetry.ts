@@ -16,6 +16,7 @@ export const TELEMETRY_EVENTS = [
   'PerformanceDegraded',
   'ChallengerChanged',
   'ChallengerEvaluated',
+  'AbTestChanged',
 ] as const;
 export type TelemetryEvent = (typeof TELEMETRY_EVENTS)[number];
 

@@ -212,13 +212,61 @@ export interface Warehouse {
    */
   setChallenger(req: ChallengerRequest): Promise<{ previous: number | null }>;
   /** Ends the challenger; returns the version that was it, or null when there was none. */
-  clearChallenger(): Promise<number | null>;
+  clearChallenger(by?: string): Promise<number | null>;
   /** The challenger as challenger_scores uses it (read through challenger_model), or undefined. */
   challenger(): Promise<ChallengerModel | undefined>;
   /** challenger_scores' row of a contact: the challenger's score, for the same population. */
   getChallengerScore(contactId: string): Promise<LeadScoreRow | undefined>;
 
+  /**
+   * Starts the one A/B test (migration 006): every served contact gets its bucket under the salt,
+   * computed by domain/abSplit.ts and stored, in one transaction that holds the serving lock; every
+   * later population load stores the buckets of its new contacts before it commits. Needs an active
+   * version and a challenger; WarehouseConflictError when a test is running or either is missing.
+   * A deploy, a rollback or a change of the challenger stops the running test in its own transaction.
+   */
+  startAbTest(req: AbTestRequest): Promise<AbTest>;
+  /** Stops the running test (its arms are dropped: the salt recomputes them); null when none runs. */
+  stopAbTest(by: string, reason: string): Promise<AbTest | null>;
+  /** The running test, else the newest stopped one; undefined when there has been none. */
+  abTest(): Promise<AbTest | undefined>;
+  /** ab_scores' row of a contact: the score of its arm's version (the champion's when no test runs). */
+  getAbScore(contactId: string): Promise<AbScoreRow | undefined>;
+
   close(): Promise<void>;
+}
+
+export interface AbTestRequest {
+  salt: string;
+  /** Percent of contacts in the treatment arm, 0–100 with at most 2 decimals. */
+  treatmentPercent: number;
+  /** The first send day its outcomes count (YYYY-MM-DD). */
+  from: string;
+  by: string;
+}
+
+export interface AbTest {
+  id: number;
+  salt: string;
+  treatmentPercent: number;
+  /** The versions of the arms: control is the champion (active), treatment the challenger. */
+  champion: number;
+  challenger: number;
+  from: string;
+  startedAt: string;
+  startedBy: string;
+  running: boolean;
+  stoppedAt: string | null;
+  stoppedBy: string | null;
+  stopReason: string | null;
+  /** Contacts stored with an arm (of the running test; 0 once stopped). */
+  arms: { control: number; treatment: number };
+}
+
+export interface AbScoreRow extends LeadScoreRow {
+  abTestId: number | null;
+  /** control or treatment; null when no test runs. */
+  arm: 'control' | 'treatment' | null;
 }
 
 export interface ChallengerRequest {

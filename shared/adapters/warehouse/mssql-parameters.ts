@@ -55,4 +55,11 @@ export const MSSQL_PARAMETER_TYPES: Record<string, string> = {
 
   // the challenger: the first send day its outcomes are judged on
   from: 'DATE',
+
+  // the A/B test (the arms' rows travel as one JSON array per chunk, in `rows`)
+  abTestId: 'INT',
+  salt: 'NVARCHAR(100)',
+  buckets: 'INT',
+  champion: 'INT',
+  challenger: 'INT',
 };

@@ -59,6 +59,34 @@ FROM dbo.challenger_model AS m JOIN dbo.model_versions AS v ON v.model_version =
   getChallengerScore: `SELECT contact_id, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at, grade
 FROM dbo.challenger_scores WHERE contact_id = @contactId;`,
   activateWeights: `UPDATE dbo.scoring_weights SET is_active = 1 WHERE model_version = @version;`,
+  /** The A/B test (006): the one running test under its filtered unique index; arms stored by the app. */
+  lockRunningAbTest: `SELECT ab_test_id, salt FROM dbo.ab_tests WITH (UPDLOCK, HOLDLOCK) WHERE is_running = 1;`,
+  lockChallengerVersion: `SELECT model_version FROM dbo.model_versions WITH (UPDLOCK, HOLDLOCK) WHERE is_challenger = 1;`,
+  insertAbTest: `INSERT INTO dbo.ab_tests (salt, treatment_buckets, champion_version, challenger_version, from_date, started_by)
+OUTPUT INSERTED.ab_test_id
+VALUES (@salt, @buckets, @champion, @challenger, @from, @by);`,
+  deleteAbArms: `DELETE FROM dbo.ab_arms;`,
+  /** Served contacts without an arm under the running test: the app computes their buckets. */
+  armlessContacts: `SELECT s.contact_id FROM dbo.served_contacts AS s
+WHERE NOT EXISTS (SELECT 1 FROM dbo.ab_arms AS a WHERE a.ab_test_id = @abTestId AND a.contact_id = s.contact_id);`,
+  insertAbArms: `INSERT INTO dbo.ab_arms (ab_test_id, contact_id, bucket)
+SELECT @abTestId, contact_id, bucket FROM OPENJSON(@rows) WITH (contact_id VARCHAR(64) '$[0]', bucket SMALLINT '$[1]');`,
+  stopAbTest: `UPDATE dbo.ab_tests SET is_running = 0, stopped_at = SYSUTCDATETIME(), stopped_by = @by, stop_reason = @reason
+OUTPUT INSERTED.ab_test_id
+WHERE is_running = 1;`,
+  dropStoppedArms: `DELETE a FROM dbo.ab_arms AS a
+WHERE NOT EXISTS (SELECT 1 FROM dbo.ab_tests AS t WHERE t.ab_test_id = a.ab_test_id AND t.is_running = 1);`,
+  /** One test (by id), or the running one else the newest, with its arms counted. */
+  getAbTest: `SELECT TOP (1) t.ab_test_id, t.salt, t.treatment_buckets, t.champion_version, t.challenger_version, t.from_date, t.started_at, t.started_by,
+  t.is_running, t.stopped_at, t.stopped_by, t.stop_reason,
+  (SELECT COUNT_BIG(*) FROM dbo.ab_arms AS a WHERE a.ab_test_id = t.ab_test_id AND a.bucket < t.treatment_buckets) AS arms_treatment,
+  (SELECT COUNT_BIG(*) FROM dbo.ab_arms AS a WHERE a.ab_test_id = t.ab_test_id AND a.bucket >= t.treatment_buckets) AS arms_control
+FROM dbo.ab_tests AS t
+WHERE @abTestId IS NULL OR t.ab_test_id = @abTestId
+ORDER BY t.is_running DESC, t.ab_test_id DESC;`,
+  getAbScore: `SELECT contact_id, ab_test_id, arm, model_version, lead_score, probability, score_100, band, top_factors, as_of, scored_at, grade
+FROM dbo.ab_scores WHERE contact_id = @contactId;`,
+
   insertDeployment: `INSERT INTO dbo.deployment_log (action, from_version, to_version, changed_by, reason)
 OUTPUT INSERTED.id, INSERTED.changed_at
 VALUES (@action, @fromVersion, @toVersion, @by, @reason);`,

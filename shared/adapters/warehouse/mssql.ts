@@ -2,6 +2,9 @@ import sql from 'mssql';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { FEATURES, N_FEATURES } from '../../domain/features/schema';
 import {
+  type AbScoreRow,
+  type AbTest,
+  type AbTestRequest,
   type ActivateRequest,
   type ChallengerModel,
   type ChallengerRequest,
@@ -22,11 +25,11 @@ import {
 } from '../../ports/warehouse';
 import { statement } from './mssql-statements';
 import { bind, type Run, runIn } from './mssql-binding';
-import { MssqlPopulationLoad } from './mssql-population';
-import { RowBuffer } from '../../fast/featureRows';
+import { MssqlPopulationLoad, readServedIn } from './mssql-population';
 import { DEFAULT_RETRY, isUniqueViolation, type RetryOptions, sqlErrorNumber, withTransientRetry } from './retry';
 import { loadTsqlMigrations } from './tsql-batches';
 import { mssqlChallenger } from './mssqlChallenger';
+import { mssqlAbTest } from './mssqlAbTest';
 import {
   activeWeightsFromRow,
   checkActivation,
@@ -249,6 +252,11 @@ export class MssqlWarehouse implements Warehouse {
         await run('activateVersion', { version: req.toVersion, by: req.by });
         await run('activateWeights', { version: req.toVersion });
         const log = (await run('insertDeployment', { action: req.action, fromVersion: current, toVersion: req.toVersion, by: req.by, reason: req.reason }))[0]!;
+        // A running A/B test compared the champion this replaces.
+        await run('stopAbTest', {
+          by: req.by,
+          reason: `v${req.toVersion} was ${req.action === 'rollback' ? 'rolled back to' : 'deployed'}: the champion changed`,
+        });
         return {
           id: Number(log.id),
           action: req.action,
@@ -318,26 +326,8 @@ export class MssqlWarehouse implements Warehouse {
   async readServed(chunkRows: number, visit: ServedVisitor): Promise<void> {
     // SNAPSHOT: one consistent view of the population and the active version for every page.
     const tx = await this.begin(sql.ISOLATION_LEVEL.SNAPSHOT);
-    const run = runIn(tx);
     try {
-      const population = populationOf(await run('getServedPopulation'));
-      const m = (await run('getActiveModel'))[0];
-      const model = m ? servingModelFromRow(m) : null;
-      if (await visit.snapshot({ state: { population, activeVersion: model?.version ?? null }, model })) {
-        let after = '';
-        for (;;) {
-          const rows = await run('readContactFeatures', { limit: chunkRows, after });
-          if (rows.length === 0) break;
-          const chunk = new RowBuffer(rows.length);
-          rows.forEach((r, i) => {
-            FEATURES.forEach((f, j) => (chunk.x[i * N_FEATURES + j] = Number(r[f])));
-            chunk.pushString(String(r.contact_id));
-          });
-          await visit.rows(chunk.rows());
-          after = String(rows[rows.length - 1]!.contact_id);
-          if (rows.length < chunkRows) break;
-        }
-      }
+      await readServedIn(runIn(tx), chunkRows, visit);
       await tx.commit();
     } catch (err) {
       await tx.rollback().catch(() => undefined);
@@ -366,9 +356,18 @@ export class MssqlWarehouse implements Warehouse {
     (fn) => this.inTransaction(fn),
   );
   setChallenger = (req: ChallengerRequest): Promise<{ previous: number | null }> => this.challengerOps.setChallenger(req);
-  clearChallenger = (): Promise<number | null> => this.challengerOps.clearChallenger();
+  clearChallenger = (by?: string): Promise<number | null> => this.challengerOps.clearChallenger(by);
   challenger = (): Promise<ChallengerModel | undefined> => this.challengerOps.challenger();
   getChallengerScore = (contactId: string): Promise<LeadScoreRow | undefined> => this.challengerOps.getChallengerScore(contactId);
+  // The A/B test (migration 006): mssqlAbTest.ts.
+  private readonly abOps = mssqlAbTest(
+    (name, params) => this.query(name, params),
+    (fn) => this.inTransaction(fn),
+  );
+  startAbTest = (req: AbTestRequest): Promise<AbTest> => this.abOps.startAbTest(req);
+  stopAbTest = (by: string, reason: string): Promise<AbTest | null> => this.abOps.stopAbTest(by, reason);
+  abTest = (): Promise<AbTest | undefined> => this.abOps.abTest();
+  getAbScore = (contactId: string): Promise<AbScoreRow | undefined> => this.abOps.getAbScore(contactId);
 
   async getLeadScore(contactId: string): Promise<LeadScoreRow | undefined> {
     const r = (await this.query('getLeadScore', { contactId }))[0];

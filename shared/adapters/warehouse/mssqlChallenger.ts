@@ -8,7 +8,7 @@ export function mssqlChallenger(
   inTransaction: <T>(fn: (run: Run) => Promise<T>) => Promise<T>,
 ): {
   setChallenger(req: ChallengerRequest): Promise<{ previous: number | null }>;
-  clearChallenger(): Promise<number | null>;
+  clearChallenger(by?: string): Promise<number | null>;
   challenger(): Promise<ChallengerModel | undefined>;
   getChallengerScore(contactId: string): Promise<LeadScoreRow | undefined>;
 } {
@@ -18,12 +18,17 @@ export function mssqlChallenger(
         checkChallenger(req.version, (await run('lockChallengerTarget', { version: req.version }))[0]);
         const previous = (await run('clearChallenger'))[0];
         await run('setChallenger', { version: req.version, from: req.from });
+        // A running A/B test stops with the challenger it compares, in this transaction.
+        await run('stopAbTest', { by: req.by, reason: `v${req.version} became the challenger` });
         return { previous: previous ? Number(previous.model_version) : null };
       }),
-    clearChallenger: async () => {
-      const r = (await query('clearChallenger'))[0];
-      return r ? Number(r.model_version) : null;
-    },
+    clearChallenger: (by = 'unknown') =>
+      inTransaction(async (run) => {
+        const r = (await run('clearChallenger'))[0];
+        if (!r) return null;
+        await run('stopAbTest', { by, reason: `v${Number(r.model_version)} is no longer the challenger` });
+        return Number(r.model_version);
+      }),
     challenger: async () => {
       const r = (await query('getChallengerModel'))[0];
       if (!r) return undefined;

@@ -1,5 +1,7 @@
 import { FEATURES } from '../../domain/features/schema';
 import {
+  type AbScoreRow,
+  type AbTest,
   type ActivateRequest,
   type Deployment,
   type LeadScoreRow,
@@ -162,4 +164,32 @@ export function checkChallenger(version: number, target: Row | undefined): void 
       `v${version} cannot be the challenger: it is ${Number(target.complete) ? String(target.status) : 'incomplete'}; only a complete, staged version can`,
     );
   }
+}
+
+export function abTestFromRow(r: Row): AbTest {
+  const running = Boolean(Number(r.is_running));
+  return {
+    id: Number(r.ab_test_id),
+    salt: String(r.salt),
+    treatmentPercent: Number(r.treatment_buckets) / 100,
+    champion: Number(r.champion_version),
+    challenger: Number(r.challenger_version),
+    from: day(r.from_date) ?? '',
+    startedAt: iso(r.started_at) ?? '',
+    startedBy: String(r.started_by),
+    running,
+    stoppedAt: iso(r.stopped_at),
+    stoppedBy: r.stopped_by === null || r.stopped_by === undefined ? null : text(r.stopped_by),
+    stopReason: r.stop_reason === null || r.stop_reason === undefined ? null : text(r.stop_reason),
+    arms: running ? { control: Number(r.arms_control ?? 0), treatment: Number(r.arms_treatment ?? 0) } : { control: 0, treatment: 0 },
+  };
+}
+
+export function abScoreFromRow(r: Row): AbScoreRow {
+  const arm = r.arm === null || r.arm === undefined ? null : text(r.arm);
+  return {
+    ...leadScoreFromRow(r),
+    abTestId: r.ab_test_id === null || r.ab_test_id === undefined ? null : Number(r.ab_test_id),
+    arm: arm === 'control' || arm === 'treatment' ? arm : null,
+  };
 }

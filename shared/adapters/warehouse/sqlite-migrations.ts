@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { challengerViews, viewStatements } from './challengerSql';
+import { AB_TEST_MIGRATION } from './sqliteAbTest';
+
 /**
  * The SQLite equivalent of infra/sql/*.sql, migration for migration (same ids, same tables, columns,
  * constraints and views). SQLite has no BIT/DATETIME types: BIT is INTEGER 0/1, dates are ISO text.
@@ -310,6 +312,7 @@ CROSS JOIN active_model AS m;
       return challengerMigration();
     },
   },
+  { id: '006_ab_test', sql: AB_TEST_MIGRATION },
 ];
 
 /**

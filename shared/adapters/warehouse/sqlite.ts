@@ -3,6 +3,9 @@ import * as path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { FEATURES, N_FEATURES } from '../../domain/features/schema';
 import {
+  type AbScoreRow,
+  type AbTest,
+  type AbTestRequest,
   type ActivateRequest,
   type ChallengerModel,
   type ChallengerRequest,
@@ -22,10 +25,11 @@ import {
 } from '../../ports/warehouse';
 import { applyMigrations } from './sqlite-migrations';
 import { challengerModel, challengerScore, clearChallenger, setChallenger } from './sqliteChallenger';
+import { abScore, currentAbTest, dropStoppedArms, registerAbBucket, startAbTest, stopAbTest } from './sqliteAbTest';
+import { activateVersion } from './sqliteActivate';
 import { MSSQL_STATEMENTS } from './mssql-statements';
 import {
   activeWeightsFromRow,
-  checkActivation,
   deploymentFromRow,
   gradeColumns,
   leadScoreFromRow,
@@ -84,6 +88,7 @@ export class SqliteWarehouse implements Warehouse {
     try {
       const db = new DatabaseSync(this.file);
       db.exec(this.setupSql());
+      registerAbBucket(db);
       return db;
     } catch (err) {
       throw new Error(
@@ -222,41 +227,7 @@ export class SqliteWarehouse implements Warehouse {
   }
 
   async activate(req: ActivateRequest): Promise<Deployment> {
-    return this.transaction(() => {
-      const cur = this.db.prepare('SELECT model_version FROM model_versions WHERE is_active = 1').get() as Row | undefined;
-      const current = cur ? Number(cur.model_version) : null;
-      this.failpoint('read-active');
-      const target = this.db
-        .prepare(
-          'SELECT status, complete, (SELECT COUNT(*) FROM version_feature_means m WHERE m.model_version = v.model_version) AS means FROM model_versions v WHERE model_version = ?',
-        )
-        .get(req.toVersion) as Row | undefined;
-      checkActivation(
-        req,
-        current,
-        target ? String(target.status) : undefined,
-        target ? Number(target.means) : 0,
-        target ? Boolean(Number(target.complete)) : true,
-      );
-      if (current !== null) {
-        this.db.prepare(`UPDATE model_versions SET status = 'retired', is_active = 0 WHERE model_version = ?`).run(current);
-        this.failpoint('retire-version');
-        this.db.prepare('UPDATE scoring_weights SET is_active = 0 WHERE model_version = ?').run(current);
-        this.failpoint('deactivate-weights');
-      }
-      const at = nowIso();
-      this.db
-        .prepare(`UPDATE model_versions SET status = 'active', is_active = 1, is_challenger = 0, activated_at = ?, activated_by = ? WHERE model_version = ?`)
-        .run(at, req.by, req.toVersion);
-      this.failpoint('activate-version');
-      this.db.prepare('UPDATE scoring_weights SET is_active = 1 WHERE model_version = ?').run(req.toVersion);
-      this.failpoint('activate-weights');
-      const r = this.db
-        .prepare('INSERT INTO deployment_log (action, from_version, to_version, changed_by, reason, changed_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id')
-        .get(req.action, current, req.toVersion, req.by, req.reason, at) as Row;
-      this.failpoint('log');
-      return { id: Number(r.id), action: req.action, fromVersion: current, toVersion: req.toVersion, by: req.by, reason: req.reason, at };
-    });
+    return this.transaction(() => activateVersion(this.db, req, nowIso(), this.failpoint));
   }
 
   async listDeployments(limit: number): Promise<Deployment[]> {
@@ -376,12 +347,21 @@ export class SqliteWarehouse implements Warehouse {
     return (this.db.prepare(MSSQL_STATEMENTS.seedScoringSelect!).all() as Row[]).map((r) => Number(r.lead_score));
   }
 
+  // A running A/B test stops with the challenger it compares: in the transaction that changes it.
   async setChallenger(req: ChallengerRequest): Promise<{ previous: number | null }> {
-    return this.transaction(() => setChallenger(this.db, req, nowIso()));
+    return this.transaction(() => {
+      const at = nowIso();
+      stopAbTest(this.db, at, req.by, `v${req.version} became the challenger`);
+      return setChallenger(this.db, req, at);
+    });
   }
 
-  async clearChallenger(): Promise<number | null> {
-    return clearChallenger(this.db);
+  async clearChallenger(by = 'unknown'): Promise<number | null> {
+    return this.transaction(() => {
+      const was = clearChallenger(this.db);
+      if (was !== null) stopAbTest(this.db, nowIso(), by, `v${was} is no longer the challenger`);
+      return was;
+    });
   }
 
   async challenger(): Promise<ChallengerModel | undefined> {
@@ -390,6 +370,26 @@ export class SqliteWarehouse implements Warehouse {
 
   async getChallengerScore(contactId: string): Promise<LeadScoreRow | undefined> {
     return challengerScore(this.db, contactId);
+  }
+
+  async startAbTest(req: AbTestRequest): Promise<AbTest> {
+    return this.transaction(() => startAbTest(this.db, req, nowIso()));
+  }
+
+  async stopAbTest(by: string, reason: string): Promise<AbTest | null> {
+    return this.transaction(() => {
+      const stopped = stopAbTest(this.db, nowIso(), by, reason);
+      dropStoppedArms(this.db);
+      return stopped;
+    });
+  }
+
+  async abTest(): Promise<AbTest | undefined> {
+    return currentAbTest(this.db);
+  }
+
+  async getAbScore(contactId: string): Promise<AbScoreRow | undefined> {
+    return abScore(this.db, contactId);
   }
 
   async close(): Promise<void> {

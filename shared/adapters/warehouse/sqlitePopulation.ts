@@ -2,6 +2,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { FEATURES, N_FEATURES } from '../../domain/features/schema';
 import type { RequestHandler } from '../../fast/channel';
 import type { Row } from './rows';
+import { assignArms, registerAbBucket } from './sqliteAbTest';
 
 /**
  * The SQLite side of a population load: one connection, one transaction (BEGIN IMMEDIATE, so the
@@ -54,6 +55,7 @@ export class PopulationLoaderCore {
     const db = new DatabaseSync(file);
     this.db = db;
     db.exec(setup);
+    registerAbBucket(db);
     db.exec('BEGIN IMMEDIATE');
     const population = (db.prepare('SELECT * FROM served_population WHERE id = 1').get() as Row | undefined) ?? null;
     const model = (db.prepare('SELECT * FROM active_model').get() as Row | undefined) ?? null;
@@ -97,6 +99,8 @@ export class PopulationLoaderCore {
        ON CONFLICT (id) DO UPDATE SET as_of = excluded.as_of, content_hash = excluded.content_hash,
          partition_path = excluded.partition_path, contacts = excluded.contacts, loaded_at = excluded.loaded_at`,
     ).run(c.asOf, c.contentHash, c.path, c.contacts, c.loadedAt);
+    // A running A/B test: the new population's contacts get their arms in this transaction.
+    assignArms(db);
     db.exec('COMMIT');
   }
 

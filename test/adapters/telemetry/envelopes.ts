@@ -41,6 +41,11 @@ export const EMISSIONS: Emission[] = [
   { kind: 'event', name: 'ChallengerChanged', properties: { version: 4, previous: '', from: '2025-06-04', by: 'cli', action: 'set' } },
   {
     kind: 'event',
+    name: 'AbTestChanged',
+    properties: { action: 'start', abTestId: 1, champion: 3, challenger: 4, treatmentPercent: 50, from: '2025-06-04', by: 'cli' },
+  },
+  {
+    kind: 'event',
     name: 'ChallengerEvaluated',
     properties: {
       date: '2025-06-10',
@@ -91,6 +96,7 @@ export const EXPECTED_ENVELOPES = [
   }),
   event('PerformanceDegraded', { date: '2025-06-03', modelVersion: '3', aucRecent: '0.7', baseline: '0.8', baselineKind: 'validation' }),
   event('ChallengerChanged', { version: '4', previous: '', from: '2025-06-04', by: 'cli', action: 'set' }),
+  event('AbTestChanged', { action: 'start', abTestId: '1', champion: '3', challenger: '4', treatmentPercent: '50', from: '2025-06-04', by: 'cli' }),
   event('ChallengerEvaluated', {
     date: '2025-06-10',
     champion: '3',

@@ -1,3 +1,4 @@
+import { abArm } from '../../../shared/domain/abSplit';
 import { N_FEATURES } from '../../../shared/domain/features/schema';
 import type { FeatureRows } from '../../../shared/domain/features/rows';
 import { leadScore } from '../../../shared/domain/model/score';
@@ -273,6 +274,63 @@ export function warehouseContract(name: string, make: () => Promise<{ warehouse:
       expect(await w.clearChallenger()).toBe(2);
       expect(await w.clearChallenger()).toBeNull();
       expect(await w.getChallengerScore('c7')).toBeUndefined();
+    });
+
+    test("A/B test: one at a time; every served contact in the arm of its hash, ab_scores serving its arm's version; a load stores new contacts' arms; a deploy or a challenger change stops it", async () => {
+      await w.insertVersion(version(1, W1, -0.3));
+      await w.insertVersion(version(2, W2, 0.25));
+      await w.insertVersion(version(3, W2, 0.5));
+      await w.activate({ action: 'deploy', toVersion: 1, expectedActive: null, by: 'a', reason: null });
+      const a = rows(400, 'c');
+      await load(w, '2026-05-04', a.rows);
+      // No test: ab_scores is lead_scores, with no arm.
+      expect(await w.abTest()).toBeUndefined();
+      expect(await w.getAbScore('c7')).toMatchObject({ contactId: 'c7', arm: null, abTestId: null, modelVersion: 1 });
+      const start = { salt: 'spring', treatmentPercent: 30, from: '2026-05-05', by: 'op' };
+      await expect(w.startAbTest(start)).rejects.toThrow(/challenger/);
+      await w.setChallenger({ version: 2, from: '2026-05-05', by: 'op' });
+      const t = await w.startAbTest(start);
+      expect(t).toMatchObject({ running: true, champion: 1, challenger: 2, treatmentPercent: 30, salt: 'spring', from: '2026-05-05', startedBy: 'op' });
+      const arms = (ids: Iterable<string>, salt: string, pct: number): Map<string, string> => new Map([...ids].map((id) => [id, abArm(salt, id, pct)]));
+      const expected = arms(a.byId.keys(), 'spring', 30);
+      const treated = [...expected.values()].filter((x) => x === 'treatment').length;
+      expect(t.arms).toEqual({ control: 400 - treated, treatment: treated });
+      expect(treated).toBeGreaterThan(80);
+      expect(treated).toBeLessThan(160);
+      for (const [id, arm] of expected) {
+        const s = (await w.getAbScore(id))!;
+        const v = arm === 'treatment' ? { n: 2, w: W2, o: 0.25 } : { n: 1, w: W1, o: -0.3 };
+        expect(s).toMatchObject({ arm, abTestId: t.id, modelVersion: v.n });
+        expect(Math.abs(s.leadScore - leadScore(v.w, v.o, a.byId.get(id)!))).toBeLessThanOrEqual(1e-12);
+      }
+      // One running test, by the database.
+      await expect(w.startAbTest({ ...start, salt: 'other' })).rejects.toThrow(WarehouseConflictError);
+      // The next population's contacts get their arms in the load's own transaction.
+      const b = rows(300, 'd', 2);
+      await load(w, '2026-05-05', b.rows);
+      for (const [id, arm] of arms(b.byId.keys(), 'spring', 30)) expect((await w.getAbScore(id))!.arm).toBe(arm);
+      expect(await w.getAbScore('c7')).toBeUndefined();
+      // A new challenger stops the test in its transaction: everyone has the champion's score again.
+      await w.setChallenger({ version: 3, from: '2026-05-06', by: 'op2' });
+      expect(await w.abTest()).toMatchObject({ id: t.id, running: false, stoppedBy: 'op2', stopReason: expect.stringMatching(/challenger/) });
+      expect(await w.getAbScore('d1')).toMatchObject({ arm: null, modelVersion: 1 });
+      // A fresh salt is a fresh split, over the population served now; a deploy stops it.
+      const t2 = await w.startAbTest({ ...start, salt: 'summer', treatmentPercent: 100 });
+      expect(t2.id).toBeGreaterThan(t.id);
+      expect(t2.arms).toEqual({ control: 0, treatment: 300 });
+      expect((await w.getAbScore('d1'))!).toMatchObject({ arm: 'treatment', modelVersion: 3 });
+      await w.activate({ action: 'deploy', toVersion: 3, expectedActive: 1, by: 'a', reason: null });
+      expect(await w.abTest()).toMatchObject({ id: t2.id, running: false, stopReason: expect.stringMatching(/deployed/) });
+      expect((await w.getAbScore('d1'))!).toMatchObject({ arm: null, modelVersion: 3 });
+      // The operator's stop, and ending the challenger, stop it as well.
+      await w.setChallenger({ version: 2, from: '2026-05-07', by: 'op' });
+      const t3 = await w.startAbTest({ ...start, salt: 'autumn', treatmentPercent: 0 });
+      expect(t3.arms).toEqual({ control: 300, treatment: 0 });
+      expect(await w.stopAbTest('op', 'done')).toMatchObject({ id: t3.id, running: false, stopReason: 'done', arms: { control: 0, treatment: 0 } });
+      expect(await w.stopAbTest('op', 'again')).toBeNull();
+      await w.startAbTest({ ...start, salt: 'winter' });
+      expect(await w.clearChallenger('op')).toBe(2);
+      expect(await w.abTest()).toMatchObject({ salt: 'winter', running: false, stopReason: expect.stringMatching(/no longer the challenger/) });
     });
 
     test('the next population replaces the served one: a contact absent from it is no longer served', async () => {
