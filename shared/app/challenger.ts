@@ -1,5 +1,5 @@
 import { addDays, daysBetween } from '../domain/calendar';
-import { challengerReportPath } from '../domain/lakeLayout';
+import { challengerPagePath, challengerReportPath } from '../domain/lakeLayout';
 import { challengerDecision, topShareRate, type ChallengerDecision, type PromotionRule } from '../domain/model/challenger';
 import type { Dataset } from '../domain/model/dataset';
 import { delongPaired, type DeLongResult } from '../domain/model/delong';
@@ -9,6 +9,7 @@ import type { FreshnessLimits } from '../domain/gates';
 import type { Lake } from '../ports/lake';
 import type { Telemetry } from '../ports/telemetry';
 import type { ChallengerModel } from '../ports/warehouse';
+import { renderChallengerPage } from '../report/challengerPage';
 import { buildTrainingSet, newestData } from './trainingSet';
 import { deployVersion, type ChangeResult, type VersionDeps } from './versions';
 
@@ -141,6 +142,7 @@ export async function evaluateChallenger(deps: ChallengerDeps, date: string): Pr
   }
   await act(deps, report);
   await deps.lake.write(challengerReportPath(date), `${JSON.stringify(report, null, 2)}\n`);
+  await deps.lake.write(challengerPagePath(date), renderChallengerPage(report));
   deps.telemetry.trackEvent('ChallengerEvaluated', {
     date,
     champion: report.champion,
@@ -155,7 +157,7 @@ export async function evaluateChallenger(deps: ChallengerDeps, date: string): Pr
   });
   await deps.telemetry.flush();
   deps.log.info(
-    `challenger ${date}: v${report.challenger} vs v${report.champion} on ${report.n} sends: ${report.decision} (${report.action}) — ${report.reason}`,
+    `challenger ${date}: v${report.challenger} vs v${report.champion} on ${report.n} sends: ${report.decision} (${report.action}) — ${report.reason}; page ${challengerPagePath(date)}`,
   );
   return report;
 }

@@ -1,7 +1,7 @@
 import type { Lake } from '../ports/lake';
 import type { DriftRecord, Ledger, RunRecord } from '../ports/ledger';
 import type { DriftSnapshot, MonitorQueries } from '../ports/monitor';
-import type { ServedPopulation, Warehouse } from '../ports/warehouse';
+import type { AbTest, ServedPopulation, Warehouse } from '../ports/warehouse';
 import { exportIsCurrent } from './scoresExport';
 
 /** What is served and how it is doing: GET /api/status and `leadscore status` answer this. */
@@ -15,6 +15,8 @@ export interface StatusSnapshot {
   drift: DriftSnapshot | null;
   /** The challenger, and the latest drift check's evaluation of it (docs/architecture.md, "Challenger"); null when none is set. */
   challenger: { version: number; from: string; setAt: string; latest: DriftRecord['challenger'] | null } | null;
+  /** The running A/B test, else the newest stopped one (docs/architecture.md, "A/B split"); null when none has run. */
+  abTest: AbTest | null;
 }
 
 export interface StatusDeps {
@@ -25,13 +27,14 @@ export interface StatusDeps {
 }
 
 export async function statusSnapshot(deps: StatusDeps): Promise<StatusSnapshot> {
-  const [state, versions, runs, drift, challenger, checks] = await Promise.all([
+  const [state, versions, runs, drift, challenger, checks, abTest] = await Promise.all([
     deps.warehouse.servedState(),
     deps.warehouse.listVersions(),
     deps.ledger.listRuns(10),
     deps.monitor.latestDrift(),
     deps.warehouse.challenger(),
     deps.ledger.listDrift(10),
+    deps.warehouse.abTest(),
   ]);
   const latest = challenger ? (checks.find((d) => d.challenger?.challenger === challenger.version)?.challenger ?? null) : null;
   const v = state.activeVersion === null ? undefined : versions.find((x) => x.version === state.activeVersion);
@@ -43,5 +46,6 @@ export async function statusSnapshot(deps: StatusDeps): Promise<StatusSnapshot> 
     runs,
     drift,
     challenger: challenger ? { version: challenger.version, from: challenger.from, setAt: challenger.setAt, latest } : null,
+    abTest: abTest ?? null,
   };
 }

@@ -12,7 +12,10 @@ import type { ScoreOptions, ScorePartitionResult } from './scoring';
 import type { StatusSnapshot } from './status';
 import type { LakeTrainingRun, TrainFromLakeOptions } from './trainFromLake';
 import type { ChangeOptions, ChangeResult, RegisterInput } from './versions';
-/** The product's use cases, bound to the container's ports, settings and log. */
+/**
+ * The product's use cases, bound to the container's ports, settings and log: the surface every door
+ * (functions/, cli/) calls. Types only; container.ts builds them.
+ */
 export interface UseCases {
   ingestDate(date: string): Promise<IngestResult>;
   ingestRange(from: string, to: string): Promise<IngestResult[]>;

@@ -162,3 +162,8 @@ export function driftReportPath(date: string): string {
 export function challengerReportPath(date: string): string {
   return `monitoring/challenger/${datePath(date)}/challenger.json`;
 }
+
+/** The same evaluation as a page to read (shared/report/challengerPage.ts). */
+export function challengerPagePath(date: string): string {
+  return `monitoring/challenger/${datePath(date)}/challenger.html`;
+}

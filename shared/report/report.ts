@@ -103,7 +103,8 @@ function gradesSection(input: ReportInput): string {
 <table><tr><th>Grade</th><th>Lead score</th><th>Probability</th><th>Training rows</th><th>Validation rows</th><th>Positives</th><th>Observed positive rate</th><th>Lift</th></tr>${rows}</table>`;
 }
 
-const CSS = `
+/** The house style of every page the product writes (the version report, the challenger's evaluation). */
+export const CSS = `
   :root { color-scheme: light; }
   body { font-family: ${FONT}; color: #1f2937; background: #f6f7f9; margin: 0; line-height: 1.5; font-size: 15px; }
   main { max-width: 1160px; margin: 0 auto; padding: 28px 28px 60px; }

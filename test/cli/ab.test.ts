@@ -54,6 +54,8 @@ test('ab start needs a challenger; splits the served contacts by the hash; resul
   expect(started.stdout).toContain(`${200 - treated} contacts in control, ${treated} in treatment`);
   expect(leadscore('ab', 'start', '--salt', 'again').stderr).toMatch(/A\/B test 1 is running/);
 
+  expect(leadscore('status').stdout).toContain('A/B test: 1 running: v1 control, v2 treatment (40 %)');
+  expect(JSON.parse(leadscore('status', '--json').stdout)).toMatchObject({ abTest: { id: 1, running: true, arms: { treatment: treated } } });
   const results = leadscore('ab', 'results', '--json');
   expect(results.status).toBe(EXIT.done);
   expect(JSON.parse(results.stdout)).toMatchObject({

@@ -148,6 +148,8 @@ describe('GET /api/runs/{id} and /api/status', () => {
       exportCurrent: null,
       runs: [{ id: 'r1', status: 'suppressed' }],
       drift: { at: '2026-11-23', psi: { recency_days: 0.01, score: 0.3 }, aucRecent: 0.77, drifted: ['score'], source: 'ledger' },
+      challenger: null,
+      abTest: null,
     });
   });
 });

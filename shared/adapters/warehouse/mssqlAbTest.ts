@@ -37,12 +37,14 @@ export function mssqlAbTest(
     startAbTest: (req) =>
       inTransaction(async (run) => {
         const buckets = treatmentBuckets(req.treatmentPercent);
-        // The serving lock first: no population load commits between the arms and this commit.
+        // Locks in the order every writer takes them (served population, versions, tests), so none
+        // deadlocks with a load, a deploy or a challenger change; the serving lock first means no
+        // population load commits between the arms and this commit.
         await run('lockServedPopulation');
-        const running = (await run('lockRunningAbTest'))[0];
-        if (running) throw new WarehouseConflictError(`A/B test ${Number(running.ab_test_id)} is running; stop it first (leadscore ab stop)`);
         const champion = (await run('lockActiveVersion'))[0];
         const challenger = (await run('lockChallengerVersion'))[0];
+        const running = (await run('lockRunningAbTest'))[0];
+        if (running) throw new WarehouseConflictError(`A/B test ${Number(running.ab_test_id)} is running; stop it first (leadscore ab stop)`);
         if (!champion || !challenger) {
           throw new WarehouseConflictError(
             `an A/B test needs an active version and a challenger: ${champion ? 'no challenger (leadscore challenger <N>)' : 'no version is active'}`,

@@ -93,6 +93,11 @@ describe('champion and challenger on simulated outcomes', () => {
     expect((await env.deps.warehouse.getActiveWeights())!.version).toBe(2);
     expect(await env.deps.warehouse.challenger()).toBeUndefined();
     expect(await env.deps.lake.exists(`monitoring/challenger/${JUDGED.replaceAll('-', '/')}/challenger.json`)).toBe(true);
+    // The page beside it shows the same verdict and numbers.
+    const page = (await env.deps.lake.read(`monitoring/challenger/${JUDGED.replaceAll('-', '/')}/challenger.html`)).toString('utf8');
+    expect(page).toContain('<span class="badge pass">promote</span>');
+    expect(page).toContain(`<td class="num">${report!.auc_challenger!.toFixed(4)}</td>`);
+    expect(page).toContain(`deployed v2`);
   }, 300_000);
 
   test('nothing changed: the retrained challenger is no better, and the rule does not promote it', async () => {
