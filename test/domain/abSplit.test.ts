@@ -1,4 +1,4 @@
-import { abArm, abBucket, fmix32 } from '../../shared/domain/abSplit';
+import { abArm, abBucket, armOfBucket, checkSalt, fmix32, treatmentBuckets } from '../../shared/domain/abSplit';
 import reference from './ab-buckets.json';
 
 // ab-buckets.json was printed once by `python3 scripts/ab-buckets.py`, a separate implementation of
@@ -88,5 +88,28 @@ describe('A/B arm assignment', () => {
     for (const bad of [-0.01, 100.01, 12.345, NaN, Infinity]) {
       expect(() => abArm('s', 'c0000001', bad)).toThrow(/treatmentPercent must be a number from 0 to 100 with at most 2 decimals/);
     }
+  });
+});
+
+describe('the treatment share, the arm of a bucket, the salt', () => {
+  test('a share is a whole number of buckets; more than 2 decimals or out of range is refused', () => {
+    expect(treatmentBuckets(50)).toBe(5000);
+    expect(treatmentBuckets(33.33)).toBe(3333);
+    expect(treatmentBuckets(0)).toBe(0);
+    expect(treatmentBuckets(100)).toBe(10000);
+    for (const bad of [-1, 100.01, 12.345, NaN, Infinity]) expect(() => treatmentBuckets(bad)).toThrow(/from 0 to 100 with at most 2 decimals/);
+  });
+
+  test('treatment takes the buckets below the share', () => {
+    expect(armOfBucket(0, 1)).toBe('treatment');
+    expect(armOfBucket(1, 1)).toBe('control');
+    expect(armOfBucket(9999, 10000)).toBe('treatment');
+    expect(armOfBucket(0, 0)).toBe('control');
+  });
+
+  test('a salt is 1 to 100 printable characters', () => {
+    expect(checkSalt('spring-2026 ☀')).toBe('spring-2026 ☀');
+    expect(checkSalt('x'.repeat(100))).toHaveLength(100);
+    for (const bad of ['', 'x'.repeat(101), 'a\tb', 'a\nb', 'a\u007fb']) expect(() => checkSalt(bad)).toThrow(/1 to 100 printable characters/);
   });
 });
