@@ -27,7 +27,7 @@ function render(r: AbResults): string {
   if (r.diff === null || r.ci95 === null || r.z === null || r.p_value === null) lines.push(`  ${r.reason}`);
   else {
     lines.push(
-      `  difference ${pp(r.diff)} (95 % CI ${pp(r.ci95[0])} to ${pp(r.ci95[1])}), z ${r.z.toFixed(2)}, p ${r.p_value.toPrecision(3)}: ${r.significant ? 'significant at 0.05' : 'not significant at 0.05'}`,
+      `  difference ${pp(r.diff)} (95 % CI ${pp(r.ci95[0])} to ${pp(r.ci95[1])}), z ${r.z < 0 ? '−' : ''}${Math.abs(r.z).toFixed(2)}, p ${r.p_value.toPrecision(3)}: ${r.significant ? 'significant at 0.05' : 'not significant at 0.05'}`,
     );
   }
   return `${lines.join('\n')}\n`;

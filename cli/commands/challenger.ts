@@ -23,7 +23,7 @@ export function registerChallenger(program: Command): void {
         const from = opts.from ?? challengerStart(todayUtc());
         const out = await useCases.setChallenger(version!, { from, by: cliActor() });
         process.stdout.write(
-          `v${version} is the challenger, judged on the sends from ${from} on${out.previous !== null ? ` (replacing v${out.previous})` : ''}\n`,
+          `v${version} is the challenger, judged on the sends from ${from} on${out.previous !== null && out.previous !== version ? ` (replacing v${out.previous})` : ''}\n`,
         );
       });
     });

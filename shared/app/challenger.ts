@@ -63,7 +63,7 @@ export async function setChallenger(deps: ChallengerDeps, version: number, opts:
   const out = await deps.warehouse.setChallenger({ version, from: opts.from, by: opts.by });
   deps.telemetry.trackEvent('ChallengerChanged', { version, previous: out.previous ?? '', from: opts.from, by: opts.by, action: 'set' });
   await deps.telemetry.flush();
-  deps.log.info(`v${version} is the challenger from ${opts.from}${out.previous !== null ? ` (replacing v${out.previous})` : ''}`);
+  deps.log.info(`v${version} is the challenger from ${opts.from}${out.previous !== null && out.previous !== version ? ` (replacing v${out.previous})` : ''}`);
   return out;
 }
 
