@@ -1,4 +1,5 @@
-import { abBucket, armOfBucket, checkSalt, treatmentBuckets } from '../domain/abSplit';
+import { armOfBucket, checkSalt, treatmentBuckets } from '../domain/abSplit';
+import { abBucketFast } from '../fast/abBucket';
 import { dayStartMs } from '../domain/calendar';
 import { parseCsv } from '../domain/csv';
 import { twoProportionTest, type TwoProportionResult } from '../domain/model/proportions';
@@ -113,7 +114,7 @@ export async function abResults(deps: Pick<AbDeps, 'lake' | 'warehouse'>): Promi
     // send_id, contact_id, campaign_id, channel, sent_at, label, labeled_at (domain/quality.ts LABEL_COLUMNS)
     for (const r of parseCsv(labels.text).slice(1)) {
       if (Date.parse(r[4] ?? '') >= stopMs) continue;
-      const a = armOfBucket(abBucket(test.salt, r[1] ?? ''), buckets);
+      const a = armOfBucket(abBucketFast(test.salt, r[1] ?? ''), buckets);
       n[a]++;
       if (r[5] === '1') pos[a]++;
     }

@@ -1,4 +1,5 @@
-import { abBucket, treatmentBuckets } from '../../domain/abSplit';
+import { treatmentBuckets } from '../../domain/abSplit';
+import { abBucketFast } from '../../fast/abBucket';
 import { WarehouseConflictError, type AbScoreRow, type AbTest, type AbTestRequest } from '../../ports/warehouse';
 import type { Run } from './mssql-binding';
 import { abScoreFromRow, abTestFromRow, type Row } from './rows';
@@ -18,7 +19,7 @@ export async function assignArms(run: Run): Promise<void> {
   const salt = String(t.salt);
   const ids = (await run('armlessContacts', { abTestId })).map((r) => String(r.contact_id));
   for (let from = 0; from < ids.length; from += ARM_ROWS) {
-    const rows = ids.slice(from, from + ARM_ROWS).map((id) => [id, abBucket(salt, id)]);
+    const rows = ids.slice(from, from + ARM_ROWS).map((id) => [id, abBucketFast(salt, id)]);
     await run('insertAbArms', { abTestId, rows: JSON.stringify(rows) });
   }
 }

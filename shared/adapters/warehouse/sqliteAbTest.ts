@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { abBucket, treatmentBuckets } from '../../domain/abSplit';
+import { treatmentBuckets } from '../../domain/abSplit';
+import { abBucketFast } from '../../fast/abBucket';
 import { WarehouseConflictError, type AbScoreRow, type AbTest, type AbTestRequest } from '../../ports/warehouse';
 import { abScoreFromRow, abTestFromRow, type Row } from './rows';
 
@@ -51,9 +52,9 @@ JOIN ab_arms AS a ON a.ab_test_id = t.ab_test_id AND a.contact_id = c.contact_id
 WHERE a.bucket < t.treatment_buckets;
 `;
 
-/** ab_bucket(salt, contact_id): domain/abSplit.ts's abBucket, callable from this connection's SQL. */
+/** ab_bucket(salt, contact_id): domain/abSplit.ts's abBucket (its allocation-free twin), callable from this connection's SQL. */
 export function registerAbBucket(db: DatabaseSync): void {
-  db.function('ab_bucket', { deterministic: true }, (salt, contactId) => abBucket(String(salt), String(contactId)));
+  db.function('ab_bucket', { deterministic: true }, (salt, contactId) => abBucketFast(String(salt), String(contactId)));
 }
 
 /**
