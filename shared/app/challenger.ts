@@ -1,8 +1,8 @@
 import { addDays, daysBetween } from '../domain/calendar';
 import { challengerPagePath, challengerReportPath } from '../domain/lakeLayout';
-import { challengerDecision, topShareRate, type ChallengerDecision, type PromotionRule } from '../domain/model/challenger';
+import { challengerDecision, topShareRate, type ChallengerReport, type ModelOutcomes, type PromotionRule } from '../domain/model/challenger';
 import type { Dataset } from '../domain/model/dataset';
-import { delongPaired, type DeLongResult } from '../domain/model/delong';
+import { delongPaired } from '../domain/model/delong';
 import { evaluate } from '../domain/model/metrics';
 import { leadScores, sigmoid } from '../domain/model/score';
 import type { FreshnessLimits } from '../domain/gates';
@@ -26,38 +26,7 @@ export interface ChallengerDeps extends VersionDeps {
   freshness: FreshnessLimits;
 }
 
-export interface ModelOutcomes {
-  version: number;
-  auc: number;
-  pr_auc: number;
-  brier: number;
-  /** Positive rate of the top 10 % of the sends by this version's score. */
-  top10_positive_rate: number;
-}
-
-/** monitoring/challenger/yyyy/mm/dd/challenger.json. */
-export interface ChallengerReport {
-  date: string;
-  champion: number;
-  challenger: number;
-  /** The send days judged: the challenger's start to the newest labelled day. */
-  from: string;
-  to: string | null;
-  n: number;
-  positives: number;
-  auc_champion: number | null;
-  auc_challenger: number | null;
-  auc_diff: number | null;
-  delong: Omit<DeLongResult, 'auc_a' | 'auc_b' | 'auc_diff'> | null;
-  p_value: number | null;
-  models: { champion: ModelOutcomes; challenger: ModelOutcomes } | null;
-  decision: ChallengerDecision;
-  reason: string;
-  /** promote under AUTO_DEPLOY=false: ready, and waiting for the operator's deploy. */
-  ready: boolean;
-  /** What the decision did: deployed the challenger, ended it, or nothing. */
-  action: 'deployed' | 'retired' | 'none';
-}
+export type { ChallengerReport, ModelOutcomes } from '../domain/model/challenger';
 
 export async function setChallenger(deps: ChallengerDeps, version: number, opts: { from: string; by: string }): Promise<{ previous: number | null }> {
   const out = await deps.warehouse.setChallenger({ version, from: opts.from, by: opts.by });

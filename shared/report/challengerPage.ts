@@ -1,3 +1,4 @@
+import type { ChallengerReport, ModelOutcomes } from '../domain/model/challenger';
 import { escapeHtml, fmt } from './charts';
 import { CSS } from './report';
 
@@ -6,39 +7,14 @@ import { CSS } from './report';
  * check beside monitoring/challenger/yyyy/mm/dd/challenger.json, from the same report. The version
  * report is written once at training time; this one is the day's verdict on the two versions.
  */
-interface Outcomes {
-  version: number;
-  auc: number;
-  pr_auc: number;
-  brier: number;
-  top10_positive_rate: number;
-}
-
-export interface ChallengerPageInput {
-  date: string;
-  champion: number;
-  challenger: number;
-  from: string;
-  to: string | null;
-  n: number;
-  positives: number;
-  auc_diff: number | null;
-  delong: { var_a: number; var_b: number; cov_ab: number; var_diff: number; z: number; p_value: number } | null;
-  models: { champion: Outcomes; challenger: Outcomes } | null;
-  decision: string;
-  reason: string;
-  ready: boolean;
-  action: string;
-}
-
-const ROWS: { key: keyof Outcomes; label: string; better: 'higher' | 'lower' }[] = [
+const ROWS: { key: keyof ModelOutcomes; label: string; better: 'higher' | 'lower' }[] = [
   { key: 'auc', label: 'AUC-ROC', better: 'higher' },
   { key: 'pr_auc', label: 'PR-AUC', better: 'higher' },
   { key: 'brier', label: 'Brier score', better: 'lower' },
   { key: 'top10_positive_rate', label: 'Positive rate of the top 10 %', better: 'higher' },
 ];
 
-function outcomesTable(m: NonNullable<ChallengerPageInput['models']>): string {
+function outcomesTable(m: NonNullable<ChallengerReport['models']>): string {
   const rows = ROWS.map(({ key, label, better }) => {
     const a = m.champion[key];
     const b = m.challenger[key];
@@ -49,7 +25,7 @@ function outcomesTable(m: NonNullable<ChallengerPageInput['models']>): string {
   return `<table><tr><th>Metric</th><th>Champion v${m.champion.version}</th><th>Challenger v${m.challenger.version}</th><th>Challenger − champion</th></tr>${rows}</table>`;
 }
 
-function delongTable(r: ChallengerPageInput): string {
+function delongTable(r: ChallengerReport): string {
   const d = r.delong!;
   const cells: [string, string][] = [
     ['AUC difference (challenger − champion)', fmt(r.auc_diff)],
@@ -64,7 +40,7 @@ function delongTable(r: ChallengerPageInput): string {
 }
 
 /** The whole page. Every value from the input that reaches the HTML goes through escapeHtml or fmt. */
-export function renderChallengerPage(r: ChallengerPageInput): string {
+export function renderChallengerPage(r: ChallengerReport): string {
   const badge = r.decision === 'promote' ? 'pass' : r.decision === 'retire' ? 'fail' : 'neutral';
   const facts: [string, string][] = [
     ['Drift check', r.date],

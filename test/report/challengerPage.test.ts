@@ -1,7 +1,8 @@
-import { renderChallengerPage, type ChallengerPageInput } from '../../shared/report/challengerPage';
+import type { ChallengerReport } from '../../shared/domain/model/challenger';
+import { renderChallengerPage } from '../../shared/report/challengerPage';
 
 /** The challenger's page: the day's verdict and both versions' numbers, everything from the input escaped. */
-const REPORT: ChallengerPageInput = {
+const REPORT: ChallengerReport = {
   date: '2026-03-01',
   champion: 2,
   challenger: 3,
@@ -9,8 +10,22 @@ const REPORT: ChallengerPageInput = {
   to: '2026-02-22',
   n: 6117,
   positives: 512,
+  auc_champion: 0.882,
+  auc_challenger: 0.8904,
   auc_diff: 0.0084,
-  delong: { var_a: 1.2e-5, var_b: 1.1e-5, cov_ab: 1.0e-5, var_diff: 3.0e-6, z: 3.32, p_value: 0.0009 },
+  delong: {
+    n: 6117,
+    positives: 512,
+    negatives: 5605,
+    var_a: 1.2e-5,
+    var_b: 1.1e-5,
+    cov_ab: 1.0e-5,
+    var_diff: 3.0e-6,
+    z: 3.32,
+    p_value: 0.0009,
+    ci95: [0.005, 0.0118],
+  },
+  p_value: 0.0009,
   models: {
     champion: { version: 2, auc: 0.882, pr_auc: 0.41, brier: 0.061, top10_positive_rate: 0.38 },
     challenger: { version: 3, auc: 0.8904, pr_auc: 0.43, brier: 0.059, top10_positive_rate: 0.4 },

@@ -31,6 +31,40 @@ export const DEFAULT_PROMOTION_RULE: PromotionRule = { minSends: 2000, alpha: 0.
 
 export type ChallengerDecision = 'promote' | 'retire' | 'continue';
 
+/** One version's outcomes on the sends judged. */
+export interface ModelOutcomes {
+  version: number;
+  auc: number;
+  pr_auc: number;
+  brier: number;
+  /** Positive rate of the top 10 % of the sends by this version's score. */
+  top10_positive_rate: number;
+}
+
+/** A drift check's evaluation of the challenger: monitoring/challenger/yyyy/mm/dd/challenger.json, and the page beside it. */
+export interface ChallengerReport {
+  date: string;
+  champion: number;
+  challenger: number;
+  /** The send days judged: the challenger's start to the newest labelled day. */
+  from: string;
+  to: string | null;
+  n: number;
+  positives: number;
+  auc_champion: number | null;
+  auc_challenger: number | null;
+  auc_diff: number | null;
+  delong: Omit<DeLongResult, 'auc_a' | 'auc_b' | 'auc_diff'> | null;
+  p_value: number | null;
+  models: { champion: ModelOutcomes; challenger: ModelOutcomes } | null;
+  decision: ChallengerDecision;
+  reason: string;
+  /** promote under AUTO_DEPLOY=false: ready, and waiting for the operator's deploy. */
+  ready: boolean;
+  /** What the decision did: deployed the challenger, ended it, or nothing. */
+  action: 'deployed' | 'retired' | 'none';
+}
+
 const fmt = (x: number): string => (Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x));
 
 export function challengerDecision(
