@@ -1,13 +1,19 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { AbResults } from '../../shared/app/abTest';
 import { challengerStart } from '../../shared/app/challenger';
+import { treatmentBuckets } from '../../shared/domain/abSplit';
 import { todayUtc } from '../../shared/domain/calendar';
 import type { AbTest } from '../../shared/ports/warehouse';
 import { cliActor, dayArg, result, withContainer } from '../options';
 
 function percentArg(value: string): number {
   const v = Number(value);
-  if (!/^\d{1,3}(\.\d{1,2})?$/.test(value) || v > 100) throw new InvalidArgumentError('must be a percent from 0 to 100, with at most 2 decimals');
+  try {
+    if (value.trim() === '') throw new Error('empty');
+    treatmentBuckets(v);
+  } catch {
+    throw new InvalidArgumentError('must be a percent from 0 to 100, with at most 2 decimals');
+  }
   return v;
 }
 

@@ -102,7 +102,7 @@ function arm(name: 'control' | 'treatment', version: number, n: number, positive
 export async function abResults(deps: Pick<AbDeps, 'lake' | 'warehouse'>): Promise<AbResults> {
   const test = await deps.warehouse.abTest();
   if (!test) throw new Error('no A/B test has been started (leadscore ab start --treatment 50 --salt S)');
-  const buckets = Math.round(test.treatmentPercent * 100);
+  const buckets = treatmentBuckets(test.treatmentPercent);
   const stopMs = test.stoppedAt === null ? Infinity : Date.parse(test.stoppedAt);
   const stopDay = test.stoppedAt === null ? '9999-12-31' : test.stoppedAt.slice(0, 10);
   const days = (await labelledDates(deps.lake)).filter((d) => d >= test.from && d <= stopDay);

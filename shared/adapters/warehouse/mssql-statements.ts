@@ -76,11 +76,11 @@ OUTPUT INSERTED.ab_test_id
 WHERE is_running = 1;`,
   dropStoppedArms: `DELETE a FROM dbo.ab_arms AS a
 WHERE NOT EXISTS (SELECT 1 FROM dbo.ab_tests AS t WHERE t.ab_test_id = a.ab_test_id AND t.is_running = 1);`,
-  /** One test (by id), or the running one else the newest, with its arms counted. */
+  /** One test (by id), or the running one else the newest, with its arms counted (a running test's only). */
   getAbTest: `SELECT TOP (1) t.ab_test_id, t.salt, t.treatment_buckets, t.champion_version, t.challenger_version, t.from_date, t.started_at, t.started_by,
   t.is_running, t.stopped_at, t.stopped_by, t.stop_reason,
-  (SELECT COUNT_BIG(*) FROM dbo.ab_arms AS a WHERE a.ab_test_id = t.ab_test_id AND a.bucket < t.treatment_buckets) AS arms_treatment,
-  (SELECT COUNT_BIG(*) FROM dbo.ab_arms AS a WHERE a.ab_test_id = t.ab_test_id AND a.bucket >= t.treatment_buckets) AS arms_control
+  CASE WHEN t.is_running = 1 THEN (SELECT COUNT_BIG(*) FROM dbo.ab_arms AS a WHERE a.ab_test_id = t.ab_test_id AND a.bucket < t.treatment_buckets) ELSE 0 END AS arms_treatment,
+  CASE WHEN t.is_running = 1 THEN (SELECT COUNT_BIG(*) FROM dbo.ab_arms AS a WHERE a.ab_test_id = t.ab_test_id AND a.bucket >= t.treatment_buckets) ELSE 0 END AS arms_control
 FROM dbo.ab_tests AS t
 WHERE @abTestId IS NULL OR t.ab_test_id = @abTestId
 ORDER BY t.is_running DESC, t.ab_test_id DESC;`,

@@ -181,7 +181,7 @@ export function abTestFromRow(r: Row): AbTest {
     stoppedAt: iso(r.stopped_at),
     stoppedBy: r.stopped_by === null || r.stopped_by === undefined ? null : text(r.stopped_by),
     stopReason: r.stop_reason === null || r.stop_reason === undefined ? null : text(r.stop_reason),
-    arms: running ? { control: Number(r.arms_control ?? 0), treatment: Number(r.arms_treatment ?? 0) } : { control: 0, treatment: 0 },
+    arms: { control: Number(r.arms_control ?? 0), treatment: Number(r.arms_treatment ?? 0) },
   };
 }
 

@@ -72,11 +72,13 @@ export function assignArms(db: DatabaseSync): void {
   ).run(Number(t.ab_test_id), String(t.salt), Number(t.ab_test_id));
 }
 
+/** A test with its arms counted; only a running test's are (a stop inside a deploy must not scan them). */
 function testRow(db: DatabaseSync, where: string, ...args: number[]): AbTest | undefined {
   const r = db
     .prepare(
-      `SELECT t.*, (SELECT COUNT(*) FROM ab_arms AS a WHERE a.ab_test_id = t.ab_test_id AND a.bucket < t.treatment_buckets) AS arms_treatment,
-              (SELECT COUNT(*) FROM ab_arms AS a WHERE a.ab_test_id = t.ab_test_id AND a.bucket >= t.treatment_buckets) AS arms_control
+      `SELECT t.*,
+              CASE WHEN t.is_running = 1 THEN (SELECT COUNT(*) FROM ab_arms AS a WHERE a.ab_test_id = t.ab_test_id AND a.bucket < t.treatment_buckets) ELSE 0 END AS arms_treatment,
+              CASE WHEN t.is_running = 1 THEN (SELECT COUNT(*) FROM ab_arms AS a WHERE a.ab_test_id = t.ab_test_id AND a.bucket >= t.treatment_buckets) ELSE 0 END AS arms_control
        FROM ab_tests AS t ${where}`,
     )
     .get(...args) as Row | undefined;
