@@ -7,6 +7,7 @@ import { FEATURES } from '../../shared/domain/features/schema';
 import { SUCCESS_MARKER as MANIFEST } from '../../shared/domain/lakeLayout';
 import { buildLake, LAST_DAY } from '../app/retrain/fixture';
 import { featureRows, FEATURES_HEADER } from '../support/fixtures';
+import { lcg } from '../support/warehouseChild';
 
 /**
  * Faults: `score`, `deploy` and `retrain` run as real processes (the built CLI on Node 22) and are
@@ -42,12 +43,6 @@ function runKilled(ms: number, ...args: string[]): Promise<'killed' | 'ended'> {
       resolve(signal === 'SIGKILL' ? 'killed' : 'ended');
     });
   });
-}
-
-/** A pseudo-random sequence (the kills are random but the test is repeatable). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 function query<T>(sql: string): T[] {

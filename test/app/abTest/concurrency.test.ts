@@ -7,6 +7,7 @@ import { scorePartition } from '../../../shared/app/scoring';
 import { deployVersion } from '../../../shared/app/versions';
 import { silentLog } from '../../../shared/ports/log';
 import { env, featureRows, FEATURES_HEADER, register, W1, W2, W3, type Env } from '../../support/fixtures';
+import { lcg, warehouseChildScript } from '../../support/warehouseChild';
 
 /**
  * The A/B split's invariant, held by construction, with real processes racing on one SQLite file and
@@ -18,38 +19,16 @@ import { env, featureRows, FEATURES_HEADER, register, W1, W2, W3, type Env } fro
  * of the test's salt and its id, scored by that arm's version; with none running, ab_scores is
  * lead_scores with no arm.
  */
-const DIST = path.resolve(__dirname, '../../../dist/shared');
 const ROUNDS = 60;
 
-const CHILD = `
-const { SqliteWarehouse } = require(${JSON.stringify(`${DIST}/adapters/warehouse/sqlite.js`)});
-const { SqliteLedger } = require(${JSON.stringify(`${DIST}/adapters/ledger/sqlite.js`)});
-const { LocalLake } = require(${JSON.stringify(`${DIST}/adapters/lake/local.js`)});
-const { deployVersion, rollback } = require(${JSON.stringify(`${DIST}/app/versions.js`)});
-const { scorePartition } = require(${JSON.stringify(`${DIST}/app/scoring.js`)});
-const { silentLog: log } = require(${JSON.stringify(`${DIST}/ports/log.js`)});
-const [home] = process.argv.slice(2);
-const lake = new LocalLake(home + '/lake');
-const warehouse = new SqliteWarehouse(home + '/warehouse.db');
-const ledger = new SqliteLedger(home + '/ledger.db');
-const deps = { lake, warehouse, log, exportChunkRows: 64 };
-process.on('message', async (m) => {
-  try {
-    let out;
+const CHILD = warehouseChildScript(`
     if (m.op === 'deploy') out = (await deployVersion(deps, m.version, { by: 'child' })).deployment.toVersion;
     else if (m.op === 'rollback') out = (await rollback(deps, { by: 'child', toVersion: m.version })).deployment.toVersion;
     else if (m.op === 'load') out = (await scorePartition({ lake, warehouse, ledger, log, chunkRows: 64 }, m.path)).status;
     else if (m.op === 'ab-start') out = (await warehouse.startAbTest({ salt: m.salt, treatmentPercent: m.pct, from: '2026-05-05', by: 'child' })).id;
     else if (m.op === 'ab-stop') out = (await warehouse.stopAbTest('child', 'stopped')) !== null;
     else if (m.op === 'challenger') out = (await warehouse.setChallenger({ version: m.version, from: '2026-05-05', by: 'child' })).previous;
-    else out = await warehouse.clearChallenger('child');
-    process.send({ ok: out ?? null });
-  } catch (e) {
-    process.send({ error: e.name + ': ' + e.message });
-  }
-});
-process.send({ ready: true });
-`;
+    else out = await warehouse.clearChallenger('child');`);
 
 let e: Env;
 let children: (ChildProcess | null)[] = [];
@@ -59,11 +38,6 @@ afterEach(async () => {
   children = [];
   if (e) await e.close();
 });
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-}
 
 type Row = Record<string, unknown>;
 

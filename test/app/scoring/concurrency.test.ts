@@ -9,6 +9,7 @@ import { exportIsCurrent } from '../../../shared/app/scoresExport';
 import { deployVersion } from '../../../shared/app/versions';
 import { env, featureRows, FEATURES_HEADER, register, W1, W2, W3, type Env } from '../../support/fixtures';
 import { silentLog } from '../../../shared/ports/log';
+import { warehouseChildScript } from '../../support/warehouseChild';
 
 /**
  * Real processes racing on one SQLite file: in every round one process deploys, one rolls back and
@@ -17,35 +18,12 @@ import { silentLog } from '../../../shared/ports/log';
  * and equals its weighted sum, the served contacts are exactly the loaded population, and the lake
  * export is the one of what is served, with no file left behind.
  */
-const DIST = path.resolve(__dirname, '../../../dist/shared');
 const ROUNDS = 100;
 
-const CHILD = `
-const { SqliteWarehouse } = require(${JSON.stringify(`${DIST}/adapters/warehouse/sqlite.js`)});
-const { SqliteLedger } = require(${JSON.stringify(`${DIST}/adapters/ledger/sqlite.js`)});
-const { LocalLake } = require(${JSON.stringify(`${DIST}/adapters/lake/local.js`)});
-const { deployVersion, rollback } = require(${JSON.stringify(`${DIST}/app/versions.js`)});
-const { scorePartition } = require(${JSON.stringify(`${DIST}/app/scoring.js`)});
-const { silentLog: log } = require(${JSON.stringify(`${DIST}/ports/log.js`)});
-const [home] = process.argv.slice(2);
-const lake = new LocalLake(home + '/lake');
-const warehouse = new SqliteWarehouse(home + '/warehouse.db');
-const ledger = new SqliteLedger(home + '/ledger.db');
-const deps = { lake, warehouse, log, exportChunkRows: 64 };
-process.on('message', async (m) => {
-  if (m.op === 'exit') { await warehouse.close(); await ledger.close(); process.exit(0); }
-  try {
-    let out;
+const CHILD = warehouseChildScript(`
     if (m.op === 'deploy') out = (await deployVersion(deps, m.version, { by: 'child' })).deployment.toVersion;
     else if (m.op === 'rollback') out = (await rollback(deps, { by: 'child', toVersion: m.version })).deployment.toVersion;
-    else out = (await scorePartition({ lake, warehouse, ledger, log, chunkRows: 64 }, m.path)).status;
-    process.send({ ok: out });
-  } catch (e) {
-    process.send({ error: e.name + ': ' + e.message });
-  }
-});
-process.send({ ready: true });
-`;
+    else out = (await scorePartition({ lake, warehouse, ledger, log, chunkRows: 64 }, m.path)).status;`);
 
 let e: Env;
 let children: ChildProcess[] = [];
